@@ -1,0 +1,14 @@
+//! Domain types of Balcão: identifiers, timestamps, roles, validation and the records the
+//! rest of the system passes around. No I/O lives here.
+
+pub mod ids;
+pub mod model;
+pub mod role;
+pub mod time;
+pub mod validation;
+
+pub use ids::*;
+pub use model::*;
+pub use role::Role;
+pub use time::Timestamp;
+pub use validation::{FieldError, Validator};

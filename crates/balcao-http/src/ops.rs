@@ -1,0 +1,44 @@
+//! Operations endpoints: liveness, readiness and metrics.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// The process is up.
+async fn healthz() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+}
+
+/// The database answers.
+async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    match state.service.ready().await {
+        Ok(()) => Ok(([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ready"}"#)),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database is not reachable",
+            ))
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
+}

@@ -1,0 +1,69 @@
+use balcao_core::FieldError;
+use balcao_store::StoreError;
+use thiserror::Error;
+
+use crate::AuthError;
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// The resource does not exist in the caller's account (or exists in another one).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("not authenticated: {0}")]
+    Unauthorized(AuthError),
+    /// OAuth2 grant failures (wrong password, unknown user, bad refresh token).
+    #[error("{message}")]
+    InvalidGrant { message: &'static str },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("too many failed attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ServiceError {
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        ServiceError::Forbidden {
+            code: "forbidden",
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ServiceError::Internal(Box::new(err))
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate { field } => ServiceError::Conflict {
+                code: match field {
+                    "email" => "email_taken",
+                    "name" => "name_taken",
+                    _ => "duplicate",
+                },
+                message: format!("another record already has this `{field}`"),
+            },
+            other => ServiceError::internal(other),
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for ServiceError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        ServiceError::Validation(errors)
+    }
+}

@@ -1,0 +1,120 @@
+//! Balcão's service layer: the one place where business rules run.
+//!
+//! Every face (native API, vendor-compatible APIs, web app, CLI) is a thin translator onto
+//! these functions. Each takes the caller's [`Principal`] (or, for authentication, the
+//! credentials), checks what the caller may do, opens the transaction when it writes, and
+//! answers domain records or a [`ServiceError`].
+
+mod accounts;
+mod auth;
+mod departments;
+mod error;
+mod passwords;
+mod ratelimit;
+mod tokens;
+mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use accounts::{Bootstrap, NewAccount};
+pub use auth::{AuthError, Credential, Principal, TokenPair};
+pub use balcao_store::{ArchivedFilter, Store};
+pub use departments::{DepartmentPatch, NewDepartment};
+pub use error::ServiceError;
+pub use tokens::{CreatedToken, NewToken, TokenScope};
+pub use users::{NewUser, UserPatch};
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Settings the service layer needs (a slice of the server's configuration).
+#[derive(Clone, Debug)]
+pub struct ServiceSettings {
+    /// Lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// Lifetime of a refresh token.
+    pub refresh_token_ttl: Duration,
+    /// Failed logins allowed per account (or unknown login) and client address in a window.
+    pub login_max_failures: u32,
+    /// The window of `login_max_failures`.
+    pub login_failure_window: Duration,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(24 * 3600),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            login_max_failures: 10,
+            login_failure_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The service layer; cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    settings: ServiceSettings,
+    hasher: passwords::Hasher,
+    login_limiter: ratelimit::FailureLimiter,
+}
+
+impl Service {
+    pub fn new(store: Store, settings: ServiceSettings) -> Self {
+        let login_limiter = ratelimit::FailureLimiter::new(settings.login_max_failures, settings.login_failure_window);
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                settings,
+                hasher: passwords::Hasher::new(),
+                login_limiter,
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn settings(&self) -> &ServiceSettings {
+        &self.inner.settings
+    }
+
+    /// Whether the database answers.
+    pub async fn ready(&self) -> Result<()> {
+        self.store().ping().await?;
+        Ok(())
+    }
+}
+
+/// Keyset paging of lists: up to `limit` items after the id `after`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListParams {
+    pub after: Option<uuid::Uuid>,
+    pub limit: Option<u32>,
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+impl ListParams {
+    fn page(self) -> Result<balcao_store::PageRequest> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            let mut v = balcao_core::Validator::new();
+            v.add("limit", "out_of_range", format!("`limit` must be between 1 and {MAX_PAGE_SIZE}"));
+            return Err(ServiceError::Validation(v.finish().err().unwrap_or_default()));
+        }
+        Ok(balcao_store::PageRequest {
+            after: self.after,
+            limit,
+        })
+    }
+}
+
+pub use balcao_store::Page;

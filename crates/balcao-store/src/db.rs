@@ -1,0 +1,387 @@
+//! Backends, pools, transactions and the [`Exec`] trait that lets every store function run
+//! against either database, inside or outside a transaction.
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_binder::{SqlxBinder, SqlxValues};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool};
+
+use crate::{Result, StoreError};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open the store.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
+    pub url: String,
+    /// Most connections a pool keeps (SQLite: readers; its writer is always one connection).
+    pub max_connections: u32,
+}
+
+#[derive(Debug)]
+enum Backend {
+    /// SQLite allows one writer at a time: writes go through a single connection (so they
+    /// queue in the process instead of failing busy), reads through a pool of readers.
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Arc<Backend>,
+}
+
+impl Store {
+    /// Opens the database at `options.url`, creating an SQLite file when it is missing.
+    pub async fn connect(options: &StoreOptions) -> Result<Store> {
+        let url = options.url.as_str();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect)
+                .await?;
+            Backend::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadUrl(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(connect.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect.read_only(true))
+                .await?;
+            Backend::Sqlite { read, write }
+        } else {
+            return Err(StoreError::BadUrl(format!(
+                "unsupported scheme in `{}` (use sqlite:// or postgres://)",
+                redact_url(url)
+            )));
+        };
+        Ok(Store {
+            backend: Arc::new(backend),
+        })
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        match &*self.backend {
+            Backend::Sqlite { .. } => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Applies pending migrations. Safe to run from several processes at once: PostgreSQL
+    /// takes an advisory lock, SQLite's single writer serialises them.
+    pub async fn migrate(&self) -> Result<()> {
+        match &*self.backend {
+            Backend::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Versions of the migrations built into this binary, for the given backend.
+    pub fn migration_versions(kind: BackendKind) -> Vec<i64> {
+        let migrator = match kind {
+            BackendKind::Sqlite => &SQLITE_MIGRATIONS,
+            BackendKind::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).collect()
+    }
+
+    /// A round trip to the database.
+    pub async fn ping(&self) -> Result<()> {
+        match &*self.backend {
+            Backend::Sqlite { read, .. } => {
+                sqlx::query("SELECT 1").execute(read).await?;
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// a transaction never fails half-way because another process wrote in between.
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match &*self.backend {
+            Backend::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Runs statements one by one, outside any transaction, on the readers.
+    pub fn read(&self) -> Pool<'_> {
+        Pool {
+            backend: &self.backend,
+            write: false,
+        }
+    }
+
+    /// Runs single-statement writes outside any transaction.
+    pub fn write(&self) -> Pool<'_> {
+        Pool {
+            backend: &self.backend,
+            write: true,
+        }
+    }
+
+    pub async fn close(&self) {
+        match &*self.backend {
+            Backend::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` without the secret, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A row type that decodes from both backends.
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+/// Something statements run on: a pool ([`Pool`]) or an open transaction ([`Tx`]).
+pub trait Exec: Send {
+    fn kind(&self) -> BackendKind;
+
+    fn fetch_all_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> impl Future<Output = Result<Vec<T>, sqlx::Error>> + Send;
+
+    fn fetch_optional_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> impl Future<Output = Result<Option<T>, sqlx::Error>> + Send;
+
+    /// Runs a statement and answers the number of rows it changed.
+    fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+}
+
+/// Renders a statement for the backend `db` talks to.
+pub(crate) fn render(db: &impl Exec, stmt: &impl SqlxBinder) -> (String, SqlxValues) {
+    match db.kind() {
+        BackendKind::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
+        BackendKind::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
+    }
+}
+
+/// The SQL of a statement for SQLite and for PostgreSQL (values dropped), for statements that
+/// run so often they are rendered once.
+pub(crate) fn render_both(stmt: &impl SqlxBinder) -> [String; 2] {
+    [stmt.build_sqlx(SqliteQueryBuilder).0, stmt.build_sqlx(PostgresQueryBuilder).0]
+}
+
+pub(crate) async fn fetch_all<T: AnyRow>(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<Vec<T>, sqlx::Error> {
+    let (sql, values) = render(db, stmt);
+    db.fetch_all_raw(&sql, values).await
+}
+
+pub(crate) async fn fetch_optional<T: AnyRow>(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<Option<T>, sqlx::Error> {
+    let (sql, values) = render(db, stmt);
+    db.fetch_optional_raw(&sql, values).await
+}
+
+pub(crate) async fn execute(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
+    let (sql, values) = render(db, stmt);
+    db.execute_raw(&sql, values).await
+}
+
+/// Statements on a pool, each in its own implicit transaction.
+pub struct Pool<'a> {
+    backend: &'a Backend,
+    write: bool,
+}
+
+impl Exec for Pool<'_> {
+    fn kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite { .. } => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite { read, write } => {
+                let pool = if self.write { write } else { read };
+                sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_all(pool).await
+            }
+            Backend::Postgres(pool) => sqlx::query_as_with::<Postgres, T, _>(sql, values).fetch_all(pool).await,
+        }
+    }
+
+    async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite { read, write } => {
+                let pool = if self.write { write } else { read };
+                sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_optional(pool).await
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, values)
+                    .fetch_optional(pool)
+                    .await
+            }
+        }
+    }
+
+    async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite { read, write } => {
+                let pool = if self.write { write } else { read };
+                Ok(sqlx::query_with::<Sqlite, _>(sql, values).execute(pool).await?.rows_affected())
+            }
+            Backend::Postgres(pool) => Ok(sqlx::query_with::<Postgres, _>(sql, values)
+                .execute(pool)
+                .await?
+                .rows_affected()),
+        }
+    }
+}
+
+enum TxInner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// An open transaction. Dropping it without [`Tx::commit`] rolls it back.
+pub struct Tx {
+    inner: TxInner,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Exec for Tx {
+    fn kind(&self) -> BackendKind {
+        match self.inner {
+            TxInner::Sqlite(_) => BackendKind::Sqlite,
+            TxInner::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_all(&mut **tx).await,
+            TxInner::Postgres(tx) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, values)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => {
+                sqlx::query_as_with::<Sqlite, T, _>(sql, values)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+            TxInner::Postgres(tx) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, values)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Ok(sqlx::query_with::<Sqlite, _>(sql, values)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()),
+            TxInner::Postgres(tx) => Ok(sqlx::query_with::<Postgres, _>(sql, values)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_and_postgres_migrations_hold_the_same_versions() {
+        let sqlite = Store::migration_versions(BackendKind::Sqlite);
+        let postgres = Store::migration_versions(BackendKind::Postgres);
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+
+    #[test]
+    fn migration_folders_pair_file_by_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |backend: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(dir.join(backend))
+                .expect("migrations folder")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names("sqlite"), names("postgres"));
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

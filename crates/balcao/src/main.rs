@@ -1,0 +1,153 @@
+//! `balcao`: the server and its command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use balcao::server::{open_store, shutdown_signal};
+use balcao::settings::LogFormat;
+use balcao::{Settings, start};
+use balcao_service::{NewAccount, Service, ServiceError};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "balcao", version, about = "Balcão: self-hosted customer-service platform")]
+struct Cli {
+    /// TOML configuration file (environment variables override it).
+    #[arg(long, global = true, env = "BALCAO_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts (tenants).
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create an account with its first admin; prints the account's id last.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long, env = "BALCAO_NEW_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+        #[arg(long, default_value = "Admin")]
+        admin_name: String,
+    },
+    /// List accounts: id, creation time, name.
+    List,
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("balcao: configuration error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("balcao: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(code) => code,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("balcao: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => {
+            let server = start(settings).await?;
+            server.run_until(shutdown_signal()).await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let store = open_store(&settings).await?;
+            store.close().await;
+            println!("migrations applied");
+        }
+        Command::Accounts { command } => {
+            let store = open_store(&settings).await?;
+            let service = Service::new(store.clone(), settings.service_settings());
+            let result = accounts(&service, command).await;
+            store.close().await;
+            return result;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn accounts(service: &Service, command: AccountsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AccountsCommand::Create {
+            name,
+            admin_email,
+            admin_password,
+            admin_name,
+        } => {
+            let input = NewAccount {
+                name: Some(name),
+                admin_name: Some(admin_name),
+                admin_email: Some(admin_email),
+                admin_password: Some(admin_password),
+            };
+            match service.create_account(input).await {
+                Ok((account, admin)) => {
+                    println!("created account {:?} with admin {}", account.name, admin.email);
+                    println!("{}", account.id);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(ServiceError::Validation(errors)) => {
+                    for e in errors {
+                        eprintln!("balcao: {}: {}", e.field.replace('_', "-"), e.message);
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(ServiceError::Conflict { message, .. }) => {
+                    eprintln!("balcao: {message}");
+                    Ok(ExitCode::from(2))
+                }
+                Err(other) => Err(other).context("cannot create the account"),
+            }
+        }
+        AccountsCommand::List => {
+            for account in service.list_accounts().await? {
+                println!("{}\t{}\t{}", account.id, account.created_at, account.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Assembling and running the server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use balcao_service::{Bootstrap, Service};
+use balcao_store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::Settings;
+
+/// Opens the database named by the settings (creating the data folder for SQLite) and applies
+/// pending migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.resolved_database_url();
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create data folder {}", settings.data_dir.display()))?;
+    }
+    let store = Store::connect(&StoreOptions {
+        url: url.clone(),
+        max_connections: settings.database_max_connections,
+    })
+    .await
+    .with_context(|| format!("cannot open database {}", balcao_store::redact_url(&url)))?;
+    store.migrate().await.context("database migration failed")?;
+    Ok(store)
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub service: Service,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    /// Asks the server to stop accepting connections and waits until in-flight requests have
+    /// finished (or the grace period ran out).
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.context("server task failed")?
+    }
+
+    /// Runs until `signal` resolves, then shuts down gracefully.
+    pub async fn run_until(mut self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        tokio::select! {
+            () = signal => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                self.shutdown().await
+            }
+            result = &mut self.task => result.context("server task failed")?,
+        }
+    }
+}
+
+/// Opens the store, runs the first-start bootstrap, binds `settings.listen` and starts serving.
+pub async fn start(settings: Settings) -> anyhow::Result<Server> {
+    let store = open_store(&settings).await?;
+    tracing::info!(
+        backend = ?store.kind(),
+        database = %balcao_store::redact_url(&settings.resolved_database_url()),
+        "database ready"
+    );
+    let service = Service::new(store.clone(), settings.service_settings());
+    match service
+        .bootstrap(&settings.account_name, &settings.admin_email, settings.admin_password.as_deref())
+        .await
+        .context("first-start bootstrap failed")?
+    {
+        Bootstrap::AlreadyDone => {}
+        Bootstrap::Created {
+            account,
+            admin,
+            generated_password,
+        } => match generated_password {
+            Some(password) => tracing::warn!(
+                account_id = %account.id,
+                admin_email = %admin.email,
+                admin_password = %password,
+                "first start: created the first account and its admin with a generated password \
+                 (shown this once; change it after logging in)"
+            ),
+            None => tracing::info!(
+                account_id = %account.id,
+                admin_email = %admin.email,
+                "first start: created the first account and its admin"
+            ),
+        },
+    }
+
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let app = balcao_http::router(service.clone(), settings.http_settings());
+    let (tx, rx) = oneshot::channel::<()>();
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    let task = tokio::spawn(async move {
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
+            let _ = rx.await;
+            let _ = stop_tx.send(());
+        });
+        let deadline = async move {
+            if stop_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = serve => result.context("HTTP server failed")?,
+            () = deadline => tracing::warn!("grace period over: dropping unfinished requests"),
+        }
+        store.close().await;
+        Ok(())
+    });
+    tracing::info!(%addr, "listening");
+    Ok(Server {
+        addr,
+        service,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
