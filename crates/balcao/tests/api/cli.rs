@@ -1,0 +1,208 @@
+//! The `balcao` binary itself: first start, restarts, accounts, migrations, SIGTERM.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use balcao_testkit::serde_json::json;
+use balcao_testkit::{Response, TestApp, TestDatabase};
+use reqwest::StatusCode;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+const BIN: &str = env!("CARGO_BIN_EXE_balcao");
+
+/// A `balcao` command with a clean environment pointing at `db`.
+fn balcao(db: &TestDatabase) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("RUST_LOG", "info")
+        .envs(db.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// A `balcao serve` process and its log lines.
+struct Process {
+    child: Child,
+    lines: mpsc::UnboundedReceiver<String>,
+    log: Vec<String>,
+}
+
+impl Process {
+    fn spawn(mut cmd: Command) -> Process {
+        let mut child = cmd.spawn().expect("balcao starts");
+        let (tx, lines) = mpsc::unbounded_channel();
+        let stderr = child.stderr.take().expect("stderr");
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Process {
+            child,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// Reads log lines until one contains `needle`; answers that line.
+    async fn wait_for(&mut self, needle: &str) -> String {
+        let wait = async {
+            while let Some(line) = self.lines.recv().await {
+                self.log.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            panic!("balcao exited before logging {needle:?}: {:#?}", self.log);
+        };
+        tokio::time::timeout(Duration::from_secs(60), wait)
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in the log"))
+    }
+
+    /// Sends SIGTERM and answers whether the process exited successfully.
+    async fn terminate(mut self) -> bool {
+        let pid = self.child.id().expect("running").to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().await.expect("kill");
+        assert!(status.success());
+        let exit = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("exits after SIGTERM")
+            .expect("exit status");
+        exit.success()
+    }
+}
+
+/// `key=value` of a structured log line.
+fn field<'a>(line: &'a str, key: &str) -> &'a str {
+    let start = line.find(&format!("{key}=")).map(|i| i + key.len() + 1).unwrap_or_else(|| panic!("{key} in {line}"));
+    line[start..].split_whitespace().next().unwrap_or_default()
+}
+
+async fn login(client: &reqwest::Client, addr: &str, email: &str, password: &str) -> Response {
+    let body = json!({"grant_type": "password", "client_id": "api", "client_secret": "secret",
+                      "username": email, "password": password});
+    let r = client
+        .post(format!("http://{addr}/api/v1/oauth/token"))
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    Response::read(r).await
+}
+
+#[tokio::test]
+async fn first_start_generates_an_admin_and_later_starts_keep_it() {
+    let db = TestDatabase::new().await;
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+
+    let mut cmd = balcao(&db);
+    cmd.arg("serve").env("BALCAO_LISTEN", "127.0.0.1:0");
+    let mut first = Process::spawn(cmd);
+    let created = first.wait_for("first start").await;
+    assert_eq!(field(&created, "admin_email"), "admin@balcao.local");
+    let password = field(&created, "admin_password").to_owned();
+    assert_eq!(password.len(), 20);
+    let listening = first.wait_for("listening").await;
+    let addr = field(&listening, "addr").to_owned();
+    let r = login(&client, &addr, "admin@balcao.local", &password).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(first.terminate().await, "SIGTERM ends the server cleanly");
+
+    // A later start with other admin settings changes nothing.
+    let mut cmd = balcao(&db);
+    cmd.env("BALCAO_LISTEN", "127.0.0.1:0")
+        .env("BALCAO_ADMIN_EMAIL", "admin@balcao.local")
+        .env("BALCAO_ADMIN_PASSWORD", "another-password");
+    let mut second = Process::spawn(cmd);
+    let listening = second.wait_for("listening").await;
+    assert!(!second.log.iter().any(|l| l.contains("first start")), "{:#?}", second.log);
+    let addr = field(&listening, "addr").to_owned();
+    assert_eq!(login(&client, &addr, "admin@balcao.local", &password).await.status, StatusCode::OK);
+    login(&client, &addr, "admin@balcao.local", "another-password")
+        .await
+        .assert_problem(400, "invalid_grant");
+    assert!(second.terminate().await);
+}
+
+#[tokio::test]
+async fn accounts_create_works_while_the_server_runs() {
+    let app = TestApp::spawn().await;
+    let out = balcao(&app.database)
+        .args(["accounts", "create", "--name", "Loja B", "--admin-email", "dona@lojab.com.br"])
+        .args(["--admin-password", "senha-da-loja"])
+        .output()
+        .await
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.lines().last().expect("output");
+    let account_id = uuid::Uuid::parse_str(last).expect("the last line is the account id");
+
+    // The running server serves the new account at once.
+    let token = app.token_for("dona@lojab.com.br", "senha-da-loja").await;
+    let me = app.get("/api/v1/me", &token).await;
+    assert_eq!(me.body["account"]["id"], account_id.to_string());
+    assert_eq!(me.body["account"]["name"], "Loja B");
+    assert_eq!(me.body["role"], "admin");
+    // ... and keeps it apart from the first account.
+    let users = app.get("/api/v1/users", &token).await;
+    assert_eq!(users.body["data"].as_array().map(Vec::len), Some(1));
+
+    let list = balcao(&app.database).args(["accounts", "list"]).output().await.expect("runs");
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains(&account_id.to_string()) && listed.contains("Test account"), "{listed}");
+}
+
+#[tokio::test]
+async fn accounts_create_rejects_bad_input_clearly() {
+    let app = TestApp::spawn().await;
+    let run = |email: &'static str, password: &'static str| {
+        let mut cmd = balcao(&app.database);
+        cmd.args(["accounts", "create", "--name", "X", "--admin-email", email, "--admin-password", password]);
+        async move { cmd.output().await.expect("runs") }
+    };
+    let taken = run(balcao_testkit::ADMIN_EMAIL, "password-123").await;
+    assert_eq!(taken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("email"));
+    let invalid = run("not-an-email", "short").await;
+    assert_eq!(invalid.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&invalid.stderr);
+    assert!(stderr.contains("admin-email") && stderr.contains("admin-password"), "{stderr}");
+    let accounts = app.service().list_accounts().await.expect("accounts");
+    assert_eq!(accounts.len(), 1, "nothing was created");
+}
+
+#[tokio::test]
+async fn migrate_applies_migrations_and_is_idempotent() {
+    let db = TestDatabase::new().await;
+    for _ in 0..2 {
+        let out = balcao(&db).arg("migrate").output().await.expect("runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
+    }
+}
+
+#[tokio::test]
+async fn bad_configuration_is_reported_not_guessed() {
+    let db = TestDatabase::new().await;
+    let out = balcao(&db).arg("migrate").env("BALCAO_LISTEN", "nowhere").output().await.expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BALCAO_LISTEN"));
+    let out = balcao(&db)
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://localhost/x")
+        .output()
+        .await
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported scheme"));
+}

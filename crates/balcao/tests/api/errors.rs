@@ -1,0 +1,77 @@
+//! Every error of the native API is a problem document with a stable code.
+
+use balcao_testkit::serde_json::json;
+use balcao_testkit::{Response, TestApp};
+
+async fn raw(app: &TestApp, method: reqwest::Method, path: &str, token: &str, content_type: &str, body: Vec<u8>) -> Response {
+    let r = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    Response::read(r).await
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    app.get("/api/v1/nothing-here", &token).await.assert_problem(404, "route_not_found");
+    app.get("/somewhere/else", &token).await.assert_problem(404, "route_not_found");
+    app.call(reqwest::Method::PUT, "/api/v1/me", Some(&token), None)
+        .await
+        .assert_problem(405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn broken_json_is_400_naming_the_problem() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let post = reqwest::Method::POST;
+    let r = raw(&app, post.clone(), "/api/v1/departments", &token, "application/json", b"{\"name\": \"x\"".to_vec()).await;
+    r.assert_problem(400, "invalid_json");
+    assert!(r.str("detail").contains("line 1"), "{}", r.body);
+    raw(&app, post.clone(), "/api/v1/departments", &token, "application/json", Vec::new())
+        .await
+        .assert_problem(400, "invalid_json");
+    raw(&app, post.clone(), "/api/v1/departments", &token, "application/json", b"{} {}".to_vec())
+        .await
+        .assert_problem(400, "invalid_json");
+    raw(&app, post.clone(), "/api/v1/departments", &token, "text/plain", b"{\"name\":\"x\"}".to_vec())
+        .await
+        .assert_problem(415, "unsupported_media_type");
+    let oauth = raw(&app, post, "/api/v1/oauth/token", "", "application/json", b"{\"grant_type\":".to_vec()).await;
+    oauth.assert_problem(400, "invalid_json");
+    // Nothing was created by any of these.
+    assert_eq!(app.get("/api/v1/departments", &token).await.body["data"], json!([]));
+}
+
+#[tokio::test]
+async fn invalid_ids_in_paths_and_queries_are_400() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    for path in ["/api/v1/users/123", "/api/v1/departments/not-a-uuid", "/api/v1/tokens/%20"] {
+        let r = app.get(path, &token).await;
+        r.assert_problem(400, "invalid_id");
+    }
+    app.delete("/api/v1/users/xyz", &token).await.assert_problem(400, "invalid_id");
+    app.get("/api/v1/users?after=nope", &token).await.assert_problem(400, "invalid_query");
+    app.get("/api/v1/users?archived=maybe", &token).await.assert_problem(400, "invalid_query");
+    app.get("/api/v1/users?limit=-1", &token).await.assert_problem(400, "invalid_query");
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let app = TestApp::spawn_with(|s| s.body_limit_bytes = 4096).await;
+    let token = app.admin_token().await;
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(8192)).into_bytes();
+    let r = raw(&app, reqwest::Method::POST, "/api/v1/departments", &token, "application/json", big).await;
+    r.assert_problem(413, "payload_too_large");
+    let small = json!({"name": "fits"});
+    assert_eq!(app.post("/api/v1/departments", &token, small).await.status.as_u16(), 201);
+    assert_eq!(app.get("/api/v1/departments", &token).await.body["data"].as_array().map(Vec::len), Some(1));
+}

@@ -1,0 +1,11 @@
+//! API tests: each runs a real server over real HTTP against a fresh database, SQLite by
+//! default or PostgreSQL when `BALCAO_TEST_DATABASE_URL` is set.
+
+mod auth;
+mod cli;
+mod departments;
+mod errors;
+mod ops;
+mod tenancy;
+mod tokens;
+mod users;
