@@ -29,7 +29,12 @@ impl Validator {
         Self::default()
     }
 
-    pub fn add(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
+    pub fn add(
+        &mut self,
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
         self.errors.push(FieldError {
             field: field.into(),
             code,
@@ -64,10 +69,18 @@ impl Validator {
             self.add(field, "blank", format!("`{field}` must not be blank"));
             None
         } else if trimmed.chars().count() > NAME_MAX {
-            self.add(field, "too_long", format!("`{field}` is longer than {NAME_MAX} characters"));
+            self.add(
+                field,
+                "too_long",
+                format!("`{field}` is longer than {NAME_MAX} characters"),
+            );
             None
         } else if trimmed.chars().any(char::is_control) {
-            self.add(field, "invalid", format!("`{field}` must not contain control characters"));
+            self.add(
+                field,
+                "invalid",
+                format!("`{field}` must not contain control characters"),
+            );
             None
         } else {
             Some(trimmed.to_owned())
@@ -78,11 +91,19 @@ impl Validator {
     pub fn email(&mut self, field: &str, value: &str) -> Option<String> {
         let email = value.trim().to_lowercase();
         if email.len() > EMAIL_MAX {
-            self.add(field, "too_long", format!("`{field}` is longer than {EMAIL_MAX} characters"));
+            self.add(
+                field,
+                "too_long",
+                format!("`{field}` is longer than {EMAIL_MAX} characters"),
+            );
             return None;
         }
         if !is_plausible_email(&email) {
-            self.add(field, "invalid", format!("`{field}` is not a valid e-mail address"));
+            self.add(
+                field,
+                "invalid",
+                format!("`{field}` is not a valid e-mail address"),
+            );
             return None;
         }
         Some(email)
@@ -92,10 +113,18 @@ impl Validator {
     pub fn password(&mut self, field: &str, value: &str) -> Option<String> {
         let n = value.chars().count();
         if n < PASSWORD_MIN {
-            self.add(field, "too_short", format!("`{field}` must have at least {PASSWORD_MIN} characters"));
+            self.add(
+                field,
+                "too_short",
+                format!("`{field}` must have at least {PASSWORD_MIN} characters"),
+            );
             None
         } else if n > PASSWORD_MAX {
-            self.add(field, "too_long", format!("`{field}` is longer than {PASSWORD_MAX} characters"));
+            self.add(
+                field,
+                "too_long",
+                format!("`{field}` is longer than {PASSWORD_MAX} characters"),
+            );
             None
         } else {
             Some(value.to_owned())
@@ -118,7 +147,11 @@ impl Validator {
         if ok {
             Some(host)
         } else {
-            self.add(field, "invalid", format!("`{field}` is not a valid domain name"));
+            self.add(
+                field,
+                "invalid",
+                format!("`{field}` is not a valid domain name"),
+            );
             None
         }
     }
@@ -142,10 +175,18 @@ fn is_plausible_email(email: &str) -> bool {
 pub fn host_of(value: &str) -> Option<String> {
     let value = value.trim();
     let after_scheme = value.split_once("://").map_or(value, |(_, rest)| rest);
-    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or_default();
-    let without_user = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let without_user = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let host = if without_user.starts_with('[') {
-        without_user.split_once(']').map(|(h, _)| &h[1..]).unwrap_or_default()
+        without_user
+            .split_once(']')
+            .map(|(h, _)| &h[1..])
+            .unwrap_or_default()
     } else {
         without_user.split(':').next().unwrap_or_default()
     };
@@ -168,9 +209,20 @@ mod tests {
     #[test]
     fn emails() {
         let mut v = Validator::new();
-        assert_eq!(v.email("email", " Ana@Example.COM ").as_deref(), Some("ana@example.com"));
+        assert_eq!(
+            v.email("email", " Ana@Example.COM ").as_deref(),
+            Some("ana@example.com")
+        );
         assert!(v.is_empty());
-        for bad in ["", "ana", "@x.com", "ana@", "ana@.com", "a b@x.com", "ana@x..com"] {
+        for bad in [
+            "",
+            "ana",
+            "@x.com",
+            "ana@",
+            "ana@.com",
+            "a b@x.com",
+            "ana@x..com",
+        ] {
             assert_eq!(v.email("email", bad), None, "{bad}");
         }
         assert_eq!(v.finish().map_err(|e| e.len()), Err(7));
@@ -191,7 +243,10 @@ mod tests {
 
     #[test]
     fn hosts_and_domains() {
-        assert_eq!(host_of("https://App.Example.com:8443/x?y").as_deref(), Some("app.example.com"));
+        assert_eq!(
+            host_of("https://App.Example.com:8443/x?y").as_deref(),
+            Some("app.example.com")
+        );
         assert_eq!(host_of("example.com").as_deref(), Some("example.com"));
         assert_eq!(host_of("http://[::1]:80/").as_deref(), Some("::1"));
         assert_eq!(host_of(""), None);
@@ -200,7 +255,11 @@ mod tests {
         assert!(!host_matches_domain("badexample.com", "example.com"));
         assert!(!host_matches_domain("example.com.evil.io", "example.com"));
         let mut v = Validator::new();
-        assert_eq!(v.domain("allowed_domain", "https://crm.example.com/").as_deref(), Some("crm.example.com"));
+        assert_eq!(
+            v.domain("allowed_domain", "https://crm.example.com/")
+                .as_deref(),
+            Some("crm.example.com")
+        );
         assert_eq!(v.domain("allowed_domain", "not a domain"), None);
     }
 }

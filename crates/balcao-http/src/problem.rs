@@ -76,7 +76,11 @@ impl ApiError {
         };
         Self {
             errors,
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            )
         }
     }
 
@@ -97,11 +101,21 @@ fn title(status: StatusCode) -> &'static str {
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         match err {
-            ServiceError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
-            ServiceError::Unauthorized(why) => ApiError::new(StatusCode::UNAUTHORIZED, why.code(), why.to_string()),
+            ServiceError::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            ServiceError::Unauthorized(why) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, why.code(), why.to_string())
+            }
             ServiceError::InvalidGrant { message } => ApiError::oauth("invalid_grant", message),
-            ServiceError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
-            ServiceError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Forbidden { code, message } => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            }
+            ServiceError::Conflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             ServiceError::Validation(errors) => ApiError::validation(errors),
             ServiceError::RateLimited { retry_after_secs } => Self {
                 retry_after: Some(retry_after_secs),
@@ -113,7 +127,11 @@ impl From<ServiceError> for ApiError {
             },
             ServiceError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "an internal error occurred",
+                )
             }
         }
     }
@@ -136,9 +154,15 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if status == StatusCode::UNAUTHORIZED {
-            let value = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", problem.code);
+            let value = format!(
+                "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                problem.code
+            );
             if let Ok(v) = HeaderValue::from_str(&value) {
                 headers.insert(header::WWW_AUTHENTICATE, v);
             }
@@ -151,7 +175,11 @@ impl IntoResponse for ApiError {
 }
 
 pub async fn route_not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", format!("no route for {}", uri.path()))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!("no route for {}", uri.path()),
+    )
 }
 
 pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {

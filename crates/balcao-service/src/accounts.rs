@@ -21,11 +21,16 @@ pub enum Bootstrap {
     AlreadyDone,
     /// A first account and admin were created; `generated_password` is set when no password
     /// was configured and one was made up (it must be shown to the operator once).
-    Created {
-        account: Account,
-        admin: User,
-        generated_password: Option<String>,
-    },
+    Created(Box<BootstrapCreated>),
+}
+
+/// The first account and admin made by [`Service::bootstrap`].
+#[derive(Clone, Debug)]
+pub struct BootstrapCreated {
+    pub account: Account,
+    pub admin: User,
+    /// Set when no password was configured and one was made up (show it to the operator once).
+    pub generated_password: Option<String>,
 }
 
 const BOOTSTRAP_KEY: &str = "bootstrapped_at";
@@ -39,9 +44,15 @@ impl Service {
         Ok(created)
     }
 
-    async fn create_account_in(&self, tx: &mut balcao_store::Tx, input: NewAccount) -> Result<(Account, User)> {
+    async fn create_account_in(
+        &self,
+        tx: &mut balcao_store::Tx,
+        input: NewAccount,
+    ) -> Result<(Account, User)> {
         let mut v = Validator::new();
-        let name = v.required("name", input.name.as_deref()).and_then(|n| v.name("name", n));
+        let name = v
+            .required("name", input.name.as_deref())
+            .and_then(|n| v.name("name", n));
         let admin_name = match input.admin_name.as_deref() {
             Some(n) => v.name("admin_name", n),
             None => Some("Admin".to_owned()),
@@ -53,7 +64,9 @@ impl Service {
             .required("admin_password", input.admin_password.as_deref())
             .and_then(|p| v.password("admin_password", p));
         v.finish()?;
-        let (Some(name), Some(admin_name), Some(email), Some(password)) = (name, admin_name, email, password) else {
+        let (Some(name), Some(admin_name), Some(email), Some(password)) =
+            (name, admin_name, email, password)
+        else {
             return Err(ServiceError::Internal("validated fields missing".into()));
         };
         let hash = self.inner.hasher.hash(password).await?;
@@ -83,7 +96,12 @@ impl Service {
     /// On the installation's first start, creates the first account and admin. Later starts
     /// (and concurrent starts of other instances) do nothing, so an existing admin is never
     /// overwritten.
-    pub async fn bootstrap(&self, account_name: &str, admin_email: &str, admin_password: Option<&str>) -> Result<Bootstrap> {
+    pub async fn bootstrap(
+        &self,
+        account_name: &str,
+        admin_email: &str,
+        admin_password: Option<&str>,
+    ) -> Result<Bootstrap> {
         let mut tx = self.store().begin().await?;
         let claimed = meta::claim(&mut tx, BOOTSTRAP_KEY, &Timestamp::now().to_rfc3339()).await?;
         if !claimed || !accounts::list_all(&mut tx).await?.is_empty() {
@@ -91,7 +109,9 @@ impl Service {
             return Ok(Bootstrap::AlreadyDone);
         }
         let generated = admin_password.is_none().then(generate_password);
-        let password = admin_password.map(str::to_owned).or_else(|| generated.clone());
+        let password = admin_password
+            .map(str::to_owned)
+            .or_else(|| generated.clone());
         let (account, admin) = self
             .create_account_in(
                 &mut tx,
@@ -104,11 +124,11 @@ impl Service {
             )
             .await?;
         tx.commit().await?;
-        Ok(Bootstrap::Created {
+        Ok(Bootstrap::Created(Box::new(BootstrapCreated {
             account,
             admin,
             generated_password: generated,
-        })
+        })))
     }
 
     /// Every account: for the operator's CLI.

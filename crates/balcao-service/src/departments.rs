@@ -16,10 +16,16 @@ pub struct DepartmentPatch {
 }
 
 impl Service {
-    pub async fn create_department(&self, who: &Principal, input: NewDepartment) -> Result<Department> {
+    pub async fn create_department(
+        &self,
+        who: &Principal,
+        input: NewDepartment,
+    ) -> Result<Department> {
         who.require_admin("create departments")?;
         let mut v = Validator::new();
-        let name = v.required("name", input.name.as_deref()).and_then(|n| v.name("name", n));
+        let name = v
+            .required("name", input.name.as_deref())
+            .and_then(|n| v.name("name", n));
         v.finish()?;
         let Some(name) = name else {
             return Err(ServiceError::Internal("validated name missing".into()));
@@ -43,11 +49,27 @@ impl Service {
             .ok_or(ServiceError::NotFound("department"))
     }
 
-    pub async fn list_departments(&self, who: &Principal, archived: ArchivedFilter, params: ListParams) -> Result<Page<Department>> {
-        Ok(departments::list(&mut self.store().read(), who.account_id, archived, params.page()?).await?)
+    pub async fn list_departments(
+        &self,
+        who: &Principal,
+        archived: ArchivedFilter,
+        params: ListParams,
+    ) -> Result<Page<Department>> {
+        Ok(departments::list(
+            &mut self.store().read(),
+            who.account_id,
+            archived,
+            params.page()?,
+        )
+        .await?)
     }
 
-    pub async fn update_department(&self, who: &Principal, id: DepartmentId, patch: DepartmentPatch) -> Result<Department> {
+    pub async fn update_department(
+        &self,
+        who: &Principal,
+        id: DepartmentId,
+        patch: DepartmentPatch,
+    ) -> Result<Department> {
         who.require_admin("change departments")?;
         let mut department = self.get_department(who, id).await?;
         let mut v = Validator::new();
@@ -62,7 +84,12 @@ impl Service {
         Ok(department)
     }
 
-    pub async fn set_department_archived(&self, who: &Principal, id: DepartmentId, archived: bool) -> Result<Department> {
+    pub async fn set_department_archived(
+        &self,
+        who: &Principal,
+        id: DepartmentId,
+        archived: bool,
+    ) -> Result<Department> {
         who.require_admin("archive departments")?;
         let mut department = self.get_department(who, id).await?;
         if archived != department.archived_at.is_some() {

@@ -17,7 +17,7 @@ mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use accounts::{Bootstrap, NewAccount};
+pub use accounts::{Bootstrap, BootstrapCreated, NewAccount};
 pub use auth::{AuthError, Credential, Principal, TokenPair};
 pub use balcao_store::{ArchivedFilter, Store};
 pub use departments::{DepartmentPatch, NewDepartment};
@@ -66,7 +66,10 @@ struct Inner {
 
 impl Service {
     pub fn new(store: Store, settings: ServiceSettings) -> Self {
-        let login_limiter = ratelimit::FailureLimiter::new(settings.login_max_failures, settings.login_failure_window);
+        let login_limiter = ratelimit::FailureLimiter::new(
+            settings.login_max_failures,
+            settings.login_failure_window,
+        );
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -107,8 +110,14 @@ impl ListParams {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
             let mut v = balcao_core::Validator::new();
-            v.add("limit", "out_of_range", format!("`limit` must be between 1 and {MAX_PAGE_SIZE}"));
-            return Err(ServiceError::Validation(v.finish().err().unwrap_or_default()));
+            v.add(
+                "limit",
+                "out_of_range",
+                format!("`limit` must be between 1 and {MAX_PAGE_SIZE}"),
+            );
+            return Err(ServiceError::Validation(
+                v.finish().err().unwrap_or_default(),
+            ));
         }
         Ok(balcao_store::PageRequest {
             after: self.after,

@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
 
@@ -28,7 +28,11 @@ fn hash_now(password: &str) -> Result<String> {
 
 fn verify_now(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -41,8 +45,14 @@ impl Hasher {
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        let _permit = self.permits.acquire().await.map_err(ServiceError::internal)?;
-        tokio::task::spawn_blocking(f).await.map_err(ServiceError::internal)
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(ServiceError::internal)?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(ServiceError::internal)
     }
 
     pub(crate) async fn hash(&self, password: String) -> Result<String> {
@@ -54,7 +64,9 @@ impl Hasher {
         self.run(move || match hash {
             Some(hash) => verify_now(&password, &hash),
             None => {
-                let decoy = DECOY.get_or_init(|| hash_now("decoy password for unknown users").unwrap_or_default());
+                let decoy = DECOY.get_or_init(|| {
+                    hash_now("decoy password for unknown users").unwrap_or_default()
+                });
                 verify_now(&password, decoy);
                 false
             }

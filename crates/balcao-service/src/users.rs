@@ -32,21 +32,34 @@ pub struct UserPatch {
 fn parse_role(v: &mut Validator, value: &str) -> Option<Role> {
     let role = Role::from_str(value).ok();
     if role.is_none() {
-        v.add("role", "invalid", "`role` must be one of admin, supervisor, agent");
+        v.add(
+            "role",
+            "invalid",
+            "`role` must be one of admin, supervisor, agent",
+        );
     }
     role
 }
 
 /// Checks that every id names a department of the caller's account (a foreign id is
 /// reported exactly like a missing one).
-async fn check_departments(service: &Service, who: &Principal, ids: &[Uuid], v: &mut Validator) -> Result<Vec<DepartmentId>> {
+async fn check_departments(
+    service: &Service,
+    who: &Principal,
+    ids: &[Uuid],
+    v: &mut Validator,
+) -> Result<Vec<DepartmentId>> {
     let mut wanted: Vec<DepartmentId> = ids.iter().copied().map(DepartmentId).collect();
     wanted.sort();
     wanted.dedup();
     let found = departments::existing(&mut service.store().read(), who.account_id, &wanted).await?;
     for (i, id) in ids.iter().enumerate() {
         if !found.contains(&DepartmentId(*id)) {
-            v.add(format!("department_ids[{i}]"), "not_found", format!("department {id} does not exist"));
+            v.add(
+                format!("department_ids[{i}]"),
+                "not_found",
+                format!("department {id} does not exist"),
+            );
         }
     }
     Ok(wanted)
@@ -56,8 +69,12 @@ impl Service {
     pub async fn create_user(&self, who: &Principal, input: NewUser) -> Result<User> {
         who.require_admin("create users")?;
         let mut v = Validator::new();
-        let name = v.required("name", input.name.as_deref()).and_then(|n| v.name("name", n));
-        let email = v.required("email", input.email.as_deref()).and_then(|e| v.email("email", e));
+        let name = v
+            .required("name", input.name.as_deref())
+            .and_then(|n| v.name("name", n));
+        let email = v
+            .required("email", input.email.as_deref())
+            .and_then(|e| v.email("email", e));
         let password = v
             .required("password", input.password.as_deref())
             .and_then(|p| v.password("password", p));
@@ -65,9 +82,16 @@ impl Service {
             Some(r) => parse_role(&mut v, r),
             None => Some(Role::Agent),
         };
-        let department_ids = check_departments(self, who, input.department_ids.as_deref().unwrap_or_default(), &mut v).await?;
+        let department_ids = check_departments(
+            self,
+            who,
+            input.department_ids.as_deref().unwrap_or_default(),
+            &mut v,
+        )
+        .await?;
         v.finish()?;
-        let (Some(name), Some(email), Some(password), Some(role)) = (name, email, password, role) else {
+        let (Some(name), Some(email), Some(password), Some(role)) = (name, email, password, role)
+        else {
             return Err(ServiceError::Internal("validated fields missing".into()));
         };
         let password_hash = self.inner.hasher.hash(password).await?;
@@ -104,8 +128,19 @@ impl Service {
             .ok_or(ServiceError::NotFound("user"))
     }
 
-    pub async fn list_users(&self, who: &Principal, archived: ArchivedFilter, params: ListParams) -> Result<Page<User>> {
-        Ok(users::list(&mut self.store().read(), who.account_id, archived, params.page()?).await?)
+    pub async fn list_users(
+        &self,
+        who: &Principal,
+        archived: ArchivedFilter,
+        params: ListParams,
+    ) -> Result<Page<User>> {
+        Ok(users::list(
+            &mut self.store().read(),
+            who.account_id,
+            archived,
+            params.page()?,
+        )
+        .await?)
     }
 
     /// Admins change anyone; other users change their own name, e-mail and password.
@@ -114,10 +149,14 @@ impl Service {
         let is_self = id == who.user_id;
         if !who.is_admin() {
             if !is_self {
-                return Err(ServiceError::forbidden("only an admin can change other users"));
+                return Err(ServiceError::forbidden(
+                    "only an admin can change other users",
+                ));
             }
             if patch.role.is_some() || patch.department_ids.is_some() {
-                return Err(ServiceError::forbidden("only an admin can change roles and departments"));
+                return Err(ServiceError::forbidden(
+                    "only an admin can change roles and departments",
+                ));
             }
         }
         let mut v = Validator::new();
@@ -127,7 +166,10 @@ impl Service {
         if let Some(email) = patch.email.as_deref().and_then(|e| v.email("email", e)) {
             user.email = email;
         }
-        let password = patch.password.as_deref().and_then(|p| v.password("password", p));
+        let password = patch
+            .password
+            .as_deref()
+            .and_then(|p| v.password("password", p));
         let new_role = patch.role.as_deref().and_then(|r| parse_role(&mut v, r));
         let departments = match &patch.department_ids {
             Some(ids) => Some(check_departments(self, who, ids, &mut v).await?),
@@ -166,14 +208,22 @@ impl Service {
     }
 
     /// Archived users cannot log in and their tokens stop working; their history stays.
-    pub async fn set_user_archived(&self, who: &Principal, id: UserId, archived: bool) -> Result<User> {
+    pub async fn set_user_archived(
+        &self,
+        who: &Principal,
+        id: UserId,
+        archived: bool,
+    ) -> Result<User> {
         who.require_admin("archive users")?;
         let mut user = self.get_user(who, id).await?;
         if archived == user.is_archived() {
             return Ok(user);
         }
         if archived && id == who.user_id {
-            return Err(ServiceError::conflict("cannot_archive_self", "you cannot archive yourself"));
+            return Err(ServiceError::conflict(
+                "cannot_archive_self",
+                "you cannot archive yourself",
+            ));
         }
         let now = Timestamp::now();
         user.archived_at = archived.then_some(now);
@@ -194,7 +244,10 @@ impl Service {
         who.require_admin("delete users")?;
         let user = self.get_user(who, id).await?;
         if id == who.user_id {
-            return Err(ServiceError::conflict("cannot_delete_self", "you cannot delete yourself"));
+            return Err(ServiceError::conflict(
+                "cannot_delete_self",
+                "you cannot delete yourself",
+            ));
         }
         let mut tx = self.store().begin().await?;
         if user.role == Role::Admin && !user.is_archived() {

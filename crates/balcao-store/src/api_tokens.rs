@@ -100,7 +100,11 @@ pub async fn insert(db: &mut impl Exec, t: &ApiToken, hash: &[u8; 32]) -> Result
     Ok(())
 }
 
-pub async fn get(db: &mut impl Exec, account: AccountId, id: ApiTokenId) -> Result<Option<ApiToken>> {
+pub async fn get(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: ApiTokenId,
+) -> Result<Option<ApiToken>> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from(ApiTokens::Table)
@@ -112,7 +116,12 @@ pub async fn get(db: &mut impl Exec, account: AccountId, id: ApiTokenId) -> Resu
 }
 
 /// Tokens of the account that are not revoked, optionally only those of one user.
-pub async fn list(db: &mut impl Exec, account: AccountId, user: Option<UserId>, page: PageRequest) -> Result<Page<ApiToken>> {
+pub async fn list(
+    db: &mut impl Exec,
+    account: AccountId,
+    user: Option<UserId>,
+    page: PageRequest,
+) -> Result<Page<ApiToken>> {
     let mut stmt = Query::select();
     stmt.columns(COLUMNS)
         .from(ApiTokens::Table)
@@ -127,10 +136,19 @@ pub async fn list(db: &mut impl Exec, account: AccountId, user: Option<UserId>, 
         stmt.and_where(Expr::col(ApiTokens::Id).gt(after));
     }
     let rows: Vec<TokenRow> = fetch_all(db, &stmt).await?;
-    Ok(paginate(rows.into_iter().map(ApiToken::from).collect(), page.limit, |t| t.id.0))
+    Ok(paginate(
+        rows.into_iter().map(ApiToken::from).collect(),
+        page.limit,
+        |t| t.id.0,
+    ))
 }
 
-pub async fn revoke(db: &mut impl Exec, account: AccountId, id: ApiTokenId, now: Timestamp) -> Result<bool> {
+pub async fn revoke(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: ApiTokenId,
+    now: Timestamp,
+) -> Result<bool> {
     let stmt = Query::update()
         .table(ApiTokens::Table)
         .value(ApiTokens::RevokedAt, now.micros())
@@ -188,7 +206,10 @@ static BY_HASH: LazyLock<[String; 2]> = LazyLock::new(|| {
         .column((ApiTokens::Table, ApiTokens::AccountId))
         .column((ApiTokens::Table, ApiTokens::UserId))
         .column((Users::Table, Users::Role))
-        .expr_as(Expr::col((Users::Table, Users::ArchivedAt)), sea_query::Alias::new("user_archived_at"))
+        .expr_as(
+            Expr::col((Users::Table, Users::ArchivedAt)),
+            sea_query::Alias::new("user_archived_at"),
+        )
         .column((ApiTokens::Table, ApiTokens::TokenHash))
         .column((ApiTokens::Table, ApiTokens::AllowedDomain))
         .column((ApiTokens::Table, ApiTokens::LastUsedAt))

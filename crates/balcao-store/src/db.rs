@@ -9,7 +9,9 @@ use std::time::Duration;
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::{SqlxBinder, SqlxValues};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool};
 
 use crate::{Result, StoreError};
@@ -36,7 +38,10 @@ pub struct StoreOptions {
 enum Backend {
     /// SQLite allows one writer at a time: writes go through a single connection (so they
     /// queue in the process instead of failing busy), reads through a pool of readers.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -51,7 +56,8 @@ impl Store {
     pub async fn connect(options: &StoreOptions) -> Result<Store> {
         let url = options.url.as_str();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let connect =
+                PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
@@ -132,7 +138,9 @@ impl Store {
     /// a transaction never fails half-way because another process wrote in between.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &*self.backend {
-            Backend::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
@@ -180,8 +188,14 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// A row type that decodes from both backends.
-pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 /// Something statements run on: a pool ([`Pool`]) or an open transaction ([`Tx`]).
 pub trait Exec: Send {
@@ -200,7 +214,11 @@ pub trait Exec: Send {
     ) -> impl Future<Output = Result<Option<T>, sqlx::Error>> + Send;
 
     /// Runs a statement and answers the number of rows it changed.
-    fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+    fn execute_raw(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 }
 
 /// Renders a statement for the backend `db` talks to.
@@ -214,28 +232,126 @@ pub(crate) fn render(db: &impl Exec, stmt: &impl SqlxBinder) -> (String, SqlxVal
 /// The SQL of a statement for SQLite and for PostgreSQL (values dropped), for statements that
 /// run so often they are rendered once.
 pub(crate) fn render_both(stmt: &impl SqlxBinder) -> [String; 2] {
-    [stmt.build_sqlx(SqliteQueryBuilder).0, stmt.build_sqlx(PostgresQueryBuilder).0]
+    [
+        stmt.build_sqlx(SqliteQueryBuilder).0,
+        stmt.build_sqlx(PostgresQueryBuilder).0,
+    ]
 }
 
-pub(crate) async fn fetch_all<T: AnyRow>(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<Vec<T>, sqlx::Error> {
+pub(crate) async fn fetch_all<T: AnyRow>(
+    db: &mut impl Exec,
+    stmt: &impl SqlxBinder,
+) -> Result<Vec<T>, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.fetch_all_raw(&sql, values).await
 }
 
-pub(crate) async fn fetch_optional<T: AnyRow>(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<Option<T>, sqlx::Error> {
+pub(crate) async fn fetch_optional<T: AnyRow>(
+    db: &mut impl Exec,
+    stmt: &impl SqlxBinder,
+) -> Result<Option<T>, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.fetch_optional_raw(&sql, values).await
 }
 
-pub(crate) async fn execute(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
+pub(crate) async fn execute(
+    db: &mut impl Exec,
+    stmt: &impl SqlxBinder,
+) -> Result<u64, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.execute_raw(&sql, values).await
+}
+
+/// A connection of either backend, on which statements run. The one place that matches on
+/// the backend to execute.
+enum Conn<'c> {
+    Sqlite(&'c mut sqlx::SqliteConnection),
+    Postgres(&'c mut sqlx::PgConnection),
+}
+
+impl Conn<'_> {
+    async fn fetch_all<T: AnyRow>(
+        self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Conn::Sqlite(c) => {
+                sqlx::query_as_with::<Sqlite, T, _>(sql, values)
+                    .fetch_all(c)
+                    .await
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, values)
+                    .fetch_all(c)
+                    .await
+            }
+        }
+    }
+
+    async fn fetch_optional<T: AnyRow>(
+        self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Conn::Sqlite(c) => {
+                sqlx::query_as_with::<Sqlite, T, _>(sql, values)
+                    .fetch_optional(c)
+                    .await
+            }
+            Conn::Postgres(c) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, values)
+                    .fetch_optional(c)
+                    .await
+            }
+        }
+    }
+
+    async fn execute(self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Conn::Sqlite(c) => sqlx::query_with::<Sqlite, _>(sql, values)
+                .execute(c)
+                .await?
+                .rows_affected(),
+            Conn::Postgres(c) => sqlx::query_with::<Postgres, _>(sql, values)
+                .execute(c)
+                .await?
+                .rows_affected(),
+        })
+    }
+}
+
+enum PooledConn {
+    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<Postgres>),
+}
+
+impl PooledConn {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PooledConn::Sqlite(c) => Conn::Sqlite(c),
+            PooledConn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
 }
 
 /// Statements on a pool, each in its own implicit transaction.
 pub struct Pool<'a> {
     backend: &'a Backend,
     write: bool,
+}
+
+impl Pool<'_> {
+    async fn acquire(&self) -> Result<PooledConn, sqlx::Error> {
+        Ok(match self.backend {
+            Backend::Sqlite { write, .. } if self.write => {
+                PooledConn::Sqlite(write.acquire().await?)
+            }
+            Backend::Sqlite { read, .. } => PooledConn::Sqlite(read.acquire().await?),
+            Backend::Postgres(pool) => PooledConn::Postgres(pool.acquire().await?),
+        })
+    }
 }
 
 impl Exec for Pool<'_> {
@@ -246,41 +362,28 @@ impl Exec for Pool<'_> {
         }
     }
 
-    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite { read, write } => {
-                let pool = if self.write { write } else { read };
-                sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_all(pool).await
-            }
-            Backend::Postgres(pool) => sqlx::query_as_with::<Postgres, T, _>(sql, values).fetch_all(pool).await,
-        }
+    async fn fetch_all_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        self.acquire().await?.conn().fetch_all(sql, values).await
     }
 
-    async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite { read, write } => {
-                let pool = if self.write { write } else { read };
-                sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_optional(pool).await
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_as_with::<Postgres, T, _>(sql, values)
-                    .fetch_optional(pool)
-                    .await
-            }
-        }
+    async fn fetch_optional_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> Result<Option<T>, sqlx::Error> {
+        self.acquire()
+            .await?
+            .conn()
+            .fetch_optional(sql, values)
+            .await
     }
 
     async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite { read, write } => {
-                let pool = if self.write { write } else { read };
-                Ok(sqlx::query_with::<Sqlite, _>(sql, values).execute(pool).await?.rows_affected())
-            }
-            Backend::Postgres(pool) => Ok(sqlx::query_with::<Postgres, _>(sql, values)
-                .execute(pool)
-                .await?
-                .rows_affected()),
-        }
+        self.acquire().await?.conn().execute(sql, values).await
     }
 }
 
@@ -302,6 +405,13 @@ impl Tx {
         }
         Ok(())
     }
+
+    fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Conn::Sqlite(tx),
+            TxInner::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
 }
 
 impl Exec for Tx {
@@ -312,43 +422,24 @@ impl Exec for Tx {
         }
     }
 
-    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
-        match &mut self.inner {
-            TxInner::Sqlite(tx) => sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_all(&mut **tx).await,
-            TxInner::Postgres(tx) => {
-                sqlx::query_as_with::<Postgres, T, _>(sql, values)
-                    .fetch_all(&mut **tx)
-                    .await
-            }
-        }
+    async fn fetch_all_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        self.conn().fetch_all(sql, values).await
     }
 
-    async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
-        match &mut self.inner {
-            TxInner::Sqlite(tx) => {
-                sqlx::query_as_with::<Sqlite, T, _>(sql, values)
-                    .fetch_optional(&mut **tx)
-                    .await
-            }
-            TxInner::Postgres(tx) => {
-                sqlx::query_as_with::<Postgres, T, _>(sql, values)
-                    .fetch_optional(&mut **tx)
-                    .await
-            }
-        }
+    async fn fetch_optional_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+    ) -> Result<Option<T>, sqlx::Error> {
+        self.conn().fetch_optional(sql, values).await
     }
 
     async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
-        match &mut self.inner {
-            TxInner::Sqlite(tx) => Ok(sqlx::query_with::<Sqlite, _>(sql, values)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected()),
-            TxInner::Postgres(tx) => Ok(sqlx::query_with::<Postgres, _>(sql, values)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected()),
-        }
+        self.conn().execute(sql, values).await
     }
 }
 
@@ -380,7 +471,10 @@ mod tests {
 
     #[test]
     fn urls_are_redacted() {
-        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }

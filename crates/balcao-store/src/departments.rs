@@ -63,11 +63,17 @@ pub async fn insert(db: &mut impl Exec, d: &Department) -> Result<()> {
             d.updated_at.micros().into(),
         ])
         .to_owned();
-    execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "name"))?;
+    execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "name"))?;
     Ok(())
 }
 
-pub async fn get(db: &mut impl Exec, account: AccountId, id: DepartmentId) -> Result<Option<Department>> {
+pub async fn get(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: DepartmentId,
+) -> Result<Option<Department>> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from(Departments::Table)
@@ -92,14 +98,20 @@ pub async fn list(
         .limit(u64::from(page.limit) + 1);
     match archived {
         ArchivedFilter::Active => stmt.and_where(Expr::col(Departments::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => stmt.and_where(Expr::col(Departments::ArchivedAt).is_not_null()),
+        ArchivedFilter::Archived => {
+            stmt.and_where(Expr::col(Departments::ArchivedAt).is_not_null())
+        }
         ArchivedFilter::All => &mut stmt,
     };
     if let Some(after) = page.after {
         stmt.and_where(Expr::col(Departments::Id).gt(after));
     }
     let rows: Vec<DepartmentRow> = fetch_all(db, &stmt).await?;
-    Ok(crate::users::paginate(rows.into_iter().map(Department::from).collect(), page.limit, |d| d.id.0))
+    Ok(crate::users::paginate(
+        rows.into_iter().map(Department::from).collect(),
+        page.limit,
+        |d| d.id.0,
+    ))
 }
 
 /// Writes a department's name and archive state as they are in `d`.
@@ -108,13 +120,18 @@ pub async fn update(db: &mut impl Exec, d: &Department) -> Result<bool> {
         .table(Departments::Table)
         .values([
             (Departments::Name, d.name.clone().into()),
-            (Departments::ArchivedAt, d.archived_at.map(Timestamp::micros).into()),
+            (
+                Departments::ArchivedAt,
+                d.archived_at.map(Timestamp::micros).into(),
+            ),
             (Departments::UpdatedAt, d.updated_at.micros().into()),
         ])
         .and_where(Expr::col(Departments::AccountId).eq(d.account_id.0))
         .and_where(Expr::col(Departments::Id).eq(d.id.0))
         .to_owned();
-    let n = execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "name"))?;
+    let n = execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "name"))?;
     Ok(n == 1)
 }
 
@@ -128,7 +145,11 @@ pub async fn delete(db: &mut impl Exec, account: AccountId, id: DepartmentId) ->
 }
 
 /// Which of `ids` are departments of `account` (archived ones included).
-pub async fn existing(db: &mut impl Exec, account: AccountId, ids: &[DepartmentId]) -> Result<Vec<DepartmentId>> {
+pub async fn existing(
+    db: &mut impl Exec,
+    account: AccountId,
+    ids: &[DepartmentId],
+) -> Result<Vec<DepartmentId>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -21,7 +21,9 @@ impl StoreError {
     /// errors as they are.
     pub(crate) fn unique_as(err: sqlx::Error, field: &'static str) -> Self {
         match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate { field },
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Duplicate { field }
+            }
             _ => StoreError::Database(err),
         }
     }

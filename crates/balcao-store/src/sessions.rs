@@ -99,26 +99,48 @@ fn lookup_statement(by: LoginSessions, expires: LoginSessions) -> SelectStatemen
         .column((LoginSessions::Table, LoginSessions::AccountId))
         .column((LoginSessions::Table, LoginSessions::UserId))
         .column((Users::Table, Users::Role))
-        .expr_as(Expr::col((Users::Table, Users::ArchivedAt)), sea_query::Alias::new("user_archived_at"))
-        .expr_as(Expr::col((LoginSessions::Table, by)), sea_query::Alias::new("stored_hash"))
-        .expr_as(Expr::col((LoginSessions::Table, expires)), sea_query::Alias::new("expires_at"))
+        .expr_as(
+            Expr::col((Users::Table, Users::ArchivedAt)),
+            sea_query::Alias::new("user_archived_at"),
+        )
+        .expr_as(
+            Expr::col((LoginSessions::Table, by)),
+            sea_query::Alias::new("stored_hash"),
+        )
+        .expr_as(
+            Expr::col((LoginSessions::Table, expires)),
+            sea_query::Alias::new("expires_at"),
+        )
         .column((LoginSessions::Table, LoginSessions::RevokedAt))
         .from(LoginSessions::Table)
         .inner_join(
             Users::Table,
-            Expr::col((Users::Table, Users::Id)).equals((LoginSessions::Table, LoginSessions::UserId)),
+            Expr::col((Users::Table, Users::Id))
+                .equals((LoginSessions::Table, LoginSessions::UserId)),
         )
         .and_where(Expr::col((LoginSessions::Table, by)).eq(Vec::<u8>::new()))
         .to_owned()
 }
 
 /// Both lookups run on every authenticated request: their SQL is rendered once per backend.
-static BY_ACCESS: LazyLock<[String; 2]> =
-    LazyLock::new(|| crate::db::render_both(&lookup_statement(LoginSessions::AccessHash, LoginSessions::AccessExpiresAt)));
-static BY_REFRESH: LazyLock<[String; 2]> =
-    LazyLock::new(|| crate::db::render_both(&lookup_statement(LoginSessions::RefreshHash, LoginSessions::RefreshExpiresAt)));
+static BY_ACCESS: LazyLock<[String; 2]> = LazyLock::new(|| {
+    crate::db::render_both(&lookup_statement(
+        LoginSessions::AccessHash,
+        LoginSessions::AccessExpiresAt,
+    ))
+});
+static BY_REFRESH: LazyLock<[String; 2]> = LazyLock::new(|| {
+    crate::db::render_both(&lookup_statement(
+        LoginSessions::RefreshHash,
+        LoginSessions::RefreshExpiresAt,
+    ))
+});
 
-async fn lookup(db: &mut impl Exec, sql: &LazyLock<[String; 2]>, hash: &[u8; 32]) -> Result<Option<SessionCredential>> {
+async fn lookup(
+    db: &mut impl Exec,
+    sql: &LazyLock<[String; 2]>,
+    hash: &[u8; 32],
+) -> Result<Option<SessionCredential>> {
     let sql = match db.kind() {
         BackendKind::Sqlite => sql[0].as_str(),
         BackendKind::Postgres => sql[1].as_str(),
@@ -142,11 +164,17 @@ async fn lookup(db: &mut impl Exec, sql: &LazyLock<[String; 2]>, hash: &[u8; 32]
     }))
 }
 
-pub async fn by_access_hash(db: &mut impl Exec, hash: &[u8; 32]) -> Result<Option<SessionCredential>> {
+pub async fn by_access_hash(
+    db: &mut impl Exec,
+    hash: &[u8; 32],
+) -> Result<Option<SessionCredential>> {
     lookup(db, &BY_ACCESS, hash).await
 }
 
-pub async fn by_refresh_hash(db: &mut impl Exec, hash: &[u8; 32]) -> Result<Option<SessionCredential>> {
+pub async fn by_refresh_hash(
+    db: &mut impl Exec,
+    hash: &[u8; 32],
+) -> Result<Option<SessionCredential>> {
     lookup(db, &BY_REFRESH, hash).await
 }
 
@@ -165,9 +193,15 @@ pub async fn rotate(
         .table(LoginSessions::Table)
         .values([
             (LoginSessions::AccessHash, access_hash.to_vec().into()),
-            (LoginSessions::AccessExpiresAt, access_expires_at.micros().into()),
+            (
+                LoginSessions::AccessExpiresAt,
+                access_expires_at.micros().into(),
+            ),
             (LoginSessions::RefreshHash, refresh_hash.to_vec().into()),
-            (LoginSessions::RefreshExpiresAt, refresh_expires_at.micros().into()),
+            (
+                LoginSessions::RefreshExpiresAt,
+                refresh_expires_at.micros().into(),
+            ),
         ])
         .and_where(Expr::col(LoginSessions::Id).eq(id.0))
         .and_where(Expr::col(LoginSessions::RefreshHash).eq(old_refresh_hash.to_vec()))
@@ -177,7 +211,12 @@ pub async fn rotate(
 }
 
 /// Revokes one session of `account`.
-pub async fn revoke(db: &mut impl Exec, account: AccountId, id: SessionId, now: Timestamp) -> Result<bool> {
+pub async fn revoke(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: SessionId,
+    now: Timestamp,
+) -> Result<bool> {
     let stmt = Query::update()
         .table(LoginSessions::Table)
         .value(LoginSessions::RevokedAt, now.micros())
@@ -189,7 +228,12 @@ pub async fn revoke(db: &mut impl Exec, account: AccountId, id: SessionId, now: 
 }
 
 /// Revokes every session of a user (password change, archive).
-pub async fn revoke_all_of_user(db: &mut impl Exec, account: AccountId, user: UserId, now: Timestamp) -> Result<u64> {
+pub async fn revoke_all_of_user(
+    db: &mut impl Exec,
+    account: AccountId,
+    user: UserId,
+    now: Timestamp,
+) -> Result<u64> {
     let stmt = Query::update()
         .table(LoginSessions::Table)
         .value(LoginSessions::RevokedAt, now.micros())

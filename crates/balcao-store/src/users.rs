@@ -117,11 +117,18 @@ pub async fn insert(db: &mut impl Exec, user: &User, password_hash: &str) -> Res
             user.updated_at.micros().into(),
         ])
         .to_owned();
-    execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "email"))?;
+    execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "email"))?;
     add_memberships(db, user.account_id, user.id, &user.department_ids).await
 }
 
-async fn add_memberships(db: &mut impl Exec, account: AccountId, user: UserId, departments: &[DepartmentId]) -> Result<()> {
+async fn add_memberships(
+    db: &mut impl Exec,
+    account: AccountId,
+    user: UserId,
+    departments: &[DepartmentId],
+) -> Result<()> {
     if departments.is_empty() {
         return Ok(());
     }
@@ -139,7 +146,12 @@ async fn add_memberships(db: &mut impl Exec, account: AccountId, user: UserId, d
 }
 
 /// Replaces a user's department memberships.
-pub async fn set_departments(db: &mut impl Exec, account: AccountId, user: UserId, departments: &[DepartmentId]) -> Result<()> {
+pub async fn set_departments(
+    db: &mut impl Exec,
+    account: AccountId,
+    user: UserId,
+    departments: &[DepartmentId],
+) -> Result<()> {
     let stmt = Query::delete()
         .from_table(UserDepartments::Table)
         .and_where(Expr::col(UserDepartments::AccountId).eq(account.0))
@@ -150,7 +162,11 @@ pub async fn set_departments(db: &mut impl Exec, account: AccountId, user: UserI
 }
 
 /// Department ids of each of `users`, in one query.
-async fn memberships(db: &mut impl Exec, account: AccountId, users: &[Uuid]) -> Result<HashMap<Uuid, Vec<DepartmentId>>> {
+async fn memberships(
+    db: &mut impl Exec,
+    account: AccountId,
+    users: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<DepartmentId>>> {
     let mut map: HashMap<Uuid, Vec<DepartmentId>> = HashMap::with_capacity(users.len());
     if users.is_empty() {
         return Ok(map);
@@ -184,7 +200,12 @@ pub async fn get(db: &mut impl Exec, account: AccountId, id: UserId) -> Result<O
     row.into_user(departments).map(Some)
 }
 
-pub async fn list(db: &mut impl Exec, account: AccountId, archived: ArchivedFilter, page: PageRequest) -> Result<Page<User>> {
+pub async fn list(
+    db: &mut impl Exec,
+    account: AccountId,
+    archived: ArchivedFilter,
+    page: PageRequest,
+) -> Result<Page<User>> {
     let mut stmt = Query::select();
     stmt.columns(COLUMNS)
         .from(Users::Table)
@@ -225,20 +246,34 @@ pub async fn update(db: &mut impl Exec, user: &User) -> Result<bool> {
             (Users::Name, user.name.clone().into()),
             (Users::Email, user.email.clone().into()),
             (Users::Role, user.role.as_str().into()),
-            (Users::ArchivedAt, user.archived_at.map(Timestamp::micros).into()),
+            (
+                Users::ArchivedAt,
+                user.archived_at.map(Timestamp::micros).into(),
+            ),
             (Users::UpdatedAt, user.updated_at.micros().into()),
         ])
         .and_where(Expr::col(Users::AccountId).eq(user.account_id.0))
         .and_where(Expr::col(Users::Id).eq(user.id.0))
         .to_owned();
-    let n = execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "email"))?;
+    let n = execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "email"))?;
     Ok(n == 1)
 }
 
-pub async fn set_password_hash(db: &mut impl Exec, account: AccountId, id: UserId, hash: &str, now: Timestamp) -> Result<bool> {
+pub async fn set_password_hash(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: UserId,
+    hash: &str,
+    now: Timestamp,
+) -> Result<bool> {
     let stmt = Query::update()
         .table(Users::Table)
-        .values([(Users::PasswordHash, hash.into()), (Users::UpdatedAt, now.micros().into())])
+        .values([
+            (Users::PasswordHash, hash.into()),
+            (Users::UpdatedAt, now.micros().into()),
+        ])
         .and_where(Expr::col(Users::AccountId).eq(account.0))
         .and_where(Expr::col(Users::Id).eq(id.0))
         .to_owned();
@@ -287,7 +322,12 @@ struct LoginRow {
 
 pub async fn login_by_email(db: &mut impl Exec, email: &str) -> Result<Option<LoginRecord>> {
     let stmt = Query::select()
-        .columns([Users::Id, Users::AccountId, Users::PasswordHash, Users::ArchivedAt])
+        .columns([
+            Users::Id,
+            Users::AccountId,
+            Users::PasswordHash,
+            Users::ArchivedAt,
+        ])
         .from(Users::Table)
         .and_where(Expr::col(Users::Email).eq(email))
         .to_owned();
@@ -301,7 +341,11 @@ pub async fn login_by_email(db: &mut impl Exec, email: &str) -> Result<Option<Lo
 }
 
 /// The stored password hash of a user of `account`.
-pub async fn password_hash(db: &mut impl Exec, account: AccountId, id: UserId) -> Result<Option<String>> {
+pub async fn password_hash(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: UserId,
+) -> Result<Option<String>> {
     let stmt = Query::select()
         .column(Users::PasswordHash)
         .from(Users::Table)

@@ -36,14 +36,18 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop may run inside a runtime: do the async work on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             rt.block_on(async move {
                 if let Ok(mut conn) = PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
                 }
             });
         })
@@ -66,7 +70,9 @@ pub fn backend() -> Backend {
 
 /// `postgres://user@host:port/anything?opts` with the database name replaced.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let root = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -95,7 +101,8 @@ impl TestDatabase {
         match std::env::var(ENV_DATABASE) {
             Ok(url) if !url.trim().is_empty() => {
                 let name = format!("balcao_test_{}", uuid::Uuid::now_v7().simple());
-                let options = PgConnectOptions::from_str(&url).expect("BALCAO_TEST_DATABASE_URL is a valid PostgreSQL URL");
+                let options = PgConnectOptions::from_str(&url)
+                    .expect("BALCAO_TEST_DATABASE_URL is a valid PostgreSQL URL");
                 let mut conn = PgConnection::connect_with(&options)
                     .await
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {ENV_DATABASE}: {e}"));
@@ -107,7 +114,10 @@ impl TestDatabase {
                 TestDatabase {
                     url: Some(with_database(&url, &name)),
                     data_dir,
-                    _pg: Some(PgDatabase { admin_url: url, name }),
+                    _pg: Some(PgDatabase {
+                        admin_url: url,
+                        name,
+                    }),
                     _dir: dir,
                 }
             }
@@ -161,8 +171,13 @@ impl TestApp {
             ..Settings::default()
         };
         configure(&mut settings);
-        let server = balcao::start(settings.clone()).await.expect("server starts");
-        let client = reqwest::Client::builder().no_proxy().build().expect("HTTP client");
+        let server = balcao::start(settings.clone())
+            .await
+            .expect("server starts");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("HTTP client");
         TestApp {
             addr: server.addr,
             client,
@@ -195,7 +210,13 @@ impl TestApp {
 
     /// Sends a request; `body` goes as JSON. Answers the status and the parsed body
     /// (`Value::Null` when empty, a string when not JSON).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut req = self.client.request(method, self.url(path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -215,7 +236,8 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.call(Method::PATCH, path, Some(token), Some(body)).await
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
@@ -231,7 +253,8 @@ impl TestApp {
             "username": email,
             "password": password,
         });
-        self.call(Method::POST, "/api/v1/oauth/token", None, Some(body)).await
+        self.call(Method::POST, "/api/v1/oauth/token", None, Some(body))
+            .await
     }
 
     /// An access token for `email`, asserting the login works.
@@ -247,7 +270,12 @@ impl TestApp {
     }
 
     /// Creates a user with `role` in the caller's account and answers (id, access token).
-    pub async fn user_with_role(&self, admin_token: &str, email: &str, role: &str) -> (String, String) {
+    pub async fn user_with_role(
+        &self,
+        admin_token: &str,
+        email: &str,
+        role: &str,
+    ) -> (String, String) {
         let password = "user-password-1";
         let r = self
             .post(
@@ -297,9 +325,14 @@ impl Response {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Response { status, headers, body }
+        Response {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A string member of the body (panics with the body when absent).
@@ -317,10 +350,19 @@ impl Response {
     #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "status of {}", self.body);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
         assert_eq!(self.body["code"], code, "code of {}", self.body);
         assert_eq!(self.body["status"], status, "{}", self.body);
-        assert!(self.body["detail"].is_string() && self.body["title"].is_string(), "{}", self.body);
+        assert!(
+            self.body["detail"].is_string() && self.body["title"].is_string(),
+            "{}",
+            self.body
+        );
     }
 }
 
@@ -330,8 +372,17 @@ mod tests {
 
     #[test]
     fn database_names_are_replaced() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
-        assert_eq!(with_database("postgres://u@h:5432", "t1"), "postgres://u@h:5432/t1");
-        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "t1"),
+            "postgres://u@h:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
     }
 }

@@ -18,8 +18,9 @@ use crate::Settings;
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.resolved_database_url();
     if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create data folder {}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!("cannot create data folder {}", settings.data_dir.display())
+        })?;
     }
     let store = Store::connect(&StoreOptions {
         url: url.clone(),
@@ -71,26 +72,26 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     );
     let service = Service::new(store.clone(), settings.service_settings());
     match service
-        .bootstrap(&settings.account_name, &settings.admin_email, settings.admin_password.as_deref())
+        .bootstrap(
+            &settings.account_name,
+            &settings.admin_email,
+            settings.admin_password.as_deref(),
+        )
         .await
         .context("first-start bootstrap failed")?
     {
         Bootstrap::AlreadyDone => {}
-        Bootstrap::Created {
-            account,
-            admin,
-            generated_password,
-        } => match generated_password {
+        Bootstrap::Created(created) => match &created.generated_password {
             Some(password) => tracing::warn!(
-                account_id = %account.id,
-                admin_email = %admin.email,
+                account_id = %created.account.id,
+                admin_email = %created.admin.email,
                 admin_password = %password,
                 "first start: created the first account and its admin with a generated password \
                  (shown this once; change it after logging in)"
             ),
             None => tracing::info!(
-                account_id = %account.id,
-                admin_email = %admin.email,
+                account_id = %created.account.id,
+                admin_email = %created.admin.email,
                 "first start: created the first account and its admin"
             ),
         },
@@ -105,7 +106,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     let task = tokio::spawn(async move {
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
             let _ = rx.await;
             let _ = stop_tx.send(());
         });

@@ -76,11 +76,17 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(balcao_store_redact))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(balcao_store_redact),
+            )
             .field("database_max_connections", &self.database_max_connections)
             .field("account_name", &self.account_name)
             .field("admin_email", &self.admin_email)
-            .field("admin_password", &self.admin_password.as_ref().map(|_| "***"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "***"),
+            )
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("access_token_ttl_secs", &self.access_token_ttl_secs)
             .field("refresh_token_ttl_secs", &self.refresh_token_ttl_secs)
@@ -149,7 +155,8 @@ impl Settings {
     }
 
     pub fn from_toml_file(path: &Path) -> anyhow::Result<Settings> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
     }
 
@@ -203,7 +210,9 @@ impl Settings {
             self.log_format = match v.trim().to_ascii_lowercase().as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
-                _ => bail!("environment variable BALCAO_LOG_FORMAT={v:?} is invalid: expected text or json"),
+                _ => bail!(
+                    "environment variable BALCAO_LOG_FORMAT={v:?} is invalid: expected text or json"
+                ),
             };
         }
         Ok(())
@@ -257,11 +266,19 @@ mod tests {
     fn defaults_file_then_environment() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("balcao.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nbody_limit_bytes = 2048\naccount_name = \"Loja\"\n").expect("write");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nbody_limit_bytes = 2048\naccount_name = \"Loja\"\n",
+        )
+        .expect("write");
         let mut s = Settings::from_toml_file(&file).expect("valid file");
         assert_eq!(s.listen.port(), 9000);
         assert_eq!(s.body_limit_bytes, 2048);
-        assert_eq!(s.data_dir, PathBuf::from("data"), "unset keys keep defaults");
+        assert_eq!(
+            s.data_dir,
+            PathBuf::from("data"),
+            "unset keys keep defaults"
+        );
         let env: HashMap<&str, &str> = [
             ("BALCAO_LISTEN", "0.0.0.0:7000"),
             ("BALCAO_DATA_DIR", "/var/lib/balcao"),
@@ -270,12 +287,19 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        s.apply_env(|k| env.get(k).map(|v| v.to_string())).expect("valid env");
+        s.apply_env(|k| env.get(k).map(|v| v.to_string()))
+            .expect("valid env");
         assert_eq!(s.listen.port(), 7000);
-        assert_eq!(s.account_name, "Loja", "the file's value stays when the environment is silent");
+        assert_eq!(
+            s.account_name, "Loja",
+            "the file's value stays when the environment is silent"
+        );
         assert_eq!(s.resolved_database_url(), "postgres://u:pw@db/balcao");
         let debug = format!("{s:?}");
-        assert!(!debug.contains("pw@") && !debug.contains("s3cret"), "secrets are redacted: {debug}");
+        assert!(
+            !debug.contains("pw@") && !debug.contains("s3cret"),
+            "secrets are redacted: {debug}"
+        );
     }
 
     #[test]

@@ -18,7 +18,11 @@ use crate::problem::{ApiError, Problem};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_departments, create_department))
-        .routes(routes!(get_department, update_department, delete_department))
+        .routes(routes!(
+            get_department,
+            update_department,
+            delete_department
+        ))
         .routes(routes!(archive_department))
         .routes(routes!(unarchive_department))
 }
@@ -38,7 +42,10 @@ async fn list_departments(
     Auth(who): Auth,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ListOf<DepartmentView>>, ApiError> {
-    let page = state.service.list_departments(&who, q.archived(), q.params()).await?;
+    let page = state
+        .service
+        .list_departments(&who, q.archived(), q.params())
+        .await?;
     Ok(Json(ListOf::from_page(page, DepartmentView::from)))
 }
 
@@ -53,7 +60,10 @@ async fn create_department(
     Auth(who): Auth,
     JsonBody(body): JsonBody<DepartmentBody>,
 ) -> Result<(StatusCode, Json<DepartmentView>), ApiError> {
-    let department = state.service.create_department(&who, NewDepartment { name: body.name }).await?;
+    let department = state
+        .service
+        .create_department(&who, NewDepartment { name: body.name })
+        .await?;
     Ok((StatusCode::CREATED, Json(department.into())))
 }
 
@@ -83,7 +93,13 @@ async fn update_department(
     JsonBody(body): JsonBody<DepartmentBody>,
 ) -> Result<Json<DepartmentView>, ApiError> {
     let patch = DepartmentPatch { name: body.name };
-    Ok(Json(state.service.update_department(&who, id, patch).await?.into()))
+    Ok(Json(
+        state
+            .service
+            .update_department(&who, id, patch)
+            .await?
+            .into(),
+    ))
 }
 
 /// Delete a department (admins); its memberships go with it.
@@ -110,7 +126,13 @@ async fn archive_department(
     Auth(who): Auth,
     PathId(id): PathId<DepartmentId>,
 ) -> Result<Json<DepartmentView>, ApiError> {
-    Ok(Json(state.service.set_department_archived(&who, id, true).await?.into()))
+    Ok(Json(
+        state
+            .service
+            .set_department_archived(&who, id, true)
+            .await?
+            .into(),
+    ))
 }
 
 /// Bring an archived department back (admins).
@@ -123,5 +145,11 @@ async fn unarchive_department(
     Auth(who): Auth,
     PathId(id): PathId<DepartmentId>,
 ) -> Result<Json<DepartmentView>, ApiError> {
-    Ok(Json(state.service.set_department_archived(&who, id, false).await?.into()))
+    Ok(Json(
+        state
+            .service
+            .set_department_archived(&who, id, false)
+            .await?
+            .into(),
+    ))
 }

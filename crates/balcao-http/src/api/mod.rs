@@ -75,7 +75,12 @@ pub fn router() -> Router<AppState> {
             "/api/v1/openapi.json",
             get(move || {
                 let json = json.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], json.to_string()) }
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        json.to_string(),
+                    )
+                }
             }),
         )
         .route("/api/docs", get(docs_page))

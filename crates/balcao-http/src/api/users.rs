@@ -59,7 +59,10 @@ async fn list_users(
     Auth(who): Auth,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ListOf<UserView>>, ApiError> {
-    let page = state.service.list_users(&who, q.archived(), q.params()).await?;
+    let page = state
+        .service
+        .list_users(&who, q.archived(), q.params())
+        .await?;
     Ok(Json(ListOf::from_page(page, UserView::from)))
 }
 
@@ -118,7 +121,9 @@ async fn update_user(
         role: body.role,
         department_ids: body.department_ids,
     };
-    Ok(Json(state.service.update_user(&who, id, patch).await?.into()))
+    Ok(Json(
+        state.service.update_user(&who, id, patch).await?.into(),
+    ))
 }
 
 /// Delete a user (admins). An account keeps at least one active admin.
@@ -127,7 +132,11 @@ async fn update_user(
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
-async fn delete_user(State(state): State<AppState>, Auth(who): Auth, PathId(id): PathId<UserId>) -> Result<StatusCode, ApiError> {
+async fn delete_user(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<UserId>,
+) -> Result<StatusCode, ApiError> {
     state.service.delete_user(&who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -142,7 +151,13 @@ async fn archive_user(
     Auth(who): Auth,
     PathId(id): PathId<UserId>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(state.service.set_user_archived(&who, id, true).await?.into()))
+    Ok(Json(
+        state
+            .service
+            .set_user_archived(&who, id, true)
+            .await?
+            .into(),
+    ))
 }
 
 /// Bring an archived user back (admins).
@@ -154,5 +169,11 @@ async fn unarchive_user(
     Auth(who): Auth,
     PathId(id): PathId<UserId>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(state.service.set_user_archived(&who, id, false).await?.into()))
+    Ok(Json(
+        state
+            .service
+            .set_user_archived(&who, id, false)
+            .await?
+            .into(),
+    ))
 }

@@ -45,15 +45,31 @@ async fn refresh_grant_rotates_tokens() {
     let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let refresh = first.str("refresh_token").to_owned();
     let grant = json!({"grant_type": "refresh_token", "refresh_token": refresh});
-    let second = app.call(Method::POST, "/api/v1/oauth/token", None, Some(grant.clone())).await;
+    let second = app
+        .call(
+            Method::POST,
+            "/api/v1/oauth/token",
+            None,
+            Some(grant.clone()),
+        )
+        .await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     assert_ne!(second.str("access_token"), first.str("access_token"));
-    assert_eq!(app.get("/api/v1/me", second.str("access_token")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", second.str("access_token"))
+            .await
+            .status,
+        StatusCode::OK
+    );
     // The old pair is gone: its refresh token cannot be replayed, its access token is dead.
-    let replay = app.call(Method::POST, "/api/v1/oauth/token", None, Some(grant)).await;
+    let replay = app
+        .call(Method::POST, "/api/v1/oauth/token", None, Some(grant))
+        .await;
     replay.assert_problem(400, "invalid_grant");
     assert_eq!(replay.body["error"], "invalid_grant");
-    app.get("/api/v1/me", first.str("access_token")).await.assert_problem(401, "invalid_token");
+    app.get("/api/v1/me", first.str("access_token"))
+        .await
+        .assert_problem(401, "invalid_token");
     let garbage = json!({"grant_type": "refresh_token", "refresh_token": "blc_rt_nope"});
     app.call(Method::POST, "/api/v1/oauth/token", None, Some(garbage))
         .await
@@ -80,7 +96,9 @@ async fn bad_grant_requests_are_400() {
     post(json!({"grant_type": "password", "username": ADMIN_EMAIL}))
         .await
         .assert_problem(400, "invalid_request");
-    post(json!({"username": ADMIN_EMAIL})).await.assert_problem(400, "invalid_request");
+    post(json!({"username": ADMIN_EMAIL}))
+        .await
+        .assert_problem(400, "invalid_request");
 }
 
 #[tokio::test]
@@ -89,14 +107,23 @@ async fn failed_logins_are_rate_limited_per_account_and_address() {
     let other_admin = "other-admin@example.com";
     app.second_account(other_admin).await;
     for _ in 0..3 {
-        app.login(ADMIN_EMAIL, "wrong-password").await.assert_problem(400, "invalid_grant");
+        app.login(ADMIN_EMAIL, "wrong-password")
+            .await
+            .assert_problem(400, "invalid_grant");
     }
     let limited = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     limited.assert_problem(429, "too_many_attempts");
-    let retry: u64 = limited.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    let retry: u64 = limited
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
     assert!((1..=900).contains(&retry));
     // Another account from the same address is not affected.
-    assert_eq!(app.login(other_admin, ADMIN_PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.login(other_admin, ADMIN_PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -104,7 +131,10 @@ async fn missing_and_malformed_tokens_are_401() {
     let app = TestApp::spawn().await;
     let none = app.call(Method::GET, "/api/v1/me", None, None).await;
     none.assert_problem(401, "missing_token");
-    assert!(none.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+    assert!(
+        none.header("www-authenticate")
+            .is_some_and(|v| v.starts_with("Bearer"))
+    );
     let basic = app
         .client
         .get(app.url("/api/v1/me"))
@@ -112,9 +142,18 @@ async fn missing_and_malformed_tokens_are_401() {
         .send()
         .await
         .expect("sent");
-    Response::read(basic).await.assert_problem(401, "invalid_token");
-    for token in ["garbage", "blc_at_", "blc_at_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "blc_pat_x"] {
-        app.get("/api/v1/me", token).await.assert_problem(401, "invalid_token");
+    Response::read(basic)
+        .await
+        .assert_problem(401, "invalid_token");
+    for token in [
+        "garbage",
+        "blc_at_",
+        "blc_at_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "blc_pat_x",
+    ] {
+        app.get("/api/v1/me", token)
+            .await
+            .assert_problem(401, "invalid_token");
     }
 }
 
@@ -123,8 +162,15 @@ async fn logout_revokes_the_session_at_once() {
     let app = TestApp::spawn().await;
     let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let token = r.str("access_token");
-    assert_eq!(app.call(Method::POST, "/api/v1/oauth/logout", Some(token), None).await.status, StatusCode::NO_CONTENT);
-    app.get("/api/v1/me", token).await.assert_problem(401, "token_revoked");
+    assert_eq!(
+        app.call(Method::POST, "/api/v1/oauth/logout", Some(token), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.get("/api/v1/me", token)
+        .await
+        .assert_problem(401, "token_revoked");
     let grant = json!({"grant_type": "refresh_token", "refresh_token": r.str("refresh_token")});
     app.call(Method::POST, "/api/v1/oauth/token", None, Some(grant))
         .await
@@ -135,9 +181,13 @@ async fn logout_revokes_the_session_at_once() {
 async fn expired_access_tokens_are_401_and_refresh_still_works() {
     let app = TestApp::spawn_with(|s| s.access_token_ttl_secs = 0).await;
     let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    app.get("/api/v1/me", r.str("access_token")).await.assert_problem(401, "token_expired");
+    app.get("/api/v1/me", r.str("access_token"))
+        .await
+        .assert_problem(401, "token_expired");
     let grant = json!({"grant_type": "refresh_token", "refresh_token": r.str("refresh_token")});
-    let refreshed = app.call(Method::POST, "/api/v1/oauth/token", None, Some(grant)).await;
+    let refreshed = app
+        .call(Method::POST, "/api/v1/oauth/token", None, Some(grant))
+        .await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
 }
 
@@ -145,18 +195,43 @@ async fn expired_access_tokens_are_401_and_refresh_still_works() {
 async fn archived_users_cannot_log_in_and_their_tokens_stop() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (agent_id, agent_token) = app.user_with_role(&admin, "agent@example.com", "agent").await;
-    let personal = app.post("/api/v1/tokens", &agent_token, json!({"name": "crm"})).await;
+    let (agent_id, agent_token) = app
+        .user_with_role(&admin, "agent@example.com", "agent")
+        .await;
+    let personal = app
+        .post("/api/v1/tokens", &agent_token, json!({"name": "crm"}))
+        .await;
     let personal = personal.str("token").to_owned();
-    let r = app.post(&format!("/api/v1/users/{agent_id}/archive"), &admin, json!({})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/users/{agent_id}/archive"),
+            &admin,
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["archived"], true);
-    app.get("/api/v1/me", &agent_token).await.assert_problem(401, "token_revoked");
-    app.get("/api/v1/me", &personal).await.assert_problem(401, "invalid_token");
-    app.login("agent@example.com", "user-password-1").await.assert_problem(400, "invalid_grant");
+    app.get("/api/v1/me", &agent_token)
+        .await
+        .assert_problem(401, "token_revoked");
+    app.get("/api/v1/me", &personal)
+        .await
+        .assert_problem(401, "invalid_token");
+    app.login("agent@example.com", "user-password-1")
+        .await
+        .assert_problem(400, "invalid_grant");
     // Unarchived, the user logs in again and the personal token works again.
-    let r = app.post(&format!("/api/v1/users/{agent_id}/unarchive"), &admin, json!({})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/users/{agent_id}/unarchive"),
+            &admin,
+            json!({}),
+        )
+        .await;
     assert_eq!(r.body["archived"], false);
-    assert_eq!(app.get("/api/v1/me", &personal).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", &personal).await.status,
+        StatusCode::OK
+    );
     app.token_for("agent@example.com", "user-password-1").await;
 }

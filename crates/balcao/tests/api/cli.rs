@@ -71,7 +71,11 @@ impl Process {
     /// Sends SIGTERM and answers whether the process exited successfully.
     async fn terminate(mut self) -> bool {
         let pid = self.child.id().expect("running").to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().await.expect("kill");
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill");
         assert!(status.success());
         let exit = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
@@ -83,7 +87,10 @@ impl Process {
 
 /// `key=value` of a structured log line.
 fn field<'a>(line: &'a str, key: &str) -> &'a str {
-    let start = line.find(&format!("{key}=")).map(|i| i + key.len() + 1).unwrap_or_else(|| panic!("{key} in {line}"));
+    let start = line
+        .find(&format!("{key}="))
+        .map(|i| i + key.len() + 1)
+        .unwrap_or_else(|| panic!("{key} in {line}"));
     line[start..].split_whitespace().next().unwrap_or_default()
 }
 
@@ -102,7 +109,10 @@ async fn login(client: &reqwest::Client, addr: &str, email: &str, password: &str
 #[tokio::test]
 async fn first_start_generates_an_admin_and_later_starts_keep_it() {
     let db = TestDatabase::new().await;
-    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
 
     let mut cmd = balcao(&db);
     cmd.arg("serve").env("BALCAO_LISTEN", "127.0.0.1:0");
@@ -124,9 +134,18 @@ async fn first_start_generates_an_admin_and_later_starts_keep_it() {
         .env("BALCAO_ADMIN_PASSWORD", "another-password");
     let mut second = Process::spawn(cmd);
     let listening = second.wait_for("listening").await;
-    assert!(!second.log.iter().any(|l| l.contains("first start")), "{:#?}", second.log);
+    assert!(
+        !second.log.iter().any(|l| l.contains("first start")),
+        "{:#?}",
+        second.log
+    );
     let addr = field(&listening, "addr").to_owned();
-    assert_eq!(login(&client, &addr, "admin@balcao.local", &password).await.status, StatusCode::OK);
+    assert_eq!(
+        login(&client, &addr, "admin@balcao.local", &password)
+            .await
+            .status,
+        StatusCode::OK
+    );
     login(&client, &addr, "admin@balcao.local", "another-password")
         .await
         .assert_problem(400, "invalid_grant");
@@ -137,13 +156,24 @@ async fn first_start_generates_an_admin_and_later_starts_keep_it() {
 async fn accounts_create_works_while_the_server_runs() {
     let app = TestApp::spawn().await;
     let out = balcao(&app.database)
-        .args(["accounts", "create", "--name", "Loja B", "--admin-email", "dona@lojab.com.br"])
+        .args([
+            "accounts",
+            "create",
+            "--name",
+            "Loja B",
+            "--admin-email",
+            "dona@lojab.com.br",
+        ])
         .args(["--admin-password", "senha-da-loja"])
         .output()
         .await
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let last = stdout.lines().last().expect("output");
     let account_id = uuid::Uuid::parse_str(last).expect("the last line is the account id");
 
@@ -157,9 +187,16 @@ async fn accounts_create_works_while_the_server_runs() {
     let users = app.get("/api/v1/users", &token).await;
     assert_eq!(users.body["data"].as_array().map(Vec::len), Some(1));
 
-    let list = balcao(&app.database).args(["accounts", "list"]).output().await.expect("runs");
+    let list = balcao(&app.database)
+        .args(["accounts", "list"])
+        .output()
+        .await
+        .expect("runs");
     let listed = String::from_utf8_lossy(&list.stdout);
-    assert!(listed.contains(&account_id.to_string()) && listed.contains("Test account"), "{listed}");
+    assert!(
+        listed.contains(&account_id.to_string()) && listed.contains("Test account"),
+        "{listed}"
+    );
 }
 
 #[tokio::test]
@@ -167,7 +204,16 @@ async fn accounts_create_rejects_bad_input_clearly() {
     let app = TestApp::spawn().await;
     let run = |email: &'static str, password: &'static str| {
         let mut cmd = balcao(&app.database);
-        cmd.args(["accounts", "create", "--name", "X", "--admin-email", email, "--admin-password", password]);
+        cmd.args([
+            "accounts",
+            "create",
+            "--name",
+            "X",
+            "--admin-email",
+            email,
+            "--admin-password",
+            password,
+        ]);
         async move { cmd.output().await.expect("runs") }
     };
     let taken = run(balcao_testkit::ADMIN_EMAIL, "password-123").await;
@@ -176,7 +222,10 @@ async fn accounts_create_rejects_bad_input_clearly() {
     let invalid = run("not-an-email", "short").await;
     assert_eq!(invalid.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&invalid.stderr);
-    assert!(stderr.contains("admin-email") && stderr.contains("admin-password"), "{stderr}");
+    assert!(
+        stderr.contains("admin-email") && stderr.contains("admin-password"),
+        "{stderr}"
+    );
     let accounts = app.service().list_accounts().await.expect("accounts");
     assert_eq!(accounts.len(), 1, "nothing was created");
 }
@@ -186,7 +235,11 @@ async fn migrate_applies_migrations_and_is_idempotent() {
     let db = TestDatabase::new().await;
     for _ in 0..2 {
         let out = balcao(&db).arg("migrate").output().await.expect("runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
     }
 }
@@ -194,7 +247,12 @@ async fn migrate_applies_migrations_and_is_idempotent() {
 #[tokio::test]
 async fn bad_configuration_is_reported_not_guessed() {
     let db = TestDatabase::new().await;
-    let out = balcao(&db).arg("migrate").env("BALCAO_LISTEN", "nowhere").output().await.expect("runs");
+    let out = balcao(&db)
+        .arg("migrate")
+        .env("BALCAO_LISTEN", "nowhere")
+        .output()
+        .await
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("BALCAO_LISTEN"));
     let out = balcao(&db)

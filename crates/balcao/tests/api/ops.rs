@@ -5,22 +5,42 @@ use reqwest::StatusCode;
 async fn health_readiness_and_metrics() {
     let app = TestApp::spawn().await;
     let health = app.call(reqwest::Method::GET, "/healthz", None, None).await;
-    assert_eq!((health.status, health.body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    assert_eq!(
+        (health.status, health.body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
     let ready = app.call(reqwest::Method::GET, "/readyz", None, None).await;
-    assert_eq!((ready.status, ready.body["status"].as_str()), (StatusCode::OK, Some("ready")));
+    assert_eq!(
+        (ready.status, ready.body["status"].as_str()),
+        (StatusCode::OK, Some("ready"))
+    );
 
     let token = app.admin_token().await;
     let missing = uuid::Uuid::now_v7();
     app.get(&format!("/api/v1/users/{missing}"), &token).await;
     app.get(&format!("/api/v1/users/{missing}"), &token).await;
-    let r = app.client.get(app.url("/metrics")).send().await.expect("sent");
-    assert!(r.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/plain"));
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/plain")
+    );
     let text = r.text().await.expect("text");
     assert!(
-        text.contains(r#"balcao_http_requests_total{route="/api/v1/users/{id}",method="GET",status="404"} 2"#),
+        text.contains(
+            r#"balcao_http_requests_total{route="/api/v1/users/{id}",method="GET",status="404"} 2"#
+        ),
         "{text}"
     );
-    assert!(text.contains(r#"balcao_http_requests_total{route="/api/v1/oauth/token",method="POST",status="200"} 1"#));
+    assert!(text.contains(
+        r#"balcao_http_requests_total{route="/api/v1/oauth/token",method="POST",status="200"} 1"#
+    ));
     assert!(text.contains(r#"balcao_http_request_duration_seconds_count{route="/api/v1/users/{id}",method="GET",status="404"} 2"#));
     assert!(text.contains("# TYPE balcao_http_request_duration_seconds histogram"));
 }
@@ -28,7 +48,12 @@ async fn health_readiness_and_metrics() {
 #[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.call(reqwest::Method::GET, "/readyz", None, None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call(reqwest::Method::GET, "/readyz", None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
     app.service().store().close().await;
     app.call(reqwest::Method::GET, "/readyz", None, None)
         .await
@@ -40,7 +65,12 @@ async fn readiness_fails_when_the_database_is_gone() {
 #[tokio::test]
 async fn a_stopped_server_closes_its_port() {
     let mut app = TestApp::spawn().await;
-    assert_eq!(app.call(reqwest::Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call(reqwest::Method::GET, "/healthz", None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
     app.stop().await;
     assert!(app.client.get(app.url("/healthz")).send().await.is_err());
 }
@@ -48,7 +78,9 @@ async fn a_stopped_server_closes_its_port() {
 #[tokio::test]
 async fn openapi_document_covers_every_route() {
     let app = TestApp::spawn().await;
-    let doc = app.call(reqwest::Method::GET, "/api/v1/openapi.json", None, None).await;
+    let doc = app
+        .call(reqwest::Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(doc.str("openapi").starts_with("3.1"));
     let paths = doc.body["paths"].as_object().expect("paths");
@@ -66,7 +98,10 @@ async fn openapi_document_covers_every_route() {
         ("/api/v1/tokens", "post"),
         ("/api/v1/tokens/{id}", "delete"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} documented");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} documented"
+        );
     }
     assert!(doc.body["components"]["schemas"]["Problem"].is_object());
     assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
@@ -75,12 +110,28 @@ async fn openapi_document_covers_every_route() {
 #[tokio::test]
 async fn docs_page_loads_nothing_from_elsewhere() {
     let app = TestApp::spawn().await;
-    let r = app.client.get(app.url("/api/docs")).send().await.expect("sent");
+    let r = app
+        .client
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/html"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
     let html = r.text().await.expect("html");
     assert!(html.contains("/api/v1/openapi.json"));
-    for external in ["src=\"http", "href=\"http", "@import", "src=\"//", "href=\"//"] {
+    for external in [
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "src=\"//",
+        "href=\"//",
+    ] {
         assert!(!html.contains(external), "docs page references {external}");
     }
 }

@@ -11,39 +11,90 @@ async fn foreign_ids_answer_404_like_missing_ones() {
     let a = app.admin_token().await;
     let b = app.second_account("admin-b@example.com").await;
     let b_user = app
-        .post("/api/v1/users", &b, json!({"name": "B1", "email": "b1@example.com", "password": "password-1"}))
+        .post(
+            "/api/v1/users",
+            &b,
+            json!({"name": "B1", "email": "b1@example.com", "password": "password-1"}),
+        )
         .await
         .str("id")
         .to_owned();
-    let b_department = app.post("/api/v1/departments", &b, json!({"name": "B dept"})).await.str("id").to_owned();
-    let b_token = app.post("/api/v1/tokens", &b, json!({"name": "B token"})).await.str("id").to_owned();
+    let b_department = app
+        .post("/api/v1/departments", &b, json!({"name": "B dept"}))
+        .await
+        .str("id")
+        .to_owned();
+    let b_token = app
+        .post("/api/v1/tokens", &b, json!({"name": "B token"}))
+        .await
+        .str("id")
+        .to_owned();
     let missing = uuid::Uuid::now_v7().to_string();
 
-    for (resource, foreign) in [("users", &b_user), ("departments", &b_department), ("tokens", &b_token)] {
+    for (resource, foreign) in [
+        ("users", &b_user),
+        ("departments", &b_department),
+        ("tokens", &b_token),
+    ] {
         let absent = app.get(&format!("/api/v1/{resource}/{missing}"), &a).await;
         absent.assert_problem(404, "not_found");
         let get = app.get(&format!("/api/v1/{resource}/{foreign}"), &a).await;
-        assert_eq!(get.body, absent.body, "GET {resource}: foreign equals missing");
-        let delete = app.delete(&format!("/api/v1/{resource}/{foreign}"), &a).await;
+        assert_eq!(
+            get.body, absent.body,
+            "GET {resource}: foreign equals missing"
+        );
+        let delete = app
+            .delete(&format!("/api/v1/{resource}/{foreign}"), &a)
+            .await;
         delete.assert_problem(404, "not_found");
         assert_eq!(delete.body, absent.body);
     }
     for (resource, foreign) in [("users", &b_user), ("departments", &b_department)] {
-        app.patch(&format!("/api/v1/{resource}/{foreign}"), &a, json!({"name": "taken over"}))
-            .await
-            .assert_problem(404, "not_found");
-        app.post(&format!("/api/v1/{resource}/{foreign}/archive"), &a, json!({}))
-            .await
-            .assert_problem(404, "not_found");
+        app.patch(
+            &format!("/api/v1/{resource}/{foreign}"),
+            &a,
+            json!({"name": "taken over"}),
+        )
+        .await
+        .assert_problem(404, "not_found");
+        app.post(
+            &format!("/api/v1/{resource}/{foreign}/archive"),
+            &a,
+            json!({}),
+        )
+        .await
+        .assert_problem(404, "not_found");
     }
     // A's lists hold none of B's rows, and B's rows are untouched.
     let users = app.get("/api/v1/users?archived=all", &a).await;
-    assert!(users.body["data"].as_array().expect("data").iter().all(|u| u["id"] != b_user.as_str()));
-    assert_eq!(app.get("/api/v1/departments?archived=all", &a).await.body["data"], json!([]));
+    assert!(
+        users.body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .all(|u| u["id"] != b_user.as_str())
+    );
+    assert_eq!(
+        app.get("/api/v1/departments?archived=all", &a).await.body["data"],
+        json!([])
+    );
     let still = app.get(&format!("/api/v1/users/{b_user}"), &b).await;
-    assert_eq!((still.status, still.body["name"].clone()), (StatusCode::OK, json!("B1")));
-    assert_eq!(app.get(&format!("/api/v1/departments/{b_department}"), &b).await.body["archived"], false);
-    assert_eq!(app.get(&format!("/api/v1/tokens/{b_token}"), &b).await.status, StatusCode::OK);
+    assert_eq!(
+        (still.status, still.body["name"].clone()),
+        (StatusCode::OK, json!("B1"))
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/departments/{b_department}"), &b)
+            .await
+            .body["archived"],
+        false
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/tokens/{b_token}"), &b)
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -51,7 +102,11 @@ async fn another_accounts_department_cannot_be_joined() {
     let app = TestApp::spawn().await;
     let a = app.admin_token().await;
     let b = app.second_account("admin-b@example.com").await;
-    let b_department = app.post("/api/v1/departments", &b, json!({"name": "B dept"})).await.str("id").to_owned();
+    let b_department = app
+        .post("/api/v1/departments", &b, json!({"name": "B dept"}))
+        .await
+        .str("id")
+        .to_owned();
     let r = app
         .post(
             "/api/v1/users",

@@ -6,8 +6,12 @@ use reqwest::StatusCode;
 async fn admin_manages_users_and_their_departments() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let sales = app.post("/api/v1/departments", &admin, json!({"name": "Vendas"})).await;
-    let support = app.post("/api/v1/departments", &admin, json!({"name": "Suporte"})).await;
+    let sales = app
+        .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
+        .await;
+    let support = app
+        .post("/api/v1/departments", &admin, json!({"name": "Suporte"}))
+        .await;
     let (sales, support) = (sales.str("id").to_owned(), support.str("id").to_owned());
 
     let created = app
@@ -25,7 +29,10 @@ async fn admin_manages_users_and_their_departments() {
     assert_eq!(created.body["department_ids"], json!([sales]));
     assert!(created.body.get("password").is_none() && created.body.get("password_hash").is_none());
     assert!(created.str("created_at").ends_with('Z'));
-    assert_eq!(uuid::Uuid::parse_str(&id).expect("uuid").get_version_num(), 7);
+    assert_eq!(
+        uuid::Uuid::parse_str(&id).expect("uuid").get_version_num(),
+        7
+    );
 
     let got = app.get(&format!("/api/v1/users/{id}"), &admin).await;
     assert_eq!(got.body, created.body);
@@ -49,16 +56,37 @@ async fn admin_manages_users_and_their_departments() {
     assert_eq!(list.body["data"].as_array().map(Vec::len), Some(2));
     assert_eq!(list.body["next_after"], Value::Null);
 
-    let archived = app.post(&format!("/api/v1/users/{id}/archive"), &admin, json!({})).await;
+    let archived = app
+        .post(&format!("/api/v1/users/{id}/archive"), &admin, json!({}))
+        .await;
     assert!(archived.body["archived_at"].is_string());
-    assert_eq!(app.get("/api/v1/users", &admin).await.body["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        app.get("/api/v1/users", &admin).await.body["data"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
     let only_archived = app.get("/api/v1/users?archived=archived", &admin).await;
     assert_eq!(only_archived.body["data"][0]["id"], id.as_str());
-    assert_eq!(app.get("/api/v1/users?archived=all", &admin).await.body["data"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        app.get("/api/v1/users?archived=all", &admin).await.body["data"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 
-    assert_eq!(app.delete(&format!("/api/v1/users/{id}"), &admin).await.status, StatusCode::NO_CONTENT);
-    app.get(&format!("/api/v1/users/{id}"), &admin).await.assert_problem(404, "not_found");
-    app.delete(&format!("/api/v1/users/{id}"), &admin).await.assert_problem(404, "not_found");
+    assert_eq!(
+        app.delete(&format!("/api/v1/users/{id}"), &admin)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.get(&format!("/api/v1/users/{id}"), &admin)
+        .await
+        .assert_problem(404, "not_found");
+    app.delete(&format!("/api/v1/users/{id}"), &admin)
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
@@ -66,16 +94,29 @@ async fn duplicate_email_is_409_whatever_the_case() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let body = |email: &str| json!({"name": "X", "email": email, "password": "password-1"});
-    assert_eq!(app.post("/api/v1/users", &admin, body("joao@example.com")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post("/api/v1/users", &admin, body("joao@example.com"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
     app.post("/api/v1/users", &admin, body("JOAO@example.com"))
         .await
         .assert_problem(409, "email_taken");
-    app.post("/api/v1/users", &admin, body(ADMIN_EMAIL)).await.assert_problem(409, "email_taken");
-    // Changing someone's e-mail onto a taken one is a conflict too.
-    let other = app.post("/api/v1/users", &admin, body("maria@example.com")).await;
-    app.patch(&format!("/api/v1/users/{}", other.str("id")), &admin, json!({"email": "joao@example.com"}))
+    app.post("/api/v1/users", &admin, body(ADMIN_EMAIL))
         .await
         .assert_problem(409, "email_taken");
+    // Changing someone's e-mail onto a taken one is a conflict too.
+    let other = app
+        .post("/api/v1/users", &admin, body("maria@example.com"))
+        .await;
+    app.patch(
+        &format!("/api/v1/users/{}", other.str("id")),
+        &admin,
+        json!({"email": "joao@example.com"}),
+    )
+    .await
+    .assert_problem(409, "email_taken");
 }
 
 #[tokio::test]
@@ -95,7 +136,12 @@ async fn invalid_users_are_422_naming_each_field() {
         .as_array()
         .expect("errors")
         .iter()
-        .map(|e| (e["field"].as_str().unwrap_or_default(), e["code"].as_str().unwrap_or_default()))
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default(),
+                e["code"].as_str().unwrap_or_default(),
+            )
+        })
         .collect();
     assert_eq!(
         fields,
@@ -107,15 +153,31 @@ async fn invalid_users_are_422_naming_each_field() {
             ("department_ids[0]", "not_found"),
         ]
     );
-    let wrong_type = app.post("/api/v1/users", &admin, json!({"name": ["x"], "email": "a@b.c"})).await;
+    let wrong_type = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"name": ["x"], "email": "a@b.c"}),
+        )
+        .await;
     wrong_type.assert_problem(422, "validation_failed");
     assert_eq!(wrong_type.body["errors"][0]["field"], "name");
     let bad_id = app
-        .post("/api/v1/users", &admin, json!({"name": "x", "department_ids": ["nope"]}))
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"name": "x", "department_ids": ["nope"]}),
+        )
         .await;
     bad_id.assert_problem(422, "validation_failed");
     assert_eq!(bad_id.body["errors"][0]["field"], "department_ids[0]");
-    let blank = app.patch("/api/v1/users/00000000-0000-7000-8000-000000000000", &admin, json!({})).await;
+    let blank = app
+        .patch(
+            "/api/v1/users/00000000-0000-7000-8000-000000000000",
+            &admin,
+            json!({}),
+        )
+        .await;
     blank.assert_problem(404, "not_found");
 }
 
@@ -123,24 +185,55 @@ async fn invalid_users_are_422_naming_each_field() {
 async fn agents_cannot_manage_other_users() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (agent_id, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
-    let (other_id, _) = app.user_with_role(&admin, "other@example.com", "agent").await;
+    let (agent_id, agent) = app
+        .user_with_role(&admin, "agent@example.com", "agent")
+        .await;
+    let (other_id, _) = app
+        .user_with_role(&admin, "other@example.com", "agent")
+        .await;
     let new_user = json!({"name": "X", "email": "x@example.com", "password": "password-1"});
-    app.post("/api/v1/users", &agent, new_user).await.assert_problem(403, "forbidden");
-    app.patch(&format!("/api/v1/users/{other_id}"), &agent, json!({"name": "Hacked"}))
+    app.post("/api/v1/users", &agent, new_user)
         .await
         .assert_problem(403, "forbidden");
-    app.delete(&format!("/api/v1/users/{other_id}"), &agent).await.assert_problem(403, "forbidden");
-    app.post(&format!("/api/v1/users/{other_id}/archive"), &agent, json!({}))
+    app.patch(
+        &format!("/api/v1/users/{other_id}"),
+        &agent,
+        json!({"name": "Hacked"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.delete(&format!("/api/v1/users/{other_id}"), &agent)
         .await
         .assert_problem(403, "forbidden");
-    app.patch(&format!("/api/v1/users/{agent_id}"), &agent, json!({"role": "admin"}))
-        .await
-        .assert_problem(403, "forbidden");
+    app.post(
+        &format!("/api/v1/users/{other_id}/archive"),
+        &agent,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.patch(
+        &format!("/api/v1/users/{agent_id}"),
+        &agent,
+        json!({"role": "admin"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     // Their own name they may change, and they may read their colleagues.
-    let own = app.patch(&format!("/api/v1/users/{agent_id}"), &agent, json!({"name": "Agente 1"})).await;
+    let own = app
+        .patch(
+            &format!("/api/v1/users/{agent_id}"),
+            &agent,
+            json!({"name": "Agente 1"}),
+        )
+        .await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
-    assert_eq!(app.get(&format!("/api/v1/users/{other_id}"), &agent).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{other_id}"), &agent)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let other = app.get(&format!("/api/v1/users/{other_id}"), &admin).await;
     assert_eq!(other.body["name"], "other@example.com", "nothing changed");
 }
@@ -157,12 +250,23 @@ async fn the_last_admin_cannot_be_removed() {
     app.post(&format!("/api/v1/users/{my_id}/archive"), &admin, json!({}))
         .await
         .assert_problem(409, "cannot_archive_self");
-    app.patch(&format!("/api/v1/users/{my_id}"), &admin, json!({"role": "agent"}))
-        .await
-        .assert_problem(409, "last_admin");
+    app.patch(
+        &format!("/api/v1/users/{my_id}"),
+        &admin,
+        json!({"role": "agent"}),
+    )
+    .await
+    .assert_problem(409, "last_admin");
     // With a second admin, the first may step down.
-    app.user_with_role(&admin, "second-admin@example.com", "admin").await;
-    let r = app.patch(&format!("/api/v1/users/{my_id}"), &admin, json!({"role": "supervisor"})).await;
+    app.user_with_role(&admin, "second-admin@example.com", "admin")
+        .await;
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{my_id}"),
+            &admin,
+            json!({"role": "supervisor"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -170,13 +274,29 @@ async fn the_last_admin_cannot_be_removed() {
 async fn changing_a_password_ends_sessions_and_the_new_one_works() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (id, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
-    app.patch(&format!("/api/v1/users/{id}"), &agent, json!({"password": "tiny"}))
-        .await
-        .assert_problem(422, "validation_failed");
-    let r = app.patch(&format!("/api/v1/users/{id}"), &agent, json!({"password": "a-new-password"})).await;
+    let (id, agent) = app
+        .user_with_role(&admin, "agent@example.com", "agent")
+        .await;
+    app.patch(
+        &format!("/api/v1/users/{id}"),
+        &agent,
+        json!({"password": "tiny"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &agent,
+            json!({"password": "a-new-password"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    app.get("/api/v1/me", &agent).await.assert_problem(401, "token_revoked");
-    app.login("agent@example.com", "user-password-1").await.assert_problem(400, "invalid_grant");
+    app.get("/api/v1/me", &agent)
+        .await
+        .assert_problem(401, "token_revoked");
+    app.login("agent@example.com", "user-password-1")
+        .await
+        .assert_problem(400, "invalid_grant");
     app.token_for("agent@example.com", "a-new-password").await;
 }
