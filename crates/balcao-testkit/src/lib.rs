@@ -208,6 +208,12 @@ impl TestApp {
         }
     }
 
+    /// Starts a graceful shutdown and answers at once; the task ends when the server has.
+    pub fn stop_in_background(&mut self) -> tokio::task::JoinHandle<()> {
+        let server = self.server.take().expect("server running");
+        tokio::spawn(async move { server.shutdown().await.expect("clean shutdown") })
+    }
+
     /// Sends a request; `body` goes as JSON. Answers the status and the parsed body
     /// (`Value::Null` when empty, a string when not JSON).
     pub async fn call(

@@ -135,3 +135,48 @@ async fn docs_page_loads_nothing_from_elsewhere() {
         assert!(!html.contains(external), "docs page references {external}");
     }
 }
+
+#[tokio::test]
+async fn shutdown_lets_in_flight_requests_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let body = br#"{"name": "Finished during shutdown"}"#;
+    let head = format!(
+        "POST /api/v1/departments HTTP/1.1\r\nHost: balcao\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream
+        .write_all(&body[..10])
+        .await
+        .expect("part of the body");
+
+    // Shut down while the request waits for the rest of its body; wait until the server no
+    // longer accepts connections, so the request is known to be in flight across the shutdown.
+    let addr = app.addr;
+    let stopping = app.stop_in_background();
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the listener closes");
+
+    stream
+        .write_all(&body[10..])
+        .await
+        .expect("rest of the body");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("answer");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(answer.contains("Finished during shutdown"));
+    stopping.await.expect("server stopped");
+}
