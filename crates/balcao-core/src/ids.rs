@@ -63,4 +63,12 @@ id_type!(
     ApiTokenId,
     /// A login session: one access token and its refresh token.
     SessionId,
+    /// A channel account of a company: a WhatsApp number, a Telegram bot, a webchat, a mailbox.
+    ConnectionId,
+    /// A customer (or a group) reached through a connection.
+    ContactId,
+    /// A label put on contacts.
+    TagId,
+    /// An event in the transactional outbox.
+    EventId,
 );

@@ -1,12 +1,20 @@
 //! Domain types of Balcão: identifiers, timestamps, roles, validation and the records the
 //! rest of the system passes around. No I/O lives here.
 
+pub mod connection;
+pub mod contact;
+pub mod document;
+pub mod event;
 pub mod ids;
 pub mod model;
+pub mod phone;
 pub mod role;
 pub mod time;
 pub mod validation;
 
+pub use connection::{Connection, ConnectionStatus, ConnectionType};
+pub use contact::{Contact, Tag};
+pub use event::Event;
 pub use ids::*;
 pub use model::*;
 pub use role::Role;

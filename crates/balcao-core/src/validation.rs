@@ -42,6 +42,11 @@ impl Validator {
         });
     }
 
+    /// How many failures so far.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

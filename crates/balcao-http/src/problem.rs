@@ -29,6 +29,9 @@ pub struct Problem {
     pub error: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
+    /// For conflicts on a unique value: the record that already holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<uuid::Uuid>,
 }
 
 /// One failing field of a request.
@@ -51,6 +54,7 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
     pub oauth_error: Option<&'static str>,
+    pub existing_id: Option<uuid::Uuid>,
 }
 
 impl ApiError {
@@ -62,6 +66,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after: None,
             oauth_error: None,
+            existing_id: None,
         }
     }
 
@@ -113,9 +118,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden { code, message } => {
                 ApiError::new(StatusCode::FORBIDDEN, code, message)
             }
-            ServiceError::Conflict { code, message } => {
-                ApiError::new(StatusCode::CONFLICT, code, message)
-            }
+            ServiceError::Conflict {
+                code,
+                message,
+                existing_id,
+            } => Self {
+                existing_id,
+                ..ApiError::new(StatusCode::CONFLICT, code, message)
+            },
             ServiceError::Validation(errors) => ApiError::validation(errors),
             ServiceError::RateLimited { retry_after_secs } => Self {
                 retry_after: Some(retry_after_secs),
@@ -150,6 +160,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             errors: self.errors,
             error: self.oauth_error,
+            existing_id: self.existing_id,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

@@ -16,8 +16,14 @@ pub enum ServiceError {
     InvalidGrant { message: &'static str },
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    /// The change clashes with the current state; `existing_id` names the record already
+    /// holding a unique value, when there is one.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict {
+        code: &'static str,
+        message: String,
+        existing_id: Option<uuid::Uuid>,
+    },
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
@@ -38,7 +44,17 @@ impl ServiceError {
         ServiceError::Conflict {
             code,
             message: message.into(),
+            existing_id: None,
         }
+    }
+
+    /// A validation failure of one field.
+    pub(crate) fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Validation(vec![FieldError {
+            field: field.to_owned(),
+            code,
+            message: message.into(),
+        }])
     }
 
     pub(crate) fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -53,9 +69,13 @@ impl From<StoreError> for ServiceError {
                 code: match field {
                     "email" => "email_taken",
                     "name" => "name_taken",
+                    "label" => "label_taken",
+                    "phone" => "phone_taken",
+                    "external_id" => "external_id_taken",
                     _ => "duplicate",
                 },
                 message: format!("another record already has this `{field}`"),
+                existing_id: None,
             },
             other => ServiceError::internal(other),
         }

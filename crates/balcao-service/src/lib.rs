@@ -7,10 +7,13 @@
 
 mod accounts;
 mod auth;
+mod connections;
+mod contacts;
 mod departments;
 mod error;
 mod passwords;
 mod ratelimit;
+mod tags;
 mod tokens;
 mod users;
 
@@ -20,8 +23,11 @@ use std::time::Duration;
 pub use accounts::{Bootstrap, BootstrapCreated, NewAccount};
 pub use auth::{AuthError, Credential, Principal, TokenPair};
 pub use balcao_store::{ArchivedFilter, Store};
+pub use connections::{ConnectionPatch, NewConnection};
+pub use contacts::{ContactFilter, ContactInput, ContactPatch};
 pub use departments::{DepartmentPatch, NewDepartment};
 pub use error::ServiceError;
+pub use tags::{NewTag, TagPatch};
 pub use tokens::{CreatedToken, NewToken, TokenScope};
 pub use users::{NewUser, UserPatch};
 
@@ -127,3 +133,29 @@ impl ListParams {
 }
 
 pub use balcao_store::Page;
+
+/// An event about `subject`, carrying its current state.
+pub(crate) fn event(
+    account: balcao_core::AccountId,
+    name: &'static str,
+    subject_type: &'static str,
+    subject_id: uuid::Uuid,
+    data: &impl serde::Serialize,
+) -> balcao_core::Event {
+    let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
+    balcao_core::Event::new(account, name, subject_type, subject_id, data)
+}
+
+impl ListParams {
+    /// Validates the page against a maximum size.
+    fn page_max(self, max: u32) -> Result<balcao_store::PageRequest> {
+        if self.limit.is_some_and(|l| l > max) {
+            return Err(ServiceError::invalid(
+                "limit",
+                "out_of_range",
+                format!("`limit` must be between 1 and {max}"),
+            ));
+        }
+        self.page()
+    }
+}

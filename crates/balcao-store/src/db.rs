@@ -238,6 +238,38 @@ pub(crate) fn render_both(stmt: &impl SqlxBinder) -> [String; 2] {
     ]
 }
 
+/// For each of `owners`, the ids in `value_col` of the rows of `table` whose `owner_col` is that
+/// owner (within `account`), in one query: memberships, tags of contacts, and the like.
+pub(crate) async fn grouped_ids(
+    db: &mut impl Exec,
+    table: impl sea_query::IntoIden + 'static,
+    (owner_col, value_col): (
+        impl sea_query::IntoIden + Copy + 'static,
+        impl sea_query::IntoIden + Copy + 'static,
+    ),
+    account: balcao_core::AccountId,
+    owners: &[uuid::Uuid],
+) -> Result<std::collections::HashMap<uuid::Uuid, Vec<uuid::Uuid>>, sqlx::Error> {
+    let mut map: std::collections::HashMap<uuid::Uuid, Vec<uuid::Uuid>> =
+        std::collections::HashMap::with_capacity(owners.len());
+    if owners.is_empty() {
+        return Ok(map);
+    }
+    let stmt = sea_query::Query::select()
+        .column(owner_col)
+        .column(value_col)
+        .from(table)
+        .and_where(sea_query::Expr::col(sea_query::Alias::new("account_id")).eq(account.0))
+        .and_where(sea_query::Expr::col(owner_col).is_in(owners.iter().copied()))
+        .order_by(value_col, sea_query::Order::Asc)
+        .to_owned();
+    let rows: Vec<(uuid::Uuid, uuid::Uuid)> = fetch_all(db, &stmt).await?;
+    for (owner, value) in rows {
+        map.entry(owner).or_default().push(value);
+    }
+    Ok(map)
+}
+
 pub(crate) async fn fetch_all<T: AnyRow>(
     db: &mut impl Exec,
     stmt: &impl SqlxBinder,

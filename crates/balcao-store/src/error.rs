@@ -19,6 +19,22 @@ pub enum StoreError {
 impl StoreError {
     /// Maps a unique-key violation to [`StoreError::Duplicate`] for `field`, leaving other
     /// errors as they are.
+    /// Like [`StoreError::unique_as`] for tables with several unique keys: the key whose index
+    /// name (PostgreSQL) or column list (SQLite's message) holds `needle` names the field.
+    pub(crate) fn unique_among(err: sqlx::Error, keys: &[(&str, &'static str)]) -> Self {
+        if let sqlx::Error::Database(db) = &err
+            && db.is_unique_violation()
+        {
+            let text = db
+                .constraint()
+                .map_or_else(|| db.message().to_owned(), str::to_owned);
+            if let Some((_, field)) = keys.iter().find(|(needle, _)| text.contains(needle)) {
+                return StoreError::Duplicate { field };
+            }
+        }
+        StoreError::Database(err)
+    }
+
     pub(crate) fn unique_as(err: sqlx::Error, field: &'static str) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => {

@@ -13,9 +13,13 @@ mod error;
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod connections;
+pub mod contacts;
 pub mod departments;
 pub mod meta;
+pub mod outbox;
 pub mod sessions;
+pub mod tags;
 pub mod users;
 
 pub use db::{BackendKind, Exec, Pool, Store, StoreOptions, Tx, redact_url};

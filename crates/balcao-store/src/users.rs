@@ -24,7 +24,7 @@ pub(crate) enum Users {
     UpdatedAt,
 }
 
-#[derive(Iden)]
+#[derive(Iden, Clone, Copy)]
 enum UserDepartments {
     Table,
     AccountId,
@@ -167,22 +167,18 @@ async fn memberships(
     account: AccountId,
     users: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<DepartmentId>>> {
-    let mut map: HashMap<Uuid, Vec<DepartmentId>> = HashMap::with_capacity(users.len());
-    if users.is_empty() {
-        return Ok(map);
-    }
-    let stmt = Query::select()
-        .columns([UserDepartments::UserId, UserDepartments::DepartmentId])
-        .from(UserDepartments::Table)
-        .and_where(Expr::col(UserDepartments::AccountId).eq(account.0))
-        .and_where(Expr::col(UserDepartments::UserId).is_in(users.iter().copied()))
-        .order_by(UserDepartments::DepartmentId, Order::Asc)
-        .to_owned();
-    let rows: Vec<(Uuid, Uuid)> = fetch_all(db, &stmt).await?;
-    for (user, department) in rows {
-        map.entry(user).or_default().push(DepartmentId(department));
-    }
-    Ok(map)
+    let map = crate::db::grouped_ids(
+        db,
+        UserDepartments::Table,
+        (UserDepartments::UserId, UserDepartments::DepartmentId),
+        account,
+        users,
+    )
+    .await?;
+    Ok(map
+        .into_iter()
+        .map(|(user, ids)| (user, ids.into_iter().map(DepartmentId).collect()))
+        .collect())
 }
 
 pub async fn get(db: &mut impl Exec, account: AccountId, id: UserId) -> Result<Option<User>> {

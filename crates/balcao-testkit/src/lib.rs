@@ -295,6 +295,48 @@ impl TestApp {
         (id, self.token_for(email, password).await)
     }
 
+    /// Creates a WhatsApp Cloud connection and answers its id.
+    pub async fn connection(&self, admin_token: &str, name: &str) -> String {
+        let body = json!({"type": "whatsapp_cloud", "name": name,
+                          "settings": {"phone_number_id": "1000", "access_token": "test-access-token"}});
+        let r = self.post("/api/v1/connections", admin_token, body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "create connection: {}",
+            r.body
+        );
+        r.str("id").to_owned()
+    }
+
+    /// The account of the token's user.
+    pub async fn account_of(&self, token: &str) -> uuid::Uuid {
+        let me = self.get("/api/v1/me", token).await;
+        uuid::Uuid::parse_str(me.body["account"]["id"].as_str().expect("account id")).expect("uuid")
+    }
+
+    /// Events in the outbox of the token's account (about `subject` when given), oldest first.
+    pub async fn events(
+        &self,
+        token: &str,
+        subject: Option<&str>,
+    ) -> Vec<balcao_store::outbox::StoredEvent> {
+        let account = balcao_core::AccountId(self.account_of(token).await);
+        let subject = subject.map(|s| uuid::Uuid::parse_str(s).expect("subject id"));
+        balcao_store::outbox::list(&mut self.service().store().read(), account, subject)
+            .await
+            .expect("outbox")
+    }
+
+    /// Names of the outbox events about `subject`, oldest first.
+    pub async fn event_names(&self, token: &str, subject: &str) -> Vec<String> {
+        self.events(token, Some(subject))
+            .await
+            .into_iter()
+            .map(|e| e.name)
+            .collect()
+    }
+
     /// Creates a second account with its admin, through the service (as the CLI does), and
     /// answers its admin's access token.
     pub async fn second_account(&self, admin_email: &str) -> String {

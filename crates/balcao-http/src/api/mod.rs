@@ -1,9 +1,12 @@
 //! The native REST API under `/api/v1`: JSON in snake_case, keyset-paginated lists
 //! (`{"data": [...], "next_after": id|null}` with `?after=&limit=`), RFC 9457 problems.
 
+mod connections;
+mod contacts;
 mod departments;
 mod me;
 mod oauth;
+mod tags;
 mod tokens;
 mod users;
 mod views;
@@ -36,7 +39,10 @@ use crate::AppState;
         (name = "me", description = "The caller"),
         (name = "users", description = "People of the account: admins, supervisors, agents"),
         (name = "departments", description = "Teams that tickets are routed to"),
-        (name = "tokens", description = "Personal API tokens")
+        (name = "tokens", description = "Personal API tokens"),
+        (name = "connections", description = "Channel accounts: WhatsApp numbers, Telegram bots, webchat widgets, mailboxes"),
+        (name = "contacts", description = "Customers and groups reached through a connection"),
+        (name = "tags", description = "Labels put on contacts")
     )
 )]
 struct ApiDoc;
@@ -62,7 +68,10 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(me::router())
             .merge(users::router())
             .merge(departments::router())
-            .merge(tokens::router()),
+            .merge(tokens::router())
+            .merge(connections::router())
+            .merge(contacts::router())
+            .merge(tags::router()),
     )
 }
 

@@ -115,6 +115,15 @@ impl From<ApiToken> for TokenView {
     }
 }
 
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 /// One page of a list.
 #[derive(Serialize, ToSchema)]
 pub struct ListOf<T> {

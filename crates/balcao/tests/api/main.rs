@@ -3,9 +3,12 @@
 
 mod auth;
 mod cli;
+mod connections;
+mod contacts;
 mod departments;
 mod errors;
 mod ops;
+mod tags;
 mod tenancy;
 mod tokens;
 mod users;

@@ -1,0 +1,51 @@
+//! Contacts: the customers (and groups) a company talks to through a connection.
+
+use serde::Serialize;
+
+use crate::{AccountId, ConnectionId, ContactId, DepartmentId, TagId, Timestamp, UserId};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub account_id: AccountId,
+    pub connection_id: ConnectionId,
+    pub name: String,
+    /// The company's own name for the contact (shown to agents instead of `name`).
+    pub internal_name: Option<String>,
+    pub alternative_name: Option<String>,
+    /// Digits with the country code (see [`crate::phone`]); unique per connection.
+    pub phone: Option<String>,
+    /// The channel's own id for the contact (WhatsApp id, Telegram chat id); unique per connection.
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    /// CPF or CNPJ, digits only, check digits valid.
+    pub document: Option<String>,
+    pub address: Option<String>,
+    pub gender: Option<String>,
+    pub note: Option<String>,
+    pub blocked: bool,
+    pub blocked_reason: Option<String>,
+    pub is_group: bool,
+    pub visible: bool,
+    pub default_department_id: Option<DepartmentId>,
+    pub default_user_id: Option<UserId>,
+    pub tag_ids: Vec<TagId>,
+    pub last_message_at: Option<Timestamp>,
+    pub unread_count: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A label put on contacts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    pub id: TagId,
+    pub account_id: AccountId,
+    pub label: String,
+    /// `#rrggbb`.
+    pub color: String,
+    /// Departments the tag is meant for (empty: all).
+    pub department_ids: Vec<DepartmentId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}

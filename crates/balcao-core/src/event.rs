@@ -1,0 +1,40 @@
+//! Events: what changed, written to the transactional outbox in the same transaction as the
+//! change itself, and delivered later (webhooks, realtime streams).
+
+use serde_json::Value;
+
+use crate::{AccountId, EventId, Timestamp};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub id: EventId,
+    pub account_id: AccountId,
+    /// `contact.created`, `ticket.closed`, ...
+    pub name: &'static str,
+    /// What the event is about: its kind (`contact`) and id.
+    pub subject_type: &'static str,
+    pub subject_id: uuid::Uuid,
+    /// The subject as it is after the change (its native representation).
+    pub data: Value,
+    pub created_at: Timestamp,
+}
+
+impl Event {
+    pub fn new(
+        account_id: AccountId,
+        name: &'static str,
+        subject_type: &'static str,
+        subject_id: uuid::Uuid,
+        data: Value,
+    ) -> Self {
+        Event {
+            id: EventId::new(),
+            account_id,
+            name,
+            subject_type,
+            subject_id,
+            data,
+            created_at: Timestamp::now(),
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! Contacts: the customers a company talks to.
+
+use balcao_core::document;
+use balcao_core::phone;
+use balcao_core::{ConnectionId, Contact, ContactId, Role, TagId, Timestamp, UserId, Validator};
+use balcao_store::{connections, contacts, outbox, tags, users};
+use uuid::Uuid;
+
+use crate::connections::check_department;
+use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
+
+/// Most contacts one bulk request creates or deletes.
+pub const BULK_MAX: usize = 1000;
+/// Largest contact page.
+pub const CONTACTS_PAGE_MAX: u32 = 100;
+
+/// A contact as sent by a face, for creation.
+#[derive(Clone, Debug, Default)]
+pub struct ContactInput {
+    pub connection_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub internal_name: Option<String>,
+    pub alternative_name: Option<String>,
+    pub phone: Option<String>,
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub document: Option<String>,
+    pub address: Option<String>,
+    pub gender: Option<String>,
+    pub note: Option<String>,
+    pub is_group: Option<bool>,
+    pub visible: Option<bool>,
+    pub default_department_id: Option<Uuid>,
+    pub default_user_id: Option<Uuid>,
+    pub tag_ids: Option<Vec<Uuid>>,
+}
+
+/// Changes to a contact: absent fields stay; `Some(None)` clears an optional one.
+#[derive(Clone, Debug, Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    pub internal_name: Option<Option<String>>,
+    pub alternative_name: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub document: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+    pub gender: Option<Option<String>>,
+    pub note: Option<Option<String>>,
+    pub visible: Option<bool>,
+    pub default_department_id: Option<Option<Uuid>>,
+    pub default_user_id: Option<Option<Uuid>>,
+    pub tag_ids: Option<Vec<Uuid>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ContactFilter {
+    /// Name, e-mail or phone fragment.
+    pub text: Option<String>,
+    pub connection_id: Option<Uuid>,
+    pub tag_id: Option<Uuid>,
+    pub blocked: Option<bool>,
+}
+
+const TEXT_MAX: usize = 2000;
+
+/// Field checks shared by create and update; `prefix` is `""` or `contacts[3].`.
+struct Checks<'a> {
+    v: &'a mut Validator,
+    prefix: &'a str,
+}
+
+impl Checks<'_> {
+    fn field(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    fn name(&mut self, name: &str, value: &str) -> Option<String> {
+        let field = self.field(name);
+        self.v.name(&field, value)
+    }
+
+    /// A free optional text: trimmed, empty means absent, bounded.
+    fn text(&mut self, name: &str, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|t| !t.is_empty())?;
+        if value.chars().count() > TEXT_MAX {
+            let field = self.field(name);
+            self.v.add(
+                field,
+                "too_long",
+                format!("`{name}` is longer than {TEXT_MAX} characters"),
+            );
+            return None;
+        }
+        Some(value.to_owned())
+    }
+
+    fn phone(&mut self, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|t| !t.is_empty())?;
+        match phone::normalize(value) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let field = self.field("phone");
+                self.v.add(field, "invalid", e.message());
+                None
+            }
+        }
+    }
+
+    fn email(&mut self, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|t| !t.is_empty())?;
+        let field = self.field("email");
+        self.v.email(&field, value)
+    }
+
+    fn document(&mut self, value: Option<&str>) -> Option<String> {
+        let value = value.map(str::trim).filter(|t| !t.is_empty())?;
+        match document::normalize(value) {
+            Some((digits, _)) => Some(digits),
+            None => {
+                let field = self.field("document");
+                self.v
+                    .add(field, "invalid", "`document` is not a valid CPF or CNPJ");
+                None
+            }
+        }
+    }
+}
+
+impl Service {
+    /// Checks that the connection is an active one of the caller's account.
+    async fn check_connection(
+        &self,
+        who: &Principal,
+        field: &str,
+        id: Uuid,
+        v: &mut Validator,
+    ) -> Result<ConnectionId> {
+        match connections::get(&mut self.store().read(), who.account_id, ConnectionId(id)).await? {
+            None => v.add(
+                field,
+                "not_found",
+                format!("connection {id} does not exist"),
+            ),
+            Some(c) if c.archived_at.is_some() => {
+                v.add(field, "archived", format!("connection {id} is archived"))
+            }
+            Some(_) => {}
+        }
+        Ok(ConnectionId(id))
+    }
+
+    async fn check_user(
+        &self,
+        who: &Principal,
+        field: &str,
+        id: Option<Uuid>,
+        v: &mut Validator,
+    ) -> Result<Option<UserId>> {
+        let Some(id) = id else { return Ok(None) };
+        if users::get(&mut self.store().read(), who.account_id, UserId(id))
+            .await?
+            .is_none()
+        {
+            v.add(field, "not_found", format!("user {id} does not exist"));
+        }
+        Ok(Some(UserId(id)))
+    }
+
+    async fn check_tags(
+        &self,
+        who: &Principal,
+        prefix: &str,
+        ids: &[Uuid],
+        v: &mut Validator,
+    ) -> Result<Vec<TagId>> {
+        let mut wanted: Vec<TagId> = ids.iter().copied().map(TagId).collect();
+        wanted.sort();
+        wanted.dedup();
+        let found = tags::existing(&mut self.store().read(), who.account_id, &wanted).await?;
+        for (i, id) in ids.iter().enumerate() {
+            if !found.contains(&TagId(*id)) {
+                v.add(
+                    format!("{prefix}tag_ids[{i}]"),
+                    "not_found",
+                    format!("tag {id} does not exist"),
+                );
+            }
+        }
+        Ok(wanted)
+    }
+
+    async fn build_contact(
+        &self,
+        who: &Principal,
+        input: ContactInput,
+        prefix: &str,
+        v: &mut Validator,
+        now: Timestamp,
+    ) -> Result<Option<Contact>> {
+        let errors_before = v.len();
+        let connection = match v.required(&format!("{prefix}connection_id"), input.connection_id) {
+            Some(id) => Some(
+                self.check_connection(who, &format!("{prefix}connection_id"), id, v)
+                    .await?,
+            ),
+            None => None,
+        };
+        let department = check_department(
+            self,
+            who,
+            &format!("{prefix}default_department_id"),
+            input.default_department_id,
+            v,
+        )
+        .await?;
+        let user = self
+            .check_user(
+                who,
+                &format!("{prefix}default_user_id"),
+                input.default_user_id,
+                v,
+            )
+            .await?;
+        let tag_ids = self
+            .check_tags(who, prefix, input.tag_ids.as_deref().unwrap_or_default(), v)
+            .await?;
+        let mut c = Checks { v, prefix };
+        let name = match input.name.as_deref() {
+            Some(n) => c.name("name", n),
+            None => {
+                let field = c.field("name");
+                c.v.add(field, "required", "`name` is required");
+                None
+            }
+        };
+        let contact = Contact {
+            id: ContactId::new(),
+            account_id: who.account_id,
+            connection_id: connection.unwrap_or(ConnectionId(Uuid::nil())),
+            name: name.unwrap_or_default(),
+            internal_name: c.text("internal_name", input.internal_name.as_deref()),
+            alternative_name: c.text("alternative_name", input.alternative_name.as_deref()),
+            phone: c.phone(input.phone.as_deref()),
+            external_id: c.text("external_id", input.external_id.as_deref()),
+            email: c.email(input.email.as_deref()),
+            document: c.document(input.document.as_deref()),
+            address: c.text("address", input.address.as_deref()),
+            gender: c.text("gender", input.gender.as_deref()),
+            note: c.text("note", input.note.as_deref()),
+            blocked: false,
+            blocked_reason: None,
+            is_group: input.is_group.unwrap_or(false),
+            visible: input.visible.unwrap_or(true),
+            default_department_id: department,
+            default_user_id: user,
+            tag_ids,
+            last_message_at: None,
+            unread_count: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok((c.v.len() == errors_before).then_some(contact))
+    }
+
+    /// Maps a duplicate phone or external id to a conflict naming the contact that has it.
+    async fn duplicate(
+        &self,
+        who: &Principal,
+        err: ServiceError,
+        contact: &Contact,
+    ) -> ServiceError {
+        let ServiceError::Conflict { code, message, .. } = err else {
+            return err;
+        };
+        let existing = match (code, &contact.phone) {
+            ("phone_taken", Some(phone)) => contacts::find_by_phone(
+                &mut self.store().read(),
+                who.account_id,
+                contact.connection_id,
+                phone,
+            )
+            .await
+            .ok()
+            .flatten()
+            .map(|c| c.0),
+            _ => None,
+        };
+        ServiceError::Conflict {
+            code,
+            message,
+            existing_id: existing,
+        }
+    }
+
+    pub async fn create_contact(&self, who: &Principal, input: ContactInput) -> Result<Contact> {
+        let mut v = Validator::new();
+        let contact = self
+            .build_contact(who, input, "", &mut v, Timestamp::now())
+            .await?;
+        v.finish()?;
+        let Some(contact) = contact else {
+            return Err(ServiceError::Internal("validated contact missing".into()));
+        };
+        match self.insert_contacts(std::slice::from_ref(&contact)).await {
+            Ok(()) => Ok(contact),
+            Err(err) => Err(self.duplicate(who, err, &contact).await),
+        }
+    }
+
+    /// Creates all the contacts or none: any invalid one fails the request, naming
+    /// `contacts[i].field`.
+    pub async fn create_contacts(
+        &self,
+        who: &Principal,
+        inputs: Vec<ContactInput>,
+    ) -> Result<Vec<Contact>> {
+        if inputs.is_empty() || inputs.len() > BULK_MAX {
+            return Err(ServiceError::invalid(
+                "contacts",
+                "invalid_count",
+                format!("send between 1 and {BULK_MAX} contacts"),
+            ));
+        }
+        let mut v = Validator::new();
+        let now = Timestamp::now();
+        let mut built = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            built.push(
+                self.build_contact(who, input, &format!("contacts[{i}]."), &mut v, now)
+                    .await?,
+            );
+        }
+        // The same phone twice in one request is a conflict within it.
+        let mut seen = std::collections::HashMap::new();
+        for (i, c) in built.iter().enumerate() {
+            if let Some(c) = c
+                && let Some(phone) = &c.phone
+                && let Some(first) = seen.insert((c.connection_id, phone.clone()), i)
+            {
+                v.add(
+                    format!("contacts[{i}].phone"),
+                    "duplicate",
+                    format!("same phone as contacts[{first}]"),
+                );
+            }
+        }
+        v.finish()?;
+        let contacts: Vec<Contact> = built.into_iter().flatten().collect();
+        self.insert_contacts(&contacts).await?;
+        Ok(contacts)
+    }
+
+    async fn insert_contacts(&self, list: &[Contact]) -> Result<()> {
+        let mut tx = self.store().begin().await?;
+        contacts::insert_many(&mut tx, list).await?;
+        let events: Vec<_> = list
+            .iter()
+            .map(|c| event(c.account_id, "contact.created", "contact", c.id.0, c))
+            .collect();
+        outbox::append(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn get_contact(&self, who: &Principal, id: ContactId) -> Result<Contact> {
+        contacts::get(&mut self.store().read(), who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("contact"))
+    }
+
+    pub async fn list_contacts(
+        &self,
+        who: &Principal,
+        filter: ContactFilter,
+        params: ListParams,
+    ) -> Result<Page<Contact>> {
+        let filter = contacts::ContactFilter {
+            text: filter.text,
+            connection_id: filter.connection_id.map(ConnectionId),
+            tag_id: filter.tag_id.map(TagId),
+            blocked: filter.blocked,
+        };
+        let page = params.page_max(CONTACTS_PAGE_MAX)?;
+        Ok(contacts::list(&mut self.store().read(), who.account_id, &filter, page).await?)
+    }
+
+    pub async fn update_contact(
+        &self,
+        who: &Principal,
+        id: ContactId,
+        patch: ContactPatch,
+    ) -> Result<Contact> {
+        let mut contact = self.get_contact(who, id).await?;
+        let mut v = Validator::new();
+        if let Some(department) = patch.default_department_id {
+            contact.default_department_id =
+                check_department(self, who, "default_department_id", department, &mut v).await?;
+        }
+        if let Some(user) = patch.default_user_id {
+            contact.default_user_id = self
+                .check_user(who, "default_user_id", user, &mut v)
+                .await?;
+        }
+        let tags = match &patch.tag_ids {
+            Some(ids) => Some(self.check_tags(who, "", ids, &mut v).await?),
+            None => None,
+        };
+        let mut c = Checks {
+            v: &mut v,
+            prefix: "",
+        };
+        if let Some(name) = patch.name.as_deref().and_then(|n| c.name("name", n)) {
+            contact.name = name;
+        }
+        macro_rules! optional_text {
+            ($($field:ident),*) => {$(
+                if let Some(value) = &patch.$field {
+                    contact.$field = c.text(stringify!($field), value.as_deref());
+                }
+            )*};
+        }
+        optional_text!(
+            internal_name,
+            alternative_name,
+            external_id,
+            address,
+            gender,
+            note
+        );
+        if let Some(value) = &patch.phone {
+            contact.phone = c.phone(value.as_deref());
+        }
+        if let Some(value) = &patch.email {
+            contact.email = c.email(value.as_deref());
+        }
+        if let Some(value) = &patch.document {
+            contact.document = c.document(value.as_deref());
+        }
+        if let Some(visible) = patch.visible {
+            contact.visible = visible;
+        }
+        v.finish()?;
+        if let Some(tags) = tags {
+            contact.tag_ids = tags;
+        }
+        contact.updated_at = Timestamp::now();
+        match self.save_contact(&contact, patch.tag_ids.is_some()).await {
+            Ok(()) => Ok(contact),
+            Err(err) => Err(self.duplicate(who, err, &contact).await),
+        }
+    }
+
+    async fn save_contact(&self, contact: &Contact, tags_changed: bool) -> Result<()> {
+        let mut tx = self.store().begin().await?;
+        if !contacts::update(&mut tx, contact).await? {
+            return Err(ServiceError::NotFound("contact"));
+        }
+        if tags_changed {
+            contacts::set_tags(&mut tx, contact.account_id, contact.id, &contact.tag_ids).await?;
+        }
+        outbox::append(
+            &mut tx,
+            &[event(
+                contact.account_id,
+                "contact.updated",
+                "contact",
+                contact.id.0,
+                contact,
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Blocks (with an optional reason) or unblocks a contact. A blocked contact's messages are
+    /// kept but open no ticket, and nothing can be sent to it.
+    pub async fn set_contact_blocked(
+        &self,
+        who: &Principal,
+        id: ContactId,
+        blocked: bool,
+        reason: Option<String>,
+    ) -> Result<Contact> {
+        let mut contact = self.get_contact(who, id).await?;
+        let mut v = Validator::new();
+        let reason = Checks {
+            v: &mut v,
+            prefix: "",
+        }
+        .text("reason", reason.as_deref());
+        v.finish()?;
+        contact.blocked = blocked;
+        contact.blocked_reason = if blocked { reason } else { None };
+        contact.updated_at = Timestamp::now();
+        self.save_contact(&contact, false).await?;
+        Ok(contact)
+    }
+
+    /// Deletes contacts of the caller's account among `ids` (admins and supervisors); answers
+    /// the ids deleted. Ids of no contact of the account are left out of the answer.
+    pub async fn delete_contacts(&self, who: &Principal, ids: &[Uuid]) -> Result<Vec<ContactId>> {
+        if who.role == Role::Agent {
+            return Err(ServiceError::forbidden("agents cannot delete contacts"));
+        }
+        if ids.len() > BULK_MAX {
+            return Err(ServiceError::invalid(
+                "ids",
+                "invalid_count",
+                format!("send at most {BULK_MAX} ids"),
+            ));
+        }
+        let wanted: Vec<ContactId> = ids.iter().copied().map(ContactId).collect();
+        let mut tx = self.store().begin().await?;
+        let found = contacts::existing(&mut tx, who.account_id, &wanted).await?;
+        contacts::delete_many(&mut tx, who.account_id, &found).await?;
+        let events: Vec<_> = found
+            .iter()
+            .map(|id| {
+                event(
+                    who.account_id,
+                    "contact.deleted",
+                    "contact",
+                    id.0,
+                    &serde_json::json!({ "id": id }),
+                )
+            })
+            .collect();
+        outbox::append(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    pub async fn delete_contact(&self, who: &Principal, id: ContactId) -> Result<()> {
+        if self.delete_contacts(who, &[id.0]).await?.is_empty() {
+            return Err(ServiceError::NotFound("contact"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,399 @@
+//! Contacts, with their tags.
+
+use balcao_core::{
+    AccountId, ConnectionId, Contact, ContactId, DepartmentId, TagId, Timestamp, UserId,
+};
+use sea_query::{Expr, Func, Iden, LikeExpr, Order, Query, SimpleExpr};
+use uuid::Uuid;
+
+use crate::db::{execute, fetch_all, fetch_optional};
+use crate::tags::ContactTags;
+use crate::users::paginate;
+use crate::{Exec, Page, PageRequest, Result, StoreError};
+
+#[derive(Iden)]
+enum Contacts {
+    Table,
+    Id,
+    AccountId,
+    ConnectionId,
+    Name,
+    InternalName,
+    AlternativeName,
+    Phone,
+    ExternalId,
+    Email,
+    Document,
+    Address,
+    Gender,
+    Note,
+    Blocked,
+    BlockedReason,
+    IsGroup,
+    Visible,
+    DefaultDepartmentId,
+    DefaultUserId,
+    LastMessageAt,
+    UnreadCount,
+    CreatedAt,
+    UpdatedAt,
+}
+
+const COLUMNS: [Contacts; 23] = [
+    Contacts::Id,
+    Contacts::AccountId,
+    Contacts::ConnectionId,
+    Contacts::Name,
+    Contacts::InternalName,
+    Contacts::AlternativeName,
+    Contacts::Phone,
+    Contacts::ExternalId,
+    Contacts::Email,
+    Contacts::Document,
+    Contacts::Address,
+    Contacts::Gender,
+    Contacts::Note,
+    Contacts::Blocked,
+    Contacts::BlockedReason,
+    Contacts::IsGroup,
+    Contacts::Visible,
+    Contacts::DefaultDepartmentId,
+    Contacts::DefaultUserId,
+    Contacts::LastMessageAt,
+    Contacts::UnreadCount,
+    Contacts::CreatedAt,
+    Contacts::UpdatedAt,
+];
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    id: Uuid,
+    account_id: Uuid,
+    connection_id: Uuid,
+    name: String,
+    internal_name: Option<String>,
+    alternative_name: Option<String>,
+    phone: Option<String>,
+    external_id: Option<String>,
+    email: Option<String>,
+    document: Option<String>,
+    address: Option<String>,
+    gender: Option<String>,
+    note: Option<String>,
+    blocked: bool,
+    blocked_reason: Option<String>,
+    is_group: bool,
+    visible: bool,
+    default_department_id: Option<Uuid>,
+    default_user_id: Option<Uuid>,
+    last_message_at: Option<i64>,
+    unread_count: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ContactRow {
+    fn into_contact(self, tag_ids: Vec<TagId>) -> Contact {
+        Contact {
+            id: ContactId(self.id),
+            account_id: AccountId(self.account_id),
+            connection_id: ConnectionId(self.connection_id),
+            name: self.name,
+            internal_name: self.internal_name,
+            alternative_name: self.alternative_name,
+            phone: self.phone,
+            external_id: self.external_id,
+            email: self.email,
+            document: self.document,
+            address: self.address,
+            gender: self.gender,
+            note: self.note,
+            blocked: self.blocked,
+            blocked_reason: self.blocked_reason,
+            is_group: self.is_group,
+            visible: self.visible,
+            default_department_id: self.default_department_id.map(DepartmentId),
+            default_user_id: self.default_user_id.map(UserId),
+            tag_ids,
+            last_message_at: self.last_message_at.map(Timestamp::from_micros),
+            unread_count: self.unread_count,
+            created_at: Timestamp::from_micros(self.created_at),
+            updated_at: Timestamp::from_micros(self.updated_at),
+        }
+    }
+}
+
+/// The columns a write sets, in `COLUMNS` order.
+fn values(c: &Contact) -> [SimpleExpr; 23] {
+    [
+        c.id.0.into(),
+        c.account_id.0.into(),
+        c.connection_id.0.into(),
+        c.name.clone().into(),
+        c.internal_name.clone().into(),
+        c.alternative_name.clone().into(),
+        c.phone.clone().into(),
+        c.external_id.clone().into(),
+        c.email.clone().into(),
+        c.document.clone().into(),
+        c.address.clone().into(),
+        c.gender.clone().into(),
+        c.note.clone().into(),
+        c.blocked.into(),
+        c.blocked_reason.clone().into(),
+        c.is_group.into(),
+        c.visible.into(),
+        c.default_department_id.map(|d| d.0).into(),
+        c.default_user_id.map(|u| u.0).into(),
+        c.last_message_at.map(Timestamp::micros).into(),
+        c.unread_count.into(),
+        c.created_at.micros().into(),
+        c.updated_at.micros().into(),
+    ]
+}
+
+const UNIQUE_KEYS: [(&str, &str); 2] = [("phone", "phone"), ("external_id", "external_id")];
+
+/// Inserts contacts (with their tags) in one statement.
+pub async fn insert_many(db: &mut impl Exec, contacts: &[Contact]) -> Result<()> {
+    // Rows per statement, below SQLite's and PostgreSQL's limits on bound values.
+    const ROWS_PER_INSERT: usize = 500;
+    for chunk in contacts.chunks(ROWS_PER_INSERT) {
+        let mut stmt = Query::insert();
+        stmt.into_table(Contacts::Table).columns(COLUMNS);
+        for c in chunk {
+            stmt.values_panic(values(c));
+        }
+        execute(db, &stmt)
+            .await
+            .map_err(|e| StoreError::unique_among(e, &UNIQUE_KEYS))?;
+    }
+    for c in contacts.iter().filter(|c| !c.tag_ids.is_empty()) {
+        set_tags(db, c.account_id, c.id, &c.tag_ids).await?;
+    }
+    Ok(())
+}
+
+/// Writes every column as it is in `c` (not tags).
+pub async fn update(db: &mut impl Exec, c: &Contact) -> Result<bool> {
+    let stmt = Query::update()
+        .table(Contacts::Table)
+        .values(COLUMNS.into_iter().zip(values(c)).skip(3))
+        .and_where(Expr::col(Contacts::AccountId).eq(c.account_id.0))
+        .and_where(Expr::col(Contacts::Id).eq(c.id.0))
+        .to_owned();
+    let n = execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_among(e, &UNIQUE_KEYS))?;
+    Ok(n == 1)
+}
+
+/// Replaces a contact's tags.
+pub async fn set_tags(
+    db: &mut impl Exec,
+    account: AccountId,
+    contact: ContactId,
+    tags: &[TagId],
+) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(ContactTags::Table)
+        .and_where(Expr::col(ContactTags::AccountId).eq(account.0))
+        .and_where(Expr::col(ContactTags::ContactId).eq(contact.0))
+        .to_owned();
+    execute(db, &delete).await?;
+    for tag in tags {
+        crate::tags::add_to_contacts(db, account, *tag, &[contact]).await?;
+    }
+    Ok(())
+}
+
+async fn with_tags(
+    db: &mut impl Exec,
+    account: AccountId,
+    rows: Vec<ContactRow>,
+) -> Result<Vec<Contact>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut tags = crate::tags::of_contacts(db, account, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let t = tags.remove(&r.id).unwrap_or_default();
+            r.into_contact(t)
+        })
+        .collect())
+}
+
+pub async fn get(db: &mut impl Exec, account: AccountId, id: ContactId) -> Result<Option<Contact>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::Id).eq(id.0))
+        .to_owned();
+    let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
+    Ok(with_tags(db, account, rows).await?.pop())
+}
+
+/// The contact of a connection with this (normalised) phone number.
+pub async fn find_by_phone(
+    db: &mut impl Exec,
+    account: AccountId,
+    connection: ConnectionId,
+    phone: &str,
+) -> Result<Option<ContactId>> {
+    let stmt = Query::select()
+        .column(Contacts::Id)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Contacts::Phone).eq(phone))
+        .to_owned();
+    let row: Option<(Uuid,)> = fetch_optional(db, &stmt).await?;
+    Ok(row.map(|(id,)| ContactId(id)))
+}
+
+/// What a contact list is narrowed to.
+#[derive(Clone, Debug, Default)]
+pub struct ContactFilter {
+    /// Matches names (any of the three), e-mail, and — when it is written like a phone number
+    /// (digits, spaces, `+-().`) with three digits or more — a fragment of the phone number.
+    /// Case-insensitive.
+    pub text: Option<String>,
+    pub connection_id: Option<ConnectionId>,
+    pub tag_id: Option<TagId>,
+    pub blocked: Option<bool>,
+}
+
+fn like_anywhere(value: &str) -> LikeExpr {
+    let escaped = value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+pub async fn list(
+    db: &mut impl Exec,
+    account: AccountId,
+    filter: &ContactFilter,
+    page: PageRequest,
+) -> Result<Page<Contact>> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .order_by(Contacts::Id, Order::Asc)
+        .limit(u64::from(page.limit) + 1);
+    if let Some(after) = page.after {
+        stmt.and_where(Expr::col(Contacts::Id).gt(after));
+    }
+    if let Some(connection) = filter.connection_id {
+        stmt.and_where(Expr::col(Contacts::ConnectionId).eq(connection.0));
+    }
+    if let Some(blocked) = filter.blocked {
+        stmt.and_where(Expr::col(Contacts::Blocked).eq(blocked));
+    }
+    if let Some(tag) = filter.tag_id {
+        stmt.and_where(
+            Expr::col(Contacts::Id).in_subquery(
+                Query::select()
+                    .column(ContactTags::ContactId)
+                    .from(ContactTags::Table)
+                    .and_where(Expr::col(ContactTags::TagId).eq(tag.0))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let lower = text.to_lowercase();
+        let mut any =
+            Expr::expr(Func::lower(Expr::col(Contacts::Name))).like(like_anywhere(&lower));
+        for column in [
+            Contacts::InternalName,
+            Contacts::AlternativeName,
+            Contacts::Email,
+        ] {
+            any = any.or(Expr::expr(Func::lower(Expr::col(column))).like(like_anywhere(&lower)));
+        }
+        let looks_like_phone = text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        if looks_like_phone && digits.len() >= 3 {
+            any = any.or(Expr::col(Contacts::Phone).like(like_anywhere(&digits)));
+        }
+        stmt.and_where(any);
+    }
+    let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
+    let page = paginate(rows, page.limit, |r| r.id);
+    let next_after = page.next_after;
+    Ok(Page {
+        items: with_tags(db, account, page.items).await?,
+        next_after,
+    })
+}
+
+/// Which of `ids` are contacts of `account`.
+pub async fn existing(
+    db: &mut impl Exec,
+    account: AccountId,
+    ids: &[ContactId],
+) -> Result<Vec<ContactId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .column(Contacts::Id)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::Id).is_in(ids.iter().map(|c| c.0)))
+        .to_owned();
+    let rows: Vec<(Uuid,)> = fetch_all(db, &stmt).await?;
+    Ok(rows.into_iter().map(|(id,)| ContactId(id)).collect())
+}
+
+/// Deletes the contacts of `account` among `ids`; answers how many went.
+pub async fn delete_many(db: &mut impl Exec, account: AccountId, ids: &[ContactId]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let stmt = Query::delete()
+        .from_table(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::Id).is_in(ids.iter().map(|c| c.0)))
+        .to_owned();
+    Ok(execute(db, &stmt).await?)
+}
+
+/// Marks contacts as changed at `now` and answers them as they are now (with tags).
+pub async fn touch_many(
+    db: &mut impl Exec,
+    account: AccountId,
+    ids: &[ContactId],
+    now: Timestamp,
+) -> Result<Vec<Contact>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let update = Query::update()
+        .table(Contacts::Table)
+        .value(Contacts::UpdatedAt, now.micros())
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::Id).is_in(ids.iter().map(|c| c.0)))
+        .to_owned();
+    execute(db, &update).await?;
+    let select = Query::select()
+        .columns(COLUMNS)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::Id).is_in(ids.iter().map(|c| c.0)))
+        .order_by(Contacts::Id, Order::Asc)
+        .to_owned();
+    let rows: Vec<ContactRow> = fetch_all(db, &select).await?;
+    with_tags(db, account, rows).await
+}
