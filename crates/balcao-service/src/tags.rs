@@ -1,7 +1,7 @@
 //! Tags, and putting them on contacts.
 
-use balcao_core::{ContactId, DepartmentId, Role, Tag, TagId, Timestamp, Validator};
-use balcao_store::{contacts, departments, outbox, tags};
+use balcao_core::{ContactId, Role, Tag, TagId, Timestamp, Validator};
+use balcao_store::{contacts, outbox, tags};
 use uuid::Uuid;
 
 use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
@@ -44,29 +44,6 @@ impl Principal {
 }
 
 impl Service {
-    async fn check_tag_departments(
-        &self,
-        who: &Principal,
-        ids: &[Uuid],
-        v: &mut Validator,
-    ) -> Result<Vec<DepartmentId>> {
-        let mut wanted: Vec<DepartmentId> = ids.iter().copied().map(DepartmentId).collect();
-        wanted.sort();
-        wanted.dedup();
-        let found =
-            departments::existing(&mut self.store().read(), who.account_id, &wanted).await?;
-        for (i, id) in ids.iter().enumerate() {
-            if !found.contains(&DepartmentId(*id)) {
-                v.add(
-                    format!("department_ids[{i}]"),
-                    "not_found",
-                    format!("department {id} does not exist"),
-                );
-            }
-        }
-        Ok(wanted)
-    }
-
     pub async fn create_tag(&self, who: &Principal, input: NewTag) -> Result<Tag> {
         who.require_manager("create tags")?;
         let mut v = Validator::new();
@@ -77,13 +54,9 @@ impl Service {
             Some(c) => color(&mut v, c),
             None => Some(DEFAULT_TAG_COLOR.to_owned()),
         };
-        let department_ids = self
-            .check_tag_departments(
-                who,
-                input.department_ids.as_deref().unwrap_or_default(),
-                &mut v,
-            )
-            .await?;
+        let departments = input.department_ids.as_deref().unwrap_or_default();
+        let department_ids =
+            crate::users::check_departments(self, who, departments, &mut v).await?;
         v.finish()?;
         let (Some(label), Some(color)) = (label, color) else {
             return Err(ServiceError::Internal("validated fields missing".into()));
@@ -130,7 +103,7 @@ impl Service {
             tag.color = c;
         }
         let departments = match &patch.department_ids {
-            Some(ids) => Some(self.check_tag_departments(who, ids, &mut v).await?),
+            Some(ids) => Some(crate::users::check_departments(self, who, ids, &mut v).await?),
             None => None,
         };
         v.finish()?;

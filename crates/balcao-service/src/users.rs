@@ -42,8 +42,8 @@ fn parse_role(v: &mut Validator, value: &str) -> Option<Role> {
 }
 
 /// Checks that every id names a department of the caller's account (a foreign id is
-/// reported exactly like a missing one).
-async fn check_departments(
+/// reported exactly like a missing one); answers them sorted, without repeats.
+pub(crate) async fn check_departments(
     service: &Service,
     who: &Principal,
     ids: &[Uuid],

@@ -344,17 +344,9 @@ pub async fn existing(
     account: AccountId,
     ids: &[ContactId],
 ) -> Result<Vec<ContactId>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = Query::select()
-        .column(Contacts::Id)
-        .from(Contacts::Table)
-        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
-        .and_where(Expr::col(Contacts::Id).is_in(ids.iter().map(|c| c.0)))
-        .to_owned();
-    let rows: Vec<(Uuid,)> = fetch_all(db, &stmt).await?;
-    Ok(rows.into_iter().map(|(id,)| ContactId(id)).collect())
+    let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+    let found = crate::db::existing_ids(db, Contacts::Table, account, &raw).await?;
+    Ok(found.into_iter().map(ContactId).collect())
 }
 
 /// Deletes the contacts of `account` among `ids`; answers how many went.

@@ -270,6 +270,26 @@ pub(crate) async fn grouped_ids(
     Ok(map)
 }
 
+/// Which of `ids` are rows of `table` in `account` (a table with `id` and `account_id`).
+pub(crate) async fn existing_ids(
+    db: &mut impl Exec,
+    table: impl sea_query::IntoIden + 'static,
+    account: balcao_core::AccountId,
+    ids: &[uuid::Uuid],
+) -> Result<Vec<uuid::Uuid>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = sea_query::Query::select()
+        .column(sea_query::Alias::new("id"))
+        .from(table)
+        .and_where(sea_query::Expr::col(sea_query::Alias::new("account_id")).eq(account.0))
+        .and_where(sea_query::Expr::col(sea_query::Alias::new("id")).is_in(ids.iter().copied()))
+        .to_owned();
+    let rows: Vec<(uuid::Uuid,)> = fetch_all(db, &stmt).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 pub(crate) async fn fetch_all<T: AnyRow>(
     db: &mut impl Exec,
     stmt: &impl SqlxBinder,

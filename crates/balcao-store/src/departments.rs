@@ -150,15 +150,7 @@ pub async fn existing(
     account: AccountId,
     ids: &[DepartmentId],
 ) -> Result<Vec<DepartmentId>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = Query::select()
-        .column(Departments::Id)
-        .from(Departments::Table)
-        .and_where(Expr::col(Departments::AccountId).eq(account.0))
-        .and_where(Expr::col(Departments::Id).is_in(ids.iter().map(|d| d.0)))
-        .to_owned();
-    let rows: Vec<(Uuid,)> = fetch_all(db, &stmt).await?;
-    Ok(rows.into_iter().map(|(id,)| DepartmentId(id)).collect())
+    let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+    let found = crate::db::existing_ids(db, Departments::Table, account, &raw).await?;
+    Ok(found.into_iter().map(DepartmentId).collect())
 }

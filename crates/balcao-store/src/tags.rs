@@ -207,17 +207,9 @@ pub async fn delete(db: &mut impl Exec, account: AccountId, id: TagId) -> Result
 
 /// Which of `ids` are tags of `account`.
 pub async fn existing(db: &mut impl Exec, account: AccountId, ids: &[TagId]) -> Result<Vec<TagId>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = Query::select()
-        .column(Tags::Id)
-        .from(Tags::Table)
-        .and_where(Expr::col(Tags::AccountId).eq(account.0))
-        .and_where(Expr::col(Tags::Id).is_in(ids.iter().map(|t| t.0)))
-        .to_owned();
-    let rows: Vec<(Uuid,)> = fetch_all(db, &stmt).await?;
-    Ok(rows.into_iter().map(|(id,)| TagId(id)).collect())
+    let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+    let found = crate::db::existing_ids(db, Tags::Table, account, &raw).await?;
+    Ok(found.into_iter().map(TagId).collect())
 }
 
 /// Puts `tag` on `contacts` (already tagged ones stay as they are).
