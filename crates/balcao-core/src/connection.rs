@@ -1,9 +1,6 @@
 //! Connections: a company's channel accounts (a WhatsApp number, a Telegram bot, a webchat
 //! widget, a mailbox). Each type declares its settings; secret ones are write-only.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -29,6 +26,8 @@ pub enum ConnectionStatus {
     Error,
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! string_enum {
     ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
         impl $ty {
@@ -39,13 +38,13 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $ty {
+        impl ::std::str::FromStr for $ty {
             type Err = ();
 
             fn from_str(s: &str) -> Result<Self, ()> {

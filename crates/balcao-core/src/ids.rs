@@ -71,4 +71,10 @@ id_type!(
     TagId,
     /// An event in the transactional outbox.
     EventId,
+    /// A conversation with a contact, from opening to resolution.
+    TicketId,
+    /// One entry of a ticket's history (opened, transferred, closed, ...).
+    TicketEntryId,
+    /// A message of the timeline: to or from a contact, an internal note, or a ticket event.
+    MessageId,
 );

@@ -151,7 +151,7 @@ impl Service {
         Ok(ConnectionId(id))
     }
 
-    async fn check_user(
+    pub(crate) async fn check_user(
         &self,
         who: &Principal,
         field: &str,

@@ -11,9 +11,11 @@ mod connections;
 mod contacts;
 mod departments;
 mod error;
+mod messages;
 mod passwords;
 mod ratelimit;
 mod tags;
+mod tickets;
 mod tokens;
 mod users;
 
@@ -27,7 +29,9 @@ pub use connections::{ConnectionPatch, NewConnection};
 pub use contacts::{ContactFilter, ContactInput, ContactPatch};
 pub use departments::{DepartmentPatch, NewDepartment};
 pub use error::ServiceError;
+pub use messages::{NewMessage, StatusReport, TimelineOf};
 pub use tags::{NewTag, TagPatch};
+pub use tickets::{TicketChange, TicketFilter};
 pub use tokens::{CreatedToken, NewToken, TokenScope};
 pub use users::{NewUser, UserPatch};
 

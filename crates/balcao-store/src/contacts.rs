@@ -3,13 +3,13 @@
 use balcao_core::{
     AccountId, ConnectionId, Contact, ContactId, DepartmentId, TagId, Timestamp, UserId,
 };
-use sea_query::{Expr, Func, Iden, LikeExpr, Order, Query, SimpleExpr};
+use sea_query::{Expr, Func, Iden, LikeExpr, LockType, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{execute, fetch_all, fetch_optional};
 use crate::tags::ContactTags;
 use crate::users::paginate;
-use crate::{Exec, Page, PageRequest, Result, StoreError};
+use crate::{Exec, Page, PageRequest, Result, StoreError, Tx};
 
 #[derive(Iden)]
 enum Contacts {
@@ -224,12 +224,30 @@ async fn with_tags(
 }
 
 pub async fn get(db: &mut impl Exec, account: AccountId, id: ContactId) -> Result<Option<Contact>> {
-    let stmt = Query::select()
-        .columns(COLUMNS)
+    select_one(db, account, id, false).await
+}
+
+/// Reads a contact and locks its row until the transaction ends (PostgreSQL `FOR UPDATE`;
+/// SQLite's write transaction already holds the whole database), so that changes made from
+/// what was read cannot overwrite a concurrent transaction's.
+pub async fn lock(tx: &mut Tx, account: AccountId, id: ContactId) -> Result<Option<Contact>> {
+    select_one(tx, account, id, true).await
+}
+
+async fn select_one(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: ContactId,
+    lock: bool,
+) -> Result<Option<Contact>> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS)
         .from(Contacts::Table)
         .and_where(Expr::col(Contacts::AccountId).eq(account.0))
-        .and_where(Expr::col(Contacts::Id).eq(id.0))
-        .to_owned();
+        .and_where(Expr::col(Contacts::Id).eq(id.0));
+    if lock {
+        stmt.lock(LockType::Update);
+    }
     let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
     Ok(with_tags(db, account, rows).await?.pop())
 }

@@ -16,10 +16,13 @@ pub mod api_tokens;
 pub mod connections;
 pub mod contacts;
 pub mod departments;
+pub mod messages;
 pub mod meta;
 pub mod outbox;
 pub mod sessions;
 pub mod tags;
+pub mod ticket_topics;
+pub mod tickets;
 pub mod users;
 
 pub use db::{BackendKind, Exec, Pool, Store, StoreOptions, Tx, redact_url};

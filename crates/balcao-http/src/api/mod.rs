@@ -5,8 +5,10 @@ mod connections;
 mod contacts;
 mod departments;
 mod me;
+mod messages;
 mod oauth;
 mod tags;
+mod tickets;
 mod tokens;
 mod users;
 mod views;
@@ -42,7 +44,9 @@ use crate::AppState;
         (name = "tokens", description = "Personal API tokens"),
         (name = "connections", description = "Channel accounts: WhatsApp numbers, Telegram bots, webchat widgets, mailboxes"),
         (name = "contacts", description = "Customers and groups reached through a connection"),
-        (name = "tags", description = "Labels put on contacts")
+        (name = "tags", description = "Labels put on contacts"),
+        (name = "tickets", description = "Conversations with a contact, from opening to resolution, and their closing topics"),
+        (name = "messages", description = "Messages to and from contacts, internal notes, delivery")
     )
 )]
 struct ApiDoc;
@@ -71,7 +75,9 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(tokens::router())
             .merge(connections::router())
             .merge(contacts::router())
-            .merge(tags::router()),
+            .merge(tags::router())
+            .merge(tickets::router())
+            .merge(messages::router()),
     )
 }
 

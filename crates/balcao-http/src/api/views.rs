@@ -150,6 +150,25 @@ pub enum ArchivedParam {
     All,
 }
 
+/// Paging of a list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Id of the last item of the previous page.
+    pub after: Option<Uuid>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub fn params(&self) -> ListParams {
+        ListParams {
+            after: self.after,
+            limit: self.limit,
+        }
+    }
+}
+
 /// Paging and archive filter of a list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

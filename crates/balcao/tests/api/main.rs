@@ -10,5 +10,6 @@ mod errors;
 mod ops;
 mod tags;
 mod tenancy;
+mod tickets;
 mod tokens;
 mod users;

@@ -1,0 +1,171 @@
+//! Messages: the timeline of a contact, across tickets.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{AccountId, ConnectionId, ContactId, MessageId, TicketId, Timestamp, UserId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the contact.
+    Inbound,
+    /// From the company (or internal: notes and ticket events).
+    Outbound,
+}
+
+crate::string_enum!(Direction {
+    Inbound => "inbound",
+    Outbound => "outbound",
+});
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    Text,
+    /// Internal note: shown to the company only, never sent.
+    Note,
+    Image,
+    Audio,
+    Video,
+    Document,
+    Sticker,
+    Location,
+    Contacts,
+    Template,
+    Interactive,
+    Reaction,
+    /// A ticket's history entry shown in the timeline.
+    TicketEvent,
+}
+
+crate::string_enum!(MessageType {
+    Text => "text",
+    Note => "note",
+    Image => "image",
+    Audio => "audio",
+    Video => "video",
+    Document => "document",
+    Sticker => "sticker",
+    Location => "location",
+    Contacts => "contacts",
+    Template => "template",
+    Interactive => "interactive",
+    Reaction => "reaction",
+    TicketEvent => "ticket_event",
+});
+
+impl MessageType {
+    /// Whether the message goes to the customer (notes and ticket events stay inside).
+    pub fn is_sent(self) -> bool {
+        !matches!(self, MessageType::Note | MessageType::TicketEvent)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Contact,
+    User,
+    Bot,
+    System,
+    Campaign,
+}
+
+crate::string_enum!(Origin {
+    Contact => "contact",
+    User => "user",
+    Bot => "bot",
+    System => "system",
+    Campaign => "campaign",
+});
+
+/// Delivery of a message. It only moves forward: `queued → sent → delivered → read`, or to
+/// `failed` from `queued` or `sent`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Queued,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+crate::string_enum!(DeliveryStatus {
+    Queued => "queued",
+    Sent => "sent",
+    Delivered => "delivered",
+    Read => "read",
+    Failed => "failed",
+});
+
+impl DeliveryStatus {
+    fn rank(self) -> u8 {
+        match self {
+            DeliveryStatus::Queued => 0,
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Delivered => 2,
+            DeliveryStatus::Read => 3,
+            DeliveryStatus::Failed => 4,
+        }
+    }
+
+    /// Whether a message in `self` may move to `next`. Staying is allowed (channels repeat
+    /// themselves); going back is not; `failed` is final and reachable only before delivery.
+    pub fn may_become(self, next: DeliveryStatus) -> bool {
+        match (self, next) {
+            (a, b) if a == b => true,
+            (DeliveryStatus::Failed, _) => false,
+            (a, DeliveryStatus::Failed) => {
+                matches!(a, DeliveryStatus::Queued | DeliveryStatus::Sent)
+            }
+            (a, b) => b.rank() > a.rank(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub account_id: AccountId,
+    pub connection_id: ConnectionId,
+    pub contact_id: ContactId,
+    pub ticket_id: Option<TicketId>,
+    pub direction: Direction,
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    pub origin: Origin,
+    /// The company user who wrote it.
+    pub user_id: Option<UserId>,
+    pub text: Option<String>,
+    /// Structured content of non-text types (location, template, interactive, ticket event, ...).
+    pub payload: Option<Value>,
+    pub quoted_message_id: Option<MessageId>,
+    /// `None` for messages that are never sent (notes, ticket events).
+    pub status: Option<DeliveryStatus>,
+    pub error_code: Option<String>,
+    pub error_text: Option<String>,
+    /// The channel's id for the message; unique per connection.
+    pub external_id: Option<String>,
+    pub edited_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeliveryStatus::*;
+
+    #[test]
+    fn delivery_never_moves_backwards() {
+        assert!(Queued.may_become(Sent) && Sent.may_become(Read) && Delivered.may_become(Read));
+        assert!(Read.may_become(Read), "repeats are harmless");
+        assert!(
+            !Read.may_become(Delivered) && !Delivered.may_become(Sent) && !Sent.may_become(Queued)
+        );
+        assert!(Queued.may_become(Failed) && Sent.may_become(Failed));
+        assert!(!Delivered.may_become(Failed) && !Failed.may_become(Sent));
+    }
+}

@@ -1,0 +1,547 @@
+//! Messages: what opens a ticket, what a blocked contact gets, and delivery that never moves
+//! backwards.
+
+use std::str::FromStr;
+
+use balcao_core::{
+    Contact, ContactId, DeliveryStatus, Direction, Message, MessageId, MessageType, Origin, Role,
+    Ticket, TicketAction, TicketId, TicketStatus, Timestamp, UserId, Validator,
+};
+use balcao_store::messages::Timeline;
+use balcao_store::{Tx, connections, contacts, messages, outbox, tickets};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::tickets::{EntryDetail, record, ticket_payload};
+use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
+
+/// Longest text of a message (WhatsApp's limit).
+pub const TEXT_MAX: usize = 4096;
+
+/// A message as a face sends it.
+#[derive(Clone, Debug, Default)]
+pub struct NewMessage {
+    pub contact_id: Option<Uuid>,
+    /// `text` (default), `note`, `location`, `contacts`, `template`, `interactive`, `reaction`.
+    pub kind: Option<String>,
+    pub text: Option<String>,
+    pub payload: Option<Value>,
+    /// `outbound` (default) or `inbound` (admins only: imports and integrations that feed
+    /// messages received elsewhere).
+    pub direction: Option<String>,
+    /// For outbound messages: `user` (default), `bot`, `campaign` or `system`.
+    pub origin: Option<String>,
+    pub external_id: Option<String>,
+    pub quoted_message_id: Option<Uuid>,
+    /// Send without opening a ticket when the contact has none.
+    pub dont_open_ticket: bool,
+}
+
+/// Whose timeline to read.
+#[derive(Clone, Copy, Debug)]
+pub enum TimelineOf {
+    Ticket(TicketId),
+    Contact(ContactId),
+}
+
+/// A delivery report for a message.
+#[derive(Clone, Debug, Default)]
+pub struct StatusReport {
+    pub status: Option<String>,
+    pub error_code: Option<String>,
+    pub error_text: Option<String>,
+}
+
+/// Types a face may create (media types need the media store, which is not built yet).
+const ACCEPTED: [MessageType; 7] = [
+    MessageType::Text,
+    MessageType::Note,
+    MessageType::Location,
+    MessageType::Contacts,
+    MessageType::Template,
+    MessageType::Interactive,
+    MessageType::Reaction,
+];
+
+/// The protocol of the account's `n`-th ticket opened at `at`: `YYYYMMDD` and six or more digits.
+fn protocol(at: Timestamp, n: i64) -> String {
+    format!("{}{n:06}", at.to_datetime().format("%Y%m%d"))
+}
+
+impl Service {
+    /// Creates a message and applies the ticket rules:
+    /// - an inbound message from a contact without an active ticket opens one in the
+    ///   connection's default department (not for blocked contacts: their messages are kept
+    ///   but open nothing);
+    /// - an outbound message opens one unless `dont_open_ticket` (notes never do);
+    /// - sending to a blocked contact answers 409.
+    pub async fn create_message(&self, who: &Principal, input: NewMessage) -> Result<Message> {
+        let mut v = Validator::new();
+        let direction = match input.direction.as_deref() {
+            None => Direction::Outbound,
+            Some(d) => Direction::from_str(d).unwrap_or_else(|()| {
+                v.add(
+                    "direction",
+                    "invalid",
+                    "`direction` must be inbound or outbound",
+                );
+                Direction::Outbound
+            }),
+        };
+        let kind = match input.kind.as_deref() {
+            None => MessageType::Text,
+            Some(k) => match MessageType::from_str(k) {
+                Ok(t) if ACCEPTED.contains(&t) => t,
+                Ok(_) => {
+                    v.add(
+                        "type",
+                        "unsupported",
+                        format!("`{k}` messages cannot be created through the API yet"),
+                    );
+                    MessageType::Text
+                }
+                Err(()) => {
+                    v.add("type", "invalid", format!("`{k}` is not a message type"));
+                    MessageType::Text
+                }
+            },
+        };
+        let origin = match (direction, input.origin.as_deref()) {
+            (Direction::Inbound, _) => Origin::Contact,
+            (Direction::Outbound, None) => Origin::User,
+            (Direction::Outbound, Some(o)) => match Origin::from_str(o) {
+                Ok(Origin::Contact) | Err(()) => {
+                    v.add(
+                        "origin",
+                        "invalid",
+                        "`origin` must be user, bot, campaign or system",
+                    );
+                    Origin::User
+                }
+                Ok(o) => o,
+            },
+        };
+        if direction == Direction::Inbound && kind == MessageType::Note {
+            v.add("type", "invalid", "a note cannot be inbound");
+        }
+        let text = input
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        match (kind, text) {
+            (MessageType::Text | MessageType::Note, None) => {
+                v.add("text", "required", "`text` is required")
+            }
+            (_, Some(t)) if t.chars().count() > TEXT_MAX => v.add(
+                "text",
+                "too_long",
+                format!("`text` is longer than {TEXT_MAX} characters"),
+            ),
+            _ => {}
+        }
+        let payload = match (kind, input.payload) {
+            (MessageType::Text | MessageType::Note, p) => p.filter(|p| !p.is_null()),
+            (_, Some(Value::Object(map))) => Some(Value::Object(map)),
+            (_, _) => {
+                v.add(
+                    "payload",
+                    "required",
+                    format!("`{kind}` messages need a `payload` object"),
+                );
+                None
+            }
+        };
+        let external_id = input
+            .external_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned);
+        let contact = match v.required("contact_id", input.contact_id) {
+            Some(id) => {
+                let found =
+                    contacts::get(&mut self.store().read(), who.account_id, ContactId(id)).await?;
+                if found.is_none() {
+                    v.add(
+                        "contact_id",
+                        "not_found",
+                        format!("contact {id} does not exist"),
+                    );
+                }
+                found
+            }
+            None => None,
+        };
+        if let Some(q) = input.quoted_message_id
+            && messages::get(&mut self.store().read(), who.account_id, MessageId(q))
+                .await?
+                .is_none()
+        {
+            v.add(
+                "quoted_message_id",
+                "not_found",
+                format!("message {q} does not exist"),
+            );
+        }
+        v.finish()?;
+        let Some(contact) = contact else {
+            return Err(ServiceError::Internal("validated contact missing".into()));
+        };
+        if direction == Direction::Inbound && who.role != Role::Admin {
+            return Err(ServiceError::forbidden(
+                "only an admin can record inbound messages",
+            ));
+        }
+        if direction == Direction::Outbound && kind.is_sent() && contact.blocked {
+            return Err(ServiceError::conflict(
+                "contact_blocked",
+                "the contact is blocked",
+            ));
+        }
+        if direction == Direction::Outbound && kind.is_sent() {
+            let connection = connections::get(
+                &mut self.store().read(),
+                who.account_id,
+                contact.connection_id,
+            )
+            .await?;
+            if connection.is_some_and(|c| c.archived_at.is_some()) {
+                return Err(ServiceError::conflict(
+                    "connection_archived",
+                    "the contact's connection is archived",
+                ));
+            }
+        }
+        let now = Timestamp::now();
+        let message = Message {
+            id: MessageId::new(),
+            account_id: who.account_id,
+            connection_id: contact.connection_id,
+            contact_id: contact.id,
+            ticket_id: None,
+            direction,
+            kind,
+            origin,
+            user_id: (direction == Direction::Outbound).then_some(who.user_id),
+            text: text.map(str::to_owned),
+            payload,
+            quoted_message_id: input.quoted_message_id.map(MessageId),
+            status: match (direction, kind.is_sent()) {
+                (_, false) => None,
+                (Direction::Outbound, true) => Some(DeliveryStatus::Queued),
+                (Direction::Inbound, true) => Some(DeliveryStatus::Delivered),
+            },
+            error_code: None,
+            error_text: None,
+            external_id,
+            edited_at: None,
+            revoked_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let by = (direction == Direction::Outbound).then_some(who.user_id);
+        let (connection, external_id) = (message.connection_id, message.external_id.clone());
+        // Two messages racing to open the contact's ticket: the loser finds the winner's ticket
+        // on its next try (the unique index on active tickets decides, on every backend).
+        let mut attempts = 0;
+        let stored = loop {
+            attempts += 1;
+            match self
+                .store_message(message.clone(), contact.clone(), by, input.dont_open_ticket)
+                .await
+            {
+                Err(ServiceError::Conflict {
+                    code: "another_ticket_open",
+                    ..
+                }) if attempts < 3 => continue,
+                other => break other,
+            }
+        };
+        match stored {
+            Err(ServiceError::Conflict {
+                code: "external_id_taken",
+                message,
+                ..
+            }) => {
+                // The same message again (a retried delivery): name the one already stored.
+                let existing = match external_id.as_deref() {
+                    Some(e) => messages::by_external_id(
+                        &mut self.store().read(),
+                        who.account_id,
+                        connection,
+                        e,
+                    )
+                    .await?
+                    .map(|m| m.id.0),
+                    None => None,
+                };
+                Err(ServiceError::Conflict {
+                    code: "external_id_taken",
+                    message,
+                    existing_id: existing,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// Stores a message with its ticket effects, in one transaction.
+    async fn store_message(
+        &self,
+        mut message: Message,
+        contact: Contact,
+        by: Option<UserId>,
+        dont_open_ticket: bool,
+    ) -> Result<Message> {
+        let mut tx = self.store().begin().await?;
+        let mut events = Vec::new();
+        // Messages of one contact are stored one after the other: lock the contact (read afresh),
+        // then its active ticket, before changing either from what was read.
+        let mut contact = contacts::lock(&mut tx, message.account_id, contact.id)
+            .await?
+            .ok_or(ServiceError::NotFound("contact"))?;
+        let active = tickets::lock_active_for(
+            &mut tx,
+            message.account_id,
+            contact.id,
+            contact.connection_id,
+        )
+        .await?;
+        let inbound = message.direction == Direction::Inbound;
+        let opens = if inbound {
+            !contact.blocked
+        } else {
+            message.kind.is_sent() && !dont_open_ticket
+        };
+        let ticket = match active {
+            Some(t) => Some(t),
+            None if opens => {
+                let opened = self
+                    .open_ticket(&mut tx, &contact, by, inbound, &mut events)
+                    .await?;
+                // Ids order the timeline: the message comes after the event that opened its ticket.
+                message.id = MessageId::new();
+                Some(opened)
+            }
+            None => None,
+        };
+        message.ticket_id = ticket.as_ref().map(|t| t.id);
+        messages::insert(&mut tx, &message).await?;
+        events.push(event(
+            message.account_id,
+            "message.created",
+            "message",
+            message.id.0,
+            &message,
+        ));
+
+        if let Some(mut ticket) = ticket {
+            let before = ticket.clone();
+            if message.kind.is_sent() {
+                ticket.first_message_id.get_or_insert(message.id);
+                ticket.last_message_id = Some(message.id);
+            }
+            if inbound {
+                ticket.unread_count += 1;
+                if matches!(ticket.status, TicketStatus::Pending | TicketStatus::Snoozed) {
+                    ticket.status = TicketStatus::Open;
+                    ticket.snoozed_until = None;
+                }
+            } else if message.kind.is_sent() {
+                if message.origin == Origin::User && ticket.first_reply_at.is_none() {
+                    ticket.first_reply_at = Some(message.created_at);
+                }
+                if ticket.status == TicketStatus::Open {
+                    ticket.status = TicketStatus::Pending;
+                }
+            }
+            if ticket != before {
+                ticket.updated_at = message.created_at;
+                tickets::update(&mut tx, &ticket).await?;
+                if ticket.status != before.status {
+                    events.push(event(
+                        ticket.account_id,
+                        "ticket.updated",
+                        "ticket",
+                        ticket.id.0,
+                        &ticket_payload(&ticket),
+                    ));
+                }
+            }
+        }
+        if message.kind.is_sent() {
+            contact.last_message_at = Some(message.created_at);
+            if inbound {
+                contact.unread_count += 1;
+            }
+            contacts::update(&mut tx, &contact).await?;
+        }
+        outbox::append(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    /// Opens a ticket for the contact in its connection's default department.
+    async fn open_ticket(
+        &self,
+        tx: &mut Tx,
+        contact: &Contact,
+        by: Option<UserId>,
+        inbound: bool,
+        events: &mut Vec<balcao_core::Event>,
+    ) -> Result<Ticket> {
+        let connection = connections::get(tx, contact.account_id, contact.connection_id)
+            .await?
+            .ok_or(ServiceError::NotFound("connection"))?;
+        let now = Timestamp::now();
+        let number = tickets::next_number(tx, contact.account_id).await?;
+        let ticket = Ticket {
+            id: TicketId::new(),
+            account_id: contact.account_id,
+            contact_id: contact.id,
+            connection_id: contact.connection_id,
+            protocol: protocol(now, number),
+            status: TicketStatus::Open,
+            priority: 1,
+            department_id: connection
+                .default_department_id
+                .or(contact.default_department_id),
+            user_id: if inbound { contact.default_user_id } else { by },
+            snoozed_until: None,
+            started_at: now,
+            ended_at: None,
+            first_reply_at: None,
+            first_message_id: None,
+            last_message_id: None,
+            unread_count: 0,
+            topic_ids: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        tickets::insert(tx, &ticket).await.map_err(|e| match e {
+            balcao_store::StoreError::Duplicate { .. } => ServiceError::conflict(
+                "another_ticket_open",
+                "the contact already has an open ticket on this connection",
+            ),
+            other => other.into(),
+        })?;
+        let detail = EntryDetail {
+            to_department_id: ticket.department_id,
+            to_user_id: ticket.user_id,
+            ..EntryDetail::default()
+        };
+        record(
+            tx,
+            &ticket,
+            TicketAction::Opened,
+            by,
+            detail,
+            "ticket.opened",
+            events,
+        )
+        .await?;
+        Ok(ticket)
+    }
+
+    pub async fn get_message(&self, who: &Principal, id: MessageId) -> Result<Message> {
+        messages::get(&mut self.store().read(), who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))
+    }
+
+    /// A ticket's or a contact's timeline, oldest first.
+    pub async fn timeline(
+        &self,
+        who: &Principal,
+        of: TimelineOf,
+        params: ListParams,
+    ) -> Result<Page<Message>> {
+        let timeline = match of {
+            TimelineOf::Ticket(t) => {
+                self.get_ticket(who, t).await?;
+                Timeline::Ticket(t)
+            }
+            TimelineOf::Contact(c) => {
+                self.get_contact(who, c).await?;
+                Timeline::Contact(c)
+            }
+        };
+        Ok(messages::list(
+            &mut self.store().read(),
+            who.account_id,
+            timeline,
+            params.page()?,
+        )
+        .await?)
+    }
+
+    /// Records a delivery report. The status only moves forward (`queued → sent → delivered →
+    /// read`, or `failed` before delivery); a report that would move it back answers 409 and
+    /// changes nothing. Admins only (connectors report through the service directly).
+    pub async fn report_message_status(
+        &self,
+        who: &Principal,
+        id: MessageId,
+        report: StatusReport,
+    ) -> Result<Message> {
+        who.require_admin("report delivery")?;
+        let mut v = Validator::new();
+        let status = v
+            .required("status", report.status.as_deref())
+            .and_then(|s| {
+                let parsed = DeliveryStatus::from_str(s).ok();
+                if parsed.is_none() {
+                    v.add(
+                        "status",
+                        "invalid",
+                        "`status` must be queued, sent, delivered, read or failed",
+                    );
+                }
+                parsed
+            });
+        v.finish()?;
+        let Some(status) = status else {
+            return Err(ServiceError::Internal("validated status missing".into()));
+        };
+        let mut tx = self.store().begin().await?;
+        let mut message = messages::lock(&mut tx, who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        let Some(current) = message.status else {
+            return Err(ServiceError::conflict(
+                "not_delivered",
+                "this message is never sent, so it has no delivery status",
+            ));
+        };
+        if !current.may_become(status) {
+            return Err(ServiceError::conflict(
+                "status_regression",
+                format!("a {current} message cannot become {status}"),
+            ));
+        }
+        if current == status {
+            return Ok(message);
+        }
+        message.status = Some(status);
+        if status == DeliveryStatus::Failed {
+            message.error_code = report.error_code;
+            message.error_text = report.error_text;
+        }
+        message.updated_at = Timestamp::now();
+        messages::update(&mut tx, &message).await?;
+        outbox::append(
+            &mut tx,
+            &[event(
+                message.account_id,
+                "message.updated",
+                "message",
+                message.id.0,
+                &message,
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+}

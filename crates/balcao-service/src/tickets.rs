@@ -1,0 +1,415 @@
+//! Tickets: opening (through messages), transfer, assignment, priority, snooze, close, reopen;
+//! each change is a history entry, a ticket-event message in the timeline and an outbox event.
+
+use balcao_core::{
+    Direction, Event, Message, MessageId, MessageType, Origin, Ticket, TicketAction, TicketEntry,
+    TicketEntryId, TicketId, TicketStatus, TicketTopic, Timestamp, UserId, Validator,
+};
+use balcao_store::{ArchivedFilter, Tx, messages, outbox, ticket_topics, tickets};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::connections::check_department;
+use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
+
+/// Largest ticket page.
+pub const TICKETS_PAGE_MAX: u32 = 100;
+
+#[derive(Clone, Debug, Default)]
+pub struct TicketFilter {
+    /// `open`, `pending`, `snoozed`, `resolved`; several allowed; empty: all.
+    pub statuses: Vec<String>,
+    pub contact_id: Option<Uuid>,
+    pub connection_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub unassigned: bool,
+}
+
+/// A change to make to an active ticket.
+#[derive(Clone, Debug)]
+pub enum TicketChange {
+    Transfer {
+        department_id: Option<Uuid>,
+        user_id: Option<Uuid>,
+        comment: Option<String>,
+    },
+    Assign {
+        user_id: Option<Uuid>,
+    },
+    Priority {
+        priority: Option<i64>,
+    },
+    Snooze {
+        until: Option<Timestamp>,
+    },
+    Close {
+        topic_ids: Vec<Uuid>,
+        comment: Option<String>,
+    },
+    Reopen,
+}
+
+/// What a history entry records besides its action.
+#[derive(Default)]
+pub(crate) struct EntryDetail {
+    pub from_department_id: Option<balcao_core::DepartmentId>,
+    pub to_department_id: Option<balcao_core::DepartmentId>,
+    pub from_user_id: Option<UserId>,
+    pub to_user_id: Option<UserId>,
+    pub comment: Option<String>,
+}
+
+fn not_active(ticket: &Ticket) -> ServiceError {
+    ServiceError::conflict(
+        "ticket_not_open",
+        format!("ticket {} is {}", ticket.protocol, ticket.status),
+    )
+}
+
+/// Writes a history entry, its ticket-event message in the timeline, and the outbox event
+/// `name` carrying the ticket, in the caller's transaction.
+pub(crate) async fn record(
+    tx: &mut Tx,
+    ticket: &Ticket,
+    action: TicketAction,
+    by: Option<UserId>,
+    detail: EntryDetail,
+    name: &'static str,
+    events: &mut Vec<Event>,
+) -> Result<()> {
+    let now = Timestamp::now();
+    let entry = TicketEntry {
+        id: TicketEntryId::new(),
+        account_id: ticket.account_id,
+        ticket_id: ticket.id,
+        action,
+        from_department_id: detail.from_department_id,
+        to_department_id: detail.to_department_id,
+        from_user_id: detail.from_user_id,
+        to_user_id: detail.to_user_id,
+        by_user_id: by,
+        comment: detail.comment,
+        created_at: now,
+    };
+    tickets::add_entry(tx, &entry).await?;
+    let timeline = Message {
+        id: MessageId::new(),
+        account_id: ticket.account_id,
+        connection_id: ticket.connection_id,
+        contact_id: ticket.contact_id,
+        ticket_id: Some(ticket.id),
+        direction: Direction::Outbound,
+        kind: MessageType::TicketEvent,
+        origin: if by.is_some() {
+            Origin::User
+        } else {
+            Origin::System
+        },
+        user_id: by,
+        text: None,
+        payload: Some(json!({
+            "action": entry.action,
+            "protocol": ticket.protocol,
+            "from_department_id": entry.from_department_id,
+            "to_department_id": entry.to_department_id,
+            "from_user_id": entry.from_user_id,
+            "to_user_id": entry.to_user_id,
+            "by_user_id": entry.by_user_id,
+            "comment": entry.comment,
+        })),
+        quoted_message_id: None,
+        status: None,
+        error_code: None,
+        error_text: None,
+        external_id: None,
+        edited_at: None,
+        revoked_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    messages::insert(tx, &timeline).await?;
+    events.push(event(
+        timeline.account_id,
+        "message.created",
+        "message",
+        timeline.id.0,
+        &timeline,
+    ));
+    events.push(event(
+        ticket.account_id,
+        name,
+        "ticket",
+        ticket.id.0,
+        &ticket_payload(ticket),
+    ));
+    Ok(())
+}
+
+/// A ticket as events carry it: its fields and its metrics.
+pub(crate) fn ticket_payload(ticket: &Ticket) -> serde_json::Value {
+    let mut value = serde_json::to_value(ticket).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "metrics".into(),
+            serde_json::to_value(ticket.metrics()).unwrap_or_default(),
+        );
+    }
+    value
+}
+
+impl Service {
+    pub async fn get_ticket(&self, who: &Principal, id: TicketId) -> Result<Ticket> {
+        tickets::get(&mut self.store().read(), who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("ticket"))
+    }
+
+    pub async fn ticket_history(&self, who: &Principal, id: TicketId) -> Result<Vec<TicketEntry>> {
+        self.get_ticket(who, id).await?;
+        Ok(tickets::entries(&mut self.store().read(), who.account_id, id).await?)
+    }
+
+    pub async fn list_tickets(
+        &self,
+        who: &Principal,
+        filter: TicketFilter,
+        params: ListParams,
+    ) -> Result<Page<Ticket>> {
+        let mut statuses = Vec::with_capacity(filter.statuses.len());
+        for s in &filter.statuses {
+            let status = s.parse::<TicketStatus>().map_err(|()| {
+                ServiceError::invalid(
+                    "status",
+                    "invalid",
+                    "`status` must be open, pending, snoozed or resolved",
+                )
+            })?;
+            statuses.push(status);
+        }
+        let filter = tickets::TicketFilter {
+            statuses,
+            contact_id: filter.contact_id.map(balcao_core::ContactId),
+            connection_id: filter.connection_id.map(balcao_core::ConnectionId),
+            department_id: filter.department_id.map(balcao_core::DepartmentId),
+            user_id: filter.user_id.map(UserId),
+            unassigned: filter.unassigned,
+        };
+        let page = params.page_max(TICKETS_PAGE_MAX)?;
+        Ok(tickets::list(&mut self.store().read(), who.account_id, &filter, page).await?)
+    }
+
+    /// Applies one change to a ticket, with its history entry, timeline message and event.
+    pub async fn change_ticket(
+        &self,
+        who: &Principal,
+        id: TicketId,
+        change: TicketChange,
+    ) -> Result<Ticket> {
+        // Validate references before taking the write lock.
+        let mut v = Validator::new();
+        match &change {
+            TicketChange::Transfer {
+                department_id,
+                user_id,
+                ..
+            } => {
+                v.required("department_id", department_id.as_ref());
+                check_department(self, who, "department_id", *department_id, &mut v).await?;
+                self.check_user(who, "user_id", *user_id, &mut v).await?;
+            }
+            TicketChange::Assign { user_id } => {
+                self.check_user(who, "user_id", *user_id, &mut v).await?;
+            }
+            TicketChange::Priority { priority } => match priority {
+                Some(p) if (0..=i64::from(Ticket::PRIORITY_MAX)).contains(p) => {}
+                Some(_) => v.add(
+                    "priority",
+                    "out_of_range",
+                    "`priority` must be 0 (low) to 3 (urgent)",
+                ),
+                None => v.add("priority", "required", "`priority` is required"),
+            },
+            TicketChange::Snooze { until } => match until {
+                Some(t) if *t > Timestamp::now() => {}
+                Some(_) => v.add("until", "in_the_past", "`until` must be in the future"),
+                None => v.add("until", "required", "`until` is required (RFC 3339)"),
+            },
+            TicketChange::Close { topic_ids, .. } => {
+                let found =
+                    ticket_topics::existing(&mut self.store().read(), who.account_id, topic_ids)
+                        .await?;
+                for (i, t) in topic_ids.iter().enumerate() {
+                    if !found.contains(t) {
+                        v.add(
+                            format!("topic_ids[{i}]"),
+                            "not_found",
+                            format!("topic {t} does not exist"),
+                        );
+                    }
+                }
+            }
+            TicketChange::Reopen => {}
+        }
+        v.finish()?;
+
+        let mut tx = self.store().begin().await?;
+        let mut ticket = tickets::lock(&mut tx, who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("ticket"))?;
+        let reopening = matches!(change, TicketChange::Reopen);
+        if reopening == ticket.status.is_active() {
+            return Err(if reopening {
+                ServiceError::conflict(
+                    "ticket_open",
+                    format!("ticket {} is not resolved", ticket.protocol),
+                )
+            } else {
+                not_active(&ticket)
+            });
+        }
+        let now = Timestamp::now();
+        let mut detail = EntryDetail::default();
+        let (action, name) = match change {
+            TicketChange::Transfer {
+                department_id,
+                user_id,
+                comment,
+            } => {
+                detail.from_department_id = ticket.department_id;
+                detail.from_user_id = ticket.user_id;
+                ticket.department_id = department_id.map(balcao_core::DepartmentId);
+                ticket.user_id = user_id.map(UserId);
+                detail.to_department_id = ticket.department_id;
+                detail.to_user_id = ticket.user_id;
+                detail.comment = comment
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty());
+                (TicketAction::Transferred, "ticket.transferred")
+            }
+            TicketChange::Assign { user_id } => {
+                detail.from_user_id = ticket.user_id;
+                ticket.user_id = user_id.map(UserId);
+                detail.to_user_id = ticket.user_id;
+                (TicketAction::Assigned, "ticket.assigned")
+            }
+            TicketChange::Priority { priority } => {
+                ticket.priority = priority
+                    .and_then(|p| i16::try_from(p).ok())
+                    .unwrap_or(ticket.priority);
+                (TicketAction::PriorityChanged, "ticket.updated")
+            }
+            TicketChange::Snooze { until } => {
+                ticket.status = TicketStatus::Snoozed;
+                ticket.snoozed_until = until;
+                (TicketAction::Snoozed, "ticket.updated")
+            }
+            TicketChange::Close { topic_ids, comment } => {
+                ticket.status = TicketStatus::Resolved;
+                ticket.ended_at = Some(now);
+                ticket.snoozed_until = None;
+                ticket.unread_count = 0;
+                tickets::set_topics(&mut tx, who.account_id, id, &topic_ids).await?;
+                ticket.topic_ids = topic_ids;
+                detail.comment = comment
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty());
+                (TicketAction::Closed, "ticket.closed")
+            }
+            TicketChange::Reopen => {
+                ticket.status = TicketStatus::Open;
+                ticket.ended_at = None;
+                (TicketAction::Reopened, "ticket.reopened")
+            }
+        };
+        ticket.updated_at = now;
+        let updated = tickets::update(&mut tx, &ticket)
+            .await
+            .map_err(|e| match e {
+                balcao_store::StoreError::Duplicate { .. } => ServiceError::conflict(
+                    "another_ticket_open",
+                    "the contact already has an open ticket on this connection",
+                ),
+                other => other.into(),
+            })?;
+        if !updated {
+            return Err(ServiceError::NotFound("ticket"));
+        }
+        let mut events = Vec::new();
+        record(
+            &mut tx,
+            &ticket,
+            action,
+            Some(who.user_id),
+            detail,
+            name,
+            &mut events,
+        )
+        .await?;
+        outbox::append(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+
+    pub async fn create_topic(&self, who: &Principal, name: Option<String>) -> Result<TicketTopic> {
+        who.require_admin("create ticket topics")?;
+        let mut v = Validator::new();
+        let name = v
+            .required("name", name.as_deref())
+            .and_then(|n| v.name("name", n));
+        v.finish()?;
+        let now = Timestamp::now();
+        let topic = TicketTopic {
+            id: Uuid::now_v7(),
+            account_id: who.account_id,
+            name: name.unwrap_or_default(),
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        ticket_topics::insert(&mut self.store().write(), &topic).await?;
+        Ok(topic)
+    }
+
+    pub async fn list_topics(
+        &self,
+        who: &Principal,
+        archived: ArchivedFilter,
+        params: ListParams,
+    ) -> Result<Page<TicketTopic>> {
+        Ok(ticket_topics::list(
+            &mut self.store().read(),
+            who.account_id,
+            archived,
+            params.page()?,
+        )
+        .await?)
+    }
+
+    pub async fn update_topic(
+        &self,
+        who: &Principal,
+        id: Uuid,
+        name: Option<String>,
+        archived: Option<bool>,
+    ) -> Result<TicketTopic> {
+        who.require_admin("change ticket topics")?;
+        let mut topic = ticket_topics::get(&mut self.store().read(), who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("ticket topic"))?;
+        let mut v = Validator::new();
+        if let Some(n) = name.as_deref().and_then(|n| v.name("name", n)) {
+            topic.name = n;
+        }
+        v.finish()?;
+        let now = Timestamp::now();
+        if let Some(a) = archived
+            && a != topic.archived_at.is_some()
+        {
+            topic.archived_at = a.then_some(now);
+        }
+        topic.updated_at = now;
+        ticket_topics::update(&mut self.store().write(), &topic).await?;
+        Ok(topic)
+    }
+}

@@ -1,0 +1,269 @@
+//! Messages of the timeline.
+
+use std::str::FromStr;
+
+use balcao_core::{
+    AccountId, ConnectionId, ContactId, DeliveryStatus, Direction, Message, MessageId, MessageType,
+    Origin, TicketId, Timestamp, UserId,
+};
+use sea_query::{Expr, Iden, Order, Query, SimpleExpr};
+use uuid::Uuid;
+
+use crate::db::{execute, fetch_all, fetch_optional};
+use crate::users::paginate;
+use crate::{Exec, Page, PageRequest, Result, StoreError, Tx};
+
+#[derive(Iden, Clone, Copy)]
+enum Messages {
+    Table,
+    Id,
+    AccountId,
+    ConnectionId,
+    ContactId,
+    TicketId,
+    Direction,
+    Type,
+    Origin,
+    UserId,
+    Text,
+    Payload,
+    QuotedMessageId,
+    Status,
+    ErrorCode,
+    ErrorText,
+    ExternalId,
+    EditedAt,
+    RevokedAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+const COLUMNS: [Messages; 20] = [
+    Messages::Id,
+    Messages::AccountId,
+    Messages::ConnectionId,
+    Messages::ContactId,
+    Messages::TicketId,
+    Messages::Direction,
+    Messages::Type,
+    Messages::Origin,
+    Messages::UserId,
+    Messages::Text,
+    Messages::Payload,
+    Messages::QuotedMessageId,
+    Messages::Status,
+    Messages::ErrorCode,
+    Messages::ErrorText,
+    Messages::ExternalId,
+    Messages::EditedAt,
+    Messages::RevokedAt,
+    Messages::CreatedAt,
+    Messages::UpdatedAt,
+];
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: Uuid,
+    account_id: Uuid,
+    connection_id: Uuid,
+    contact_id: Uuid,
+    ticket_id: Option<Uuid>,
+    direction: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    origin: String,
+    user_id: Option<Uuid>,
+    text: Option<String>,
+    payload: Option<String>,
+    quoted_message_id: Option<Uuid>,
+    status: Option<String>,
+    error_code: Option<String>,
+    error_text: Option<String>,
+    external_id: Option<String>,
+    edited_at: Option<i64>,
+    revoked_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn parse<T: FromStr<Err = ()>>(value: &str, what: &str) -> Result<T> {
+    T::from_str(value).map_err(|()| StoreError::Corrupt {
+        table: "messages",
+        detail: format!("{what} {value}"),
+    })
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+
+    fn try_from(r: MessageRow) -> Result<Self> {
+        let ts = Timestamp::from_micros;
+        Ok(Message {
+            id: MessageId(r.id),
+            account_id: AccountId(r.account_id),
+            connection_id: ConnectionId(r.connection_id),
+            contact_id: ContactId(r.contact_id),
+            ticket_id: r.ticket_id.map(TicketId),
+            direction: parse::<Direction>(&r.direction, "direction")?,
+            kind: parse::<MessageType>(&r.kind, "type")?,
+            origin: parse::<Origin>(&r.origin, "origin")?,
+            user_id: r.user_id.map(UserId),
+            text: r.text,
+            payload: r
+                .payload
+                .map(|p| serde_json::from_str(&p))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt {
+                    table: "messages",
+                    detail: e.to_string(),
+                })?,
+            quoted_message_id: r.quoted_message_id.map(MessageId),
+            status: r
+                .status
+                .as_deref()
+                .map(|s| parse::<DeliveryStatus>(s, "status"))
+                .transpose()?,
+            error_code: r.error_code,
+            error_text: r.error_text,
+            external_id: r.external_id,
+            edited_at: r.edited_at.map(ts),
+            revoked_at: r.revoked_at.map(ts),
+            created_at: ts(r.created_at),
+            updated_at: ts(r.updated_at),
+        })
+    }
+}
+
+fn values(m: &Message) -> [SimpleExpr; 20] {
+    let micros = |t: Option<Timestamp>| t.map(Timestamp::micros);
+    [
+        m.id.0.into(),
+        m.account_id.0.into(),
+        m.connection_id.0.into(),
+        m.contact_id.0.into(),
+        m.ticket_id.map(|t| t.0).into(),
+        m.direction.as_str().into(),
+        m.kind.as_str().into(),
+        m.origin.as_str().into(),
+        m.user_id.map(|u| u.0).into(),
+        m.text.clone().into(),
+        m.payload.as_ref().map(|p| p.to_string()).into(),
+        m.quoted_message_id.map(|q| q.0).into(),
+        m.status.map(DeliveryStatus::as_str).into(),
+        m.error_code.clone().into(),
+        m.error_text.clone().into(),
+        m.external_id.clone().into(),
+        micros(m.edited_at).into(),
+        micros(m.revoked_at).into(),
+        m.created_at.micros().into(),
+        m.updated_at.micros().into(),
+    ]
+}
+
+/// Inserts a message; an external id already used on the connection answers
+/// [`StoreError::Duplicate`] with field `external_id`.
+pub async fn insert(db: &mut impl Exec, m: &Message) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Messages::Table)
+        .columns(COLUMNS)
+        .values_panic(values(m))
+        .to_owned();
+    execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "external_id"))?;
+    Ok(())
+}
+
+/// Writes every changeable column as it is in `m`.
+pub async fn update(db: &mut impl Exec, m: &Message) -> Result<bool> {
+    let stmt = Query::update()
+        .table(Messages::Table)
+        .values(COLUMNS.into_iter().zip(values(m)).skip(4))
+        .and_where(Expr::col(Messages::AccountId).eq(m.account_id.0))
+        .and_where(Expr::col(Messages::Id).eq(m.id.0))
+        .to_owned();
+    Ok(execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "external_id"))?
+        == 1)
+}
+
+pub async fn get(db: &mut impl Exec, account: AccountId, id: MessageId) -> Result<Option<Message>> {
+    select_one(db, account, id, false).await
+}
+
+/// Reads a message and locks its row until the transaction ends (see `contacts::lock`).
+pub async fn lock(tx: &mut Tx, account: AccountId, id: MessageId) -> Result<Option<Message>> {
+    select_one(tx, account, id, true).await
+}
+
+async fn select_one(
+    db: &mut impl Exec,
+    account: AccountId,
+    id: MessageId,
+    lock: bool,
+) -> Result<Option<Message>> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS)
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::AccountId).eq(account.0))
+        .and_where(Expr::col(Messages::Id).eq(id.0));
+    if lock {
+        stmt.lock(sea_query::LockType::Update);
+    }
+    let row: Option<MessageRow> = fetch_optional(db, &stmt).await?;
+    row.map(Message::try_from).transpose()
+}
+
+/// The message a connection knows by `external_id`.
+pub async fn by_external_id(
+    db: &mut impl Exec,
+    account: AccountId,
+    connection: ConnectionId,
+    external_id: &str,
+) -> Result<Option<Message>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::AccountId).eq(account.0))
+        .and_where(Expr::col(Messages::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Messages::ExternalId).eq(external_id))
+        .to_owned();
+    let row: Option<MessageRow> = fetch_optional(db, &stmt).await?;
+    row.map(Message::try_from).transpose()
+}
+
+/// Whose messages a list shows.
+#[derive(Clone, Copy, Debug)]
+pub enum Timeline {
+    Ticket(TicketId),
+    Contact(ContactId),
+}
+
+/// A timeline, oldest first, paged by id.
+pub async fn list(
+    db: &mut impl Exec,
+    account: AccountId,
+    timeline: Timeline,
+    page: PageRequest,
+) -> Result<Page<Message>> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS)
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::AccountId).eq(account.0))
+        .order_by(Messages::Id, Order::Asc)
+        .limit(u64::from(page.limit) + 1);
+    match timeline {
+        Timeline::Ticket(t) => stmt.and_where(Expr::col(Messages::TicketId).eq(t.0)),
+        Timeline::Contact(c) => stmt.and_where(Expr::col(Messages::ContactId).eq(c.0)),
+    };
+    if let Some(after) = page.after {
+        stmt.and_where(Expr::col(Messages::Id).gt(after));
+    }
+    let rows: Vec<MessageRow> = fetch_all(db, &stmt).await?;
+    let items = rows
+        .into_iter()
+        .map(Message::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(paginate(items, page.limit, |m| m.id.0))
+}

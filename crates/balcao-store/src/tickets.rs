@@ -1,0 +1,472 @@
+//! Tickets, their history entries and closing topics, and the protocol counter.
+
+use std::str::FromStr;
+
+use balcao_core::{
+    AccountId, ConnectionId, ContactId, DepartmentId, MessageId, Ticket, TicketAction, TicketEntry,
+    TicketEntryId, TicketId, TicketStatus, Timestamp, UserId,
+};
+use sea_query::{Expr, Iden, OnConflict, Order, Query, SimpleExpr};
+use uuid::Uuid;
+
+use crate::db::{execute, fetch_all, fetch_optional, grouped_ids};
+use crate::users::paginate;
+use crate::{Exec, Page, PageRequest, Result, StoreError, Tx};
+
+#[derive(Iden, Clone, Copy)]
+enum Tickets {
+    Table,
+    Id,
+    AccountId,
+    ContactId,
+    ConnectionId,
+    Protocol,
+    Status,
+    Priority,
+    DepartmentId,
+    UserId,
+    SnoozedUntil,
+    StartedAt,
+    EndedAt,
+    FirstReplyAt,
+    FirstMessageId,
+    LastMessageId,
+    UnreadCount,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum TicketCounters {
+    Table,
+    AccountId,
+    Value,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum TicketClosingTopics {
+    Table,
+    AccountId,
+    TicketId,
+    TopicId,
+}
+
+#[derive(Iden, Clone, Copy)]
+enum TicketEntries {
+    Table,
+    Id,
+    AccountId,
+    TicketId,
+    Action,
+    FromDepartmentId,
+    ToDepartmentId,
+    FromUserId,
+    ToUserId,
+    ByUserId,
+    Comment,
+    CreatedAt,
+}
+
+const COLUMNS: [Tickets; 18] = [
+    Tickets::Id,
+    Tickets::AccountId,
+    Tickets::ContactId,
+    Tickets::ConnectionId,
+    Tickets::Protocol,
+    Tickets::Status,
+    Tickets::Priority,
+    Tickets::DepartmentId,
+    Tickets::UserId,
+    Tickets::SnoozedUntil,
+    Tickets::StartedAt,
+    Tickets::EndedAt,
+    Tickets::FirstReplyAt,
+    Tickets::FirstMessageId,
+    Tickets::LastMessageId,
+    Tickets::UnreadCount,
+    Tickets::CreatedAt,
+    Tickets::UpdatedAt,
+];
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: Uuid,
+    account_id: Uuid,
+    contact_id: Uuid,
+    connection_id: Uuid,
+    protocol: String,
+    status: String,
+    priority: i16,
+    department_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+    snoozed_until: Option<i64>,
+    started_at: i64,
+    ended_at: Option<i64>,
+    first_reply_at: Option<i64>,
+    first_message_id: Option<Uuid>,
+    last_message_id: Option<Uuid>,
+    unread_count: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TicketRow {
+    fn into_ticket(self, topic_ids: Vec<Uuid>) -> Result<Ticket> {
+        let ts = Timestamp::from_micros;
+        Ok(Ticket {
+            id: TicketId(self.id),
+            account_id: AccountId(self.account_id),
+            contact_id: ContactId(self.contact_id),
+            connection_id: ConnectionId(self.connection_id),
+            protocol: self.protocol,
+            status: TicketStatus::from_str(&self.status).map_err(|()| StoreError::Corrupt {
+                table: "tickets",
+                detail: format!("status {}", self.status),
+            })?,
+            priority: self.priority,
+            department_id: self.department_id.map(DepartmentId),
+            user_id: self.user_id.map(UserId),
+            snoozed_until: self.snoozed_until.map(ts),
+            started_at: ts(self.started_at),
+            ended_at: self.ended_at.map(ts),
+            first_reply_at: self.first_reply_at.map(ts),
+            first_message_id: self.first_message_id.map(MessageId),
+            last_message_id: self.last_message_id.map(MessageId),
+            unread_count: self.unread_count,
+            topic_ids,
+            created_at: ts(self.created_at),
+            updated_at: ts(self.updated_at),
+        })
+    }
+}
+
+fn values(t: &Ticket) -> [SimpleExpr; 18] {
+    let micros = |t: Option<Timestamp>| t.map(Timestamp::micros);
+    [
+        t.id.0.into(),
+        t.account_id.0.into(),
+        t.contact_id.0.into(),
+        t.connection_id.0.into(),
+        t.protocol.clone().into(),
+        t.status.as_str().into(),
+        t.priority.into(),
+        t.department_id.map(|d| d.0).into(),
+        t.user_id.map(|u| u.0).into(),
+        micros(t.snoozed_until).into(),
+        t.started_at.micros().into(),
+        micros(t.ended_at).into(),
+        micros(t.first_reply_at).into(),
+        t.first_message_id.map(|m| m.0).into(),
+        t.last_message_id.map(|m| m.0).into(),
+        t.unread_count.into(),
+        t.created_at.micros().into(),
+        t.updated_at.micros().into(),
+    ]
+}
+
+/// The account's next ticket number (1, 2, ...): never the same twice, even across failures of
+/// the transaction that took it (the number then simply goes unused).
+pub async fn next_number(db: &mut impl Exec, account: AccountId) -> Result<i64> {
+    let stmt = Query::insert()
+        .into_table(TicketCounters::Table)
+        .columns([TicketCounters::AccountId, TicketCounters::Value])
+        .values_panic([account.0.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::column(TicketCounters::AccountId)
+                .value(
+                    TicketCounters::Value,
+                    Expr::col((TicketCounters::Table, TicketCounters::Value)).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(TicketCounters::Value)
+        .to_owned();
+    let row: Option<(i64,)> = fetch_optional(db, &stmt).await?;
+    row.map(|(n,)| n).ok_or(StoreError::Corrupt {
+        table: "ticket_counters",
+        detail: "no value returned".into(),
+    })
+}
+
+/// Inserts a ticket. A second active ticket for the same contact and connection answers
+/// [`StoreError::Duplicate`] with field `ticket`.
+pub async fn insert(db: &mut impl Exec, t: &Ticket) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(Tickets::Table)
+        .columns(COLUMNS)
+        .values_panic(values(t))
+        .to_owned();
+    execute(db, &stmt).await.map_err(|e| {
+        StoreError::unique_among(
+            e,
+            &[
+                ("active", "ticket"),
+                ("contact_id", "ticket"),
+                ("protocol", "protocol"),
+            ],
+        )
+    })?;
+    Ok(())
+}
+
+/// Writes every changeable column as it is in `t` (not closing topics).
+pub async fn update(db: &mut impl Exec, t: &Ticket) -> Result<bool> {
+    let stmt = Query::update()
+        .table(Tickets::Table)
+        .values(COLUMNS.into_iter().zip(values(t)).skip(5))
+        .and_where(Expr::col(Tickets::AccountId).eq(t.account_id.0))
+        .and_where(Expr::col(Tickets::Id).eq(t.id.0))
+        .to_owned();
+    let n = execute(db, &stmt).await.map_err(|e| {
+        StoreError::unique_among(e, &[("active", "ticket"), ("contact_id", "ticket")])
+    })?;
+    Ok(n == 1)
+}
+
+async fn with_topics(
+    db: &mut impl Exec,
+    account: AccountId,
+    rows: Vec<TicketRow>,
+) -> Result<Vec<Ticket>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut topics = grouped_ids(
+        db,
+        TicketClosingTopics::Table,
+        (TicketClosingTopics::TicketId, TicketClosingTopics::TopicId),
+        account,
+        &ids,
+    )
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let t = topics.remove(&r.id).unwrap_or_default();
+            r.into_ticket(t)
+        })
+        .collect()
+}
+
+pub async fn get(db: &mut impl Exec, account: AccountId, id: TicketId) -> Result<Option<Ticket>> {
+    let mut stmt = Query::select();
+    stmt.and_where(Expr::col(Tickets::Id).eq(id.0));
+    select_one(db, account, stmt, false).await
+}
+
+/// Reads a ticket and locks its row until the transaction ends (see `contacts::lock`).
+pub async fn lock(tx: &mut Tx, account: AccountId, id: TicketId) -> Result<Option<Ticket>> {
+    let mut stmt = Query::select();
+    stmt.and_where(Expr::col(Tickets::Id).eq(id.0));
+    select_one(tx, account, stmt, true).await
+}
+
+/// The active (not resolved) ticket of a contact on a connection, locked until the
+/// transaction ends.
+pub async fn lock_active_for(
+    tx: &mut Tx,
+    account: AccountId,
+    contact: ContactId,
+    connection: ConnectionId,
+) -> Result<Option<Ticket>> {
+    let mut stmt = Query::select();
+    stmt.and_where(Expr::col(Tickets::ContactId).eq(contact.0))
+        .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()));
+    select_one(tx, account, stmt, true).await
+}
+
+/// The one ticket `stmt`'s conditions name within `account`.
+async fn select_one(
+    db: &mut impl Exec,
+    account: AccountId,
+    mut stmt: sea_query::SelectStatement,
+    lock: bool,
+) -> Result<Option<Ticket>> {
+    stmt.columns(COLUMNS)
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::AccountId).eq(account.0));
+    if lock {
+        stmt.lock(sea_query::LockType::Update);
+    }
+    let rows: Vec<TicketRow> = fetch_all(db, &stmt).await?;
+    Ok(with_topics(db, account, rows).await?.pop())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TicketFilter {
+    pub statuses: Vec<TicketStatus>,
+    pub contact_id: Option<ContactId>,
+    pub connection_id: Option<ConnectionId>,
+    pub department_id: Option<DepartmentId>,
+    pub user_id: Option<UserId>,
+    /// Only tickets nobody is assigned to.
+    pub unassigned: bool,
+}
+
+pub async fn list(
+    db: &mut impl Exec,
+    account: AccountId,
+    filter: &TicketFilter,
+    page: PageRequest,
+) -> Result<Page<Ticket>> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS)
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::AccountId).eq(account.0))
+        .order_by(Tickets::Id, Order::Asc)
+        .limit(u64::from(page.limit) + 1);
+    if let Some(after) = page.after {
+        stmt.and_where(Expr::col(Tickets::Id).gt(after));
+    }
+    if !filter.statuses.is_empty() {
+        stmt.and_where(
+            Expr::col(Tickets::Status).is_in(filter.statuses.iter().map(|s| s.as_str())),
+        );
+    }
+    if let Some(c) = filter.contact_id {
+        stmt.and_where(Expr::col(Tickets::ContactId).eq(c.0));
+    }
+    if let Some(c) = filter.connection_id {
+        stmt.and_where(Expr::col(Tickets::ConnectionId).eq(c.0));
+    }
+    if let Some(d) = filter.department_id {
+        stmt.and_where(Expr::col(Tickets::DepartmentId).eq(d.0));
+    }
+    if let Some(u) = filter.user_id {
+        stmt.and_where(Expr::col(Tickets::UserId).eq(u.0));
+    }
+    if filter.unassigned {
+        stmt.and_where(Expr::col(Tickets::UserId).is_null());
+    }
+    let rows: Vec<TicketRow> = fetch_all(db, &stmt).await?;
+    let page = paginate(rows, page.limit, |r| r.id);
+    let next_after = page.next_after;
+    Ok(Page {
+        items: with_topics(db, account, page.items).await?,
+        next_after,
+    })
+}
+
+/// Records the closing topics of a ticket.
+pub async fn set_topics(
+    db: &mut impl Exec,
+    account: AccountId,
+    ticket: TicketId,
+    topics: &[Uuid],
+) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(TicketClosingTopics::Table)
+        .and_where(Expr::col(TicketClosingTopics::AccountId).eq(account.0))
+        .and_where(Expr::col(TicketClosingTopics::TicketId).eq(ticket.0))
+        .to_owned();
+    execute(db, &delete).await?;
+    if topics.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(TicketClosingTopics::Table).columns([
+        TicketClosingTopics::AccountId,
+        TicketClosingTopics::TicketId,
+        TicketClosingTopics::TopicId,
+    ]);
+    for t in topics {
+        insert.values_panic([account.0.into(), ticket.0.into(), (*t).into()]);
+    }
+    execute(db, &insert).await?;
+    Ok(())
+}
+
+pub async fn add_entry(db: &mut impl Exec, e: &TicketEntry) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(TicketEntries::Table)
+        .columns([
+            TicketEntries::Id,
+            TicketEntries::AccountId,
+            TicketEntries::TicketId,
+            TicketEntries::Action,
+            TicketEntries::FromDepartmentId,
+            TicketEntries::ToDepartmentId,
+            TicketEntries::FromUserId,
+            TicketEntries::ToUserId,
+            TicketEntries::ByUserId,
+            TicketEntries::Comment,
+            TicketEntries::CreatedAt,
+        ])
+        .values_panic([
+            e.id.0.into(),
+            e.account_id.0.into(),
+            e.ticket_id.0.into(),
+            e.action.as_str().into(),
+            e.from_department_id.map(|d| d.0).into(),
+            e.to_department_id.map(|d| d.0).into(),
+            e.from_user_id.map(|u| u.0).into(),
+            e.to_user_id.map(|u| u.0).into(),
+            e.by_user_id.map(|u| u.0).into(),
+            e.comment.clone().into(),
+            e.created_at.micros().into(),
+        ])
+        .to_owned();
+    execute(db, &stmt).await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: Uuid,
+    account_id: Uuid,
+    ticket_id: Uuid,
+    action: String,
+    from_department_id: Option<Uuid>,
+    to_department_id: Option<Uuid>,
+    from_user_id: Option<Uuid>,
+    to_user_id: Option<Uuid>,
+    by_user_id: Option<Uuid>,
+    comment: Option<String>,
+    created_at: i64,
+}
+
+/// A ticket's history, oldest first.
+pub async fn entries(
+    db: &mut impl Exec,
+    account: AccountId,
+    ticket: TicketId,
+) -> Result<Vec<TicketEntry>> {
+    let stmt = Query::select()
+        .columns([
+            TicketEntries::Id,
+            TicketEntries::AccountId,
+            TicketEntries::TicketId,
+            TicketEntries::Action,
+            TicketEntries::FromDepartmentId,
+            TicketEntries::ToDepartmentId,
+            TicketEntries::FromUserId,
+            TicketEntries::ToUserId,
+            TicketEntries::ByUserId,
+            TicketEntries::Comment,
+            TicketEntries::CreatedAt,
+        ])
+        .from(TicketEntries::Table)
+        .and_where(Expr::col(TicketEntries::AccountId).eq(account.0))
+        .and_where(Expr::col(TicketEntries::TicketId).eq(ticket.0))
+        .order_by(TicketEntries::Id, Order::Asc)
+        .to_owned();
+    let rows: Vec<EntryRow> = fetch_all(db, &stmt).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(TicketEntry {
+                id: TicketEntryId(r.id),
+                account_id: AccountId(r.account_id),
+                ticket_id: TicketId(r.ticket_id),
+                action: TicketAction::from_str(&r.action).map_err(|()| StoreError::Corrupt {
+                    table: "ticket_entries",
+                    detail: format!("action {}", r.action),
+                })?,
+                from_department_id: r.from_department_id.map(DepartmentId),
+                to_department_id: r.to_department_id.map(DepartmentId),
+                from_user_id: r.from_user_id.map(UserId),
+                to_user_id: r.to_user_id.map(UserId),
+                by_user_id: r.by_user_id.map(UserId),
+                comment: r.comment,
+                created_at: Timestamp::from_micros(r.created_at),
+            })
+        })
+        .collect()
+}
