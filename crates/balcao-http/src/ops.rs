@@ -43,11 +43,18 @@ async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiE
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let mut text = state.metrics.render();
+    text.push_str("# HELP balcao_db_statements_total SQL statements run by this process.\n");
+    text.push_str("# TYPE balcao_db_statements_total counter\n");
+    text.push_str(&format!(
+        "balcao_db_statements_total {}\n",
+        state.service.store().statements()
+    ));
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        text,
     )
 }

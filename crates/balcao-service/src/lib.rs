@@ -31,7 +31,7 @@ pub use departments::{DepartmentPatch, NewDepartment};
 pub use error::ServiceError;
 pub use messages::{NewMessage, StatusReport, TimelineOf};
 pub use tags::{NewTag, TagPatch};
-pub use tickets::{TicketChange, TicketFilter};
+pub use tickets::{TicketChange, TicketFilter, TicketIncludes, TicketRelated};
 pub use tokens::{CreatedToken, NewToken, TokenScope};
 pub use users::{NewUser, UserPatch};
 

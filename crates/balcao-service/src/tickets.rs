@@ -1,11 +1,16 @@
 //! Tickets: opening (through messages), transfer, assignment, priority, snooze, close, reopen;
 //! each change is a history entry, a ticket-event message in the timeline and an outbox event.
 
+use std::collections::HashMap;
+
 use balcao_core::{
-    Direction, Event, Message, MessageId, MessageType, Origin, Ticket, TicketAction, TicketEntry,
-    TicketEntryId, TicketId, TicketStatus, TicketTopic, Timestamp, UserId, Validator,
+    Contact, ContactId, Department, DepartmentId, Direction, Event, Message, MessageId,
+    MessageType, Origin, Ticket, TicketAction, TicketEntry, TicketEntryId, TicketId, TicketStatus,
+    TicketTopic, Timestamp, User, UserId, Validator,
 };
-use balcao_store::{ArchivedFilter, Tx, messages, outbox, ticket_topics, tickets};
+use balcao_store::{
+    ArchivedFilter, Tx, contacts, departments, messages, outbox, ticket_topics, tickets, users,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -24,6 +29,32 @@ pub struct TicketFilter {
     pub department_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
     pub unassigned: bool,
+}
+
+/// Records a ticket list brings along.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TicketIncludes {
+    pub contact: bool,
+    pub department: bool,
+    pub user: bool,
+    pub last_message: bool,
+}
+
+/// The records a page of tickets refers to, loaded with one query per kind however many
+/// tickets the page holds.
+#[derive(Clone, Debug, Default)]
+pub struct TicketRelated {
+    pub contacts: HashMap<ContactId, Contact>,
+    pub departments: HashMap<DepartmentId, Department>,
+    pub users: HashMap<UserId, User>,
+    pub messages: HashMap<MessageId, Message>,
+}
+
+fn distinct<T: Ord + Copy>(ids: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = ids.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// A change to make to an active ticket.
@@ -189,14 +220,58 @@ impl Service {
         }
         let filter = tickets::TicketFilter {
             statuses,
-            contact_id: filter.contact_id.map(balcao_core::ContactId),
+            contact_id: filter.contact_id.map(ContactId),
             connection_id: filter.connection_id.map(balcao_core::ConnectionId),
-            department_id: filter.department_id.map(balcao_core::DepartmentId),
+            department_id: filter.department_id.map(DepartmentId),
             user_id: filter.user_id.map(UserId),
             unassigned: filter.unassigned,
         };
         let page = params.page_max(TICKETS_PAGE_MAX)?;
         Ok(tickets::list(&mut self.store().read(), who.account_id, &filter, page).await?)
+    }
+
+    /// Loads what `tickets` refer to, as asked by `includes`.
+    pub async fn ticket_related(
+        &self,
+        who: &Principal,
+        tickets: &[Ticket],
+        includes: TicketIncludes,
+    ) -> Result<TicketRelated> {
+        let mut related = TicketRelated::default();
+        let mut db = self.store().read();
+        if includes.contact {
+            let ids = distinct(tickets.iter().map(|t| t.contact_id));
+            related.contacts = contacts::get_many(&mut db, who.account_id, &ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+        }
+        if includes.department {
+            let ids = distinct(tickets.iter().filter_map(|t| t.department_id));
+            related.departments = departments::get_many(&mut db, who.account_id, &ids)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d))
+                .collect();
+        }
+        if includes.user {
+            let ids = distinct(tickets.iter().filter_map(|t| t.user_id));
+            related.users = users::get_many(&mut db, who.account_id, &ids)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect();
+        }
+        if includes.last_message {
+            let ids = distinct(tickets.iter().filter_map(|t| t.last_message_id));
+            related.messages = messages::get_many(&mut db, who.account_id, &ids)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
+        }
+        Ok(related)
     }
 
     /// Applies one change to a ticket, with its history entry, timeline message and event.

@@ -252,6 +252,25 @@ async fn select_one(
     Ok(with_tags(db, account, rows).await?.pop())
 }
 
+/// The contacts of `account` among `ids`, in one query (plus one for their tags).
+pub async fn get_many(
+    db: &mut impl Exec,
+    account: AccountId,
+    ids: &[ContactId],
+) -> Result<Vec<Contact>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::Id).is_in(ids.iter().map(|c| c.0)))
+        .to_owned();
+    let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
+    with_tags(db, account, rows).await
+}
+
 /// The contact of a connection with this (normalised) phone number.
 pub async fn find_by_phone(
     db: &mut impl Exec,

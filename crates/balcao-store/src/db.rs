@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
@@ -49,6 +50,9 @@ enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Arc<Backend>,
+    /// Statements run so far (a metric, and how tests prove a read costs a constant number of
+    /// queries).
+    statements: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -92,7 +96,13 @@ impl Store {
         };
         Ok(Store {
             backend: Arc::new(backend),
+            statements: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// Statements run through this store (and its clones) since it was opened.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -143,13 +153,17 @@ impl Store {
             }
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner })
+        Ok(Tx {
+            inner,
+            statements: self.statements.clone(),
+        })
     }
 
     /// Runs statements one by one, outside any transaction, on the readers.
     pub fn read(&self) -> Pool<'_> {
         Pool {
             backend: &self.backend,
+            statements: &self.statements,
             write: false,
         }
     }
@@ -158,6 +172,7 @@ impl Store {
     pub fn write(&self) -> Pool<'_> {
         Pool {
             backend: &self.backend,
+            statements: &self.statements,
             write: true,
         }
     }
@@ -391,11 +406,13 @@ impl PooledConn {
 /// Statements on a pool, each in its own implicit transaction.
 pub struct Pool<'a> {
     backend: &'a Backend,
+    statements: &'a AtomicU64,
     write: bool,
 }
 
 impl Pool<'_> {
     async fn acquire(&self) -> Result<PooledConn, sqlx::Error> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
         Ok(match self.backend {
             Backend::Sqlite { write, .. } if self.write => {
                 PooledConn::Sqlite(write.acquire().await?)
@@ -447,6 +464,7 @@ enum TxInner {
 /// An open transaction. Dropping it without [`Tx::commit`] rolls it back.
 pub struct Tx {
     inner: TxInner,
+    statements: Arc<AtomicU64>,
 }
 
 impl Tx {
@@ -459,6 +477,7 @@ impl Tx {
     }
 
     fn conn(&mut self) -> Conn<'_> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(tx) => Conn::Sqlite(tx),
             TxInner::Postgres(tx) => Conn::Postgres(tx),

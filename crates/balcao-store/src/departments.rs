@@ -84,6 +84,25 @@ pub async fn get(
     Ok(row.map(Department::from))
 }
 
+/// The departments of `account` among `ids`, in one query.
+pub async fn get_many(
+    db: &mut impl Exec,
+    account: AccountId,
+    ids: &[DepartmentId],
+) -> Result<Vec<Department>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Departments::Table)
+        .and_where(Expr::col(Departments::AccountId).eq(account.0))
+        .and_where(Expr::col(Departments::Id).is_in(ids.iter().map(|d| d.0)))
+        .to_owned();
+    let rows: Vec<DepartmentRow> = fetch_all(db, &stmt).await?;
+    Ok(rows.into_iter().map(Department::from).collect())
+}
+
 pub async fn list(
     db: &mut impl Exec,
     account: AccountId,

@@ -174,6 +174,22 @@ pub async fn insert(db: &mut impl Exec, m: &Message) -> Result<()> {
     Ok(())
 }
 
+/// Inserts many messages (imports), a few hundred rows per statement.
+pub async fn insert_many(db: &mut impl Exec, list: &[Message]) -> Result<()> {
+    const ROWS_PER_INSERT: usize = 500;
+    for chunk in list.chunks(ROWS_PER_INSERT) {
+        let mut stmt = Query::insert();
+        stmt.into_table(Messages::Table).columns(COLUMNS);
+        for m in chunk {
+            stmt.values_panic(values(m));
+        }
+        execute(db, &stmt)
+            .await
+            .map_err(|e| StoreError::unique_as(e, "external_id"))?;
+    }
+    Ok(())
+}
+
 /// Writes every changeable column as it is in `m`.
 pub async fn update(db: &mut impl Exec, m: &Message) -> Result<bool> {
     let stmt = Query::update()
@@ -213,6 +229,25 @@ async fn select_one(
     }
     let row: Option<MessageRow> = fetch_optional(db, &stmt).await?;
     row.map(Message::try_from).transpose()
+}
+
+/// The messages of `account` among `ids`, in one query.
+pub async fn get_many(
+    db: &mut impl Exec,
+    account: AccountId,
+    ids: &[MessageId],
+) -> Result<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::AccountId).eq(account.0))
+        .and_where(Expr::col(Messages::Id).is_in(ids.iter().map(|m| m.0)))
+        .to_owned();
+    let rows: Vec<MessageRow> = fetch_all(db, &stmt).await?;
+    rows.into_iter().map(Message::try_from).collect()
 }
 
 /// The message a connection knows by `external_id`.

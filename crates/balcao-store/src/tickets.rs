@@ -188,6 +188,29 @@ pub async fn next_number(db: &mut impl Exec, account: AccountId) -> Result<i64> 
     })
 }
 
+/// Inserts many tickets (imports), a few hundred rows per statement.
+pub async fn insert_many(db: &mut impl Exec, list: &[Ticket]) -> Result<()> {
+    const ROWS_PER_INSERT: usize = 500;
+    for chunk in list.chunks(ROWS_PER_INSERT) {
+        let mut stmt = Query::insert();
+        stmt.into_table(Tickets::Table).columns(COLUMNS);
+        for t in chunk {
+            stmt.values_panic(values(t));
+        }
+        execute(db, &stmt).await.map_err(|e| {
+            StoreError::unique_among(
+                e,
+                &[
+                    ("active", "ticket"),
+                    ("contact_id", "ticket"),
+                    ("protocol", "protocol"),
+                ],
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// Inserts a ticket. A second active ticket for the same contact and connection answers
 /// [`StoreError::Duplicate`] with field `ticket`.
 pub async fn insert(db: &mut impl Exec, t: &Ticket) -> Result<()> {

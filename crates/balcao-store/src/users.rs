@@ -196,6 +196,28 @@ pub async fn get(db: &mut impl Exec, account: AccountId, id: UserId) -> Result<O
     row.into_user(departments).map(Some)
 }
 
+/// The users of `account` among `ids`, in one query (plus one for their memberships).
+pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[UserId]) -> Result<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Users::Table)
+        .and_where(Expr::col(Users::AccountId).eq(account.0))
+        .and_where(Expr::col(Users::Id).is_in(ids.iter().map(|u| u.0)))
+        .to_owned();
+    let rows: Vec<UserRow> = fetch_all(db, &stmt).await?;
+    let raw: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut m = memberships(db, account, &raw).await?;
+    rows.into_iter()
+        .map(|r| {
+            let departments = m.remove(&r.id).unwrap_or_default();
+            r.into_user(departments)
+        })
+        .collect()
+}
+
 pub async fn list(
     db: &mut impl Exec,
     account: AccountId,

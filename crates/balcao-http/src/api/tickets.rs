@@ -4,14 +4,16 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use balcao_core::{Ticket, TicketEntry, TicketId, TicketTopic, Timestamp};
-use balcao_service::{TicketChange, TicketFilter, TimelineOf};
+use balcao_service::{TicketChange, TicketFilter, TicketIncludes, TimelineOf};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::contacts::ContactView;
 use super::messages::MessageView;
+use super::views::{DepartmentView, UserView};
 use super::views::{ListOf, ListQuery, PageQuery, double_option};
 use crate::AppState;
 use crate::extract::{Auth, JsonBody, OptionalJsonBody, PathId, QueryParams};
@@ -160,17 +162,67 @@ struct TicketQuery {
     after: Option<Uuid>,
     /// Page size, 1 to 100 (default 50).
     limit: Option<u32>,
+    /// Related records to embed, comma-separated: `contact`, `department`, `user`,
+    /// `last_message`. However many tickets a page holds, each costs one query.
+    include: Option<String>,
+}
+
+/// A ticket of a list, with the related records asked for by `include`.
+#[derive(Serialize, ToSchema)]
+pub struct TicketListItem {
+    #[serde(flatten)]
+    ticket: TicketView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact: Option<ContactView>,
+    /// `null` when the ticket has no department (present only when included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DepartmentView>)]
+    department: Option<Option<DepartmentView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<UserView>)]
+    user: Option<Option<UserView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MessageView>)]
+    last_message: Option<Option<MessageView>>,
+}
+
+fn includes(raw: Option<&str>) -> Result<TicketIncludes, ApiError> {
+    let mut includes = TicketIncludes::default();
+    for part in raw
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        match part {
+            "contact" => includes.contact = true,
+            "department" => includes.department = true,
+            "user" => includes.user = true,
+            "last_message" => includes.last_message = true,
+            other => {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!(
+                        "`include` knows contact, department, user and last_message, not `{other}`"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(includes)
 }
 
 /// List tickets.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", params(TicketQuery), security(("bearer" = [])),
-    responses((status = 200, body = ListOf<TicketView>),
+    responses((status = 200, body = ListOf<TicketListItem>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn list_tickets(
     State(state): State<AppState>,
     Auth(who): Auth,
     QueryParams(q): QueryParams<TicketQuery>,
-) -> Result<Json<ListOf<TicketView>>, ApiError> {
+) -> Result<Json<ListOf<TicketListItem>>, ApiError> {
+    let includes = includes(q.include.as_deref())?;
     let filter = TicketFilter {
         statuses: q
             .status
@@ -193,7 +245,44 @@ async fn list_tickets(
         limit: q.limit,
     };
     let page = state.service.list_tickets(&who, filter, params).await?;
-    Ok(Json(ListOf::from_page(page, TicketView::from)))
+    let mut related = state
+        .service
+        .ticket_related(&who, &page.items, includes)
+        .await?;
+    Ok(Json(ListOf::from_page(page, |t| {
+        let contact = includes
+            .contact
+            .then(|| {
+                related
+                    .contacts
+                    .get(&t.contact_id)
+                    .cloned()
+                    .map(ContactView::from)
+            })
+            .flatten();
+        let department = includes.department.then(|| {
+            t.department_id
+                .and_then(|d| related.departments.get(&d).cloned())
+                .map(DepartmentView::from)
+        });
+        let user = includes.user.then(|| {
+            t.user_id
+                .and_then(|u| related.users.get(&u).cloned())
+                .map(UserView::from)
+        });
+        let last_message = includes.last_message.then(|| {
+            t.last_message_id
+                .and_then(|m| related.messages.remove(&m))
+                .map(MessageView::from)
+        });
+        TicketListItem {
+            ticket: t.into(),
+            contact,
+            department,
+            user,
+            last_message,
+        }
+    })))
 }
 
 /// Get a ticket, with its metrics.

@@ -8,6 +8,7 @@ mod contacts;
 mod departments;
 mod errors;
 mod ops;
+mod queries;
 mod tags;
 mod tenancy;
 mod tickets;

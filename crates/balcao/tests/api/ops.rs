@@ -43,6 +43,12 @@ async fn health_readiness_and_metrics() {
     ));
     assert!(text.contains(r#"balcao_http_request_duration_seconds_count{route="/api/v1/users/{id}",method="GET",status="404"} 2"#));
     assert!(text.contains("# TYPE balcao_http_request_duration_seconds histogram"));
+    let statements: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("balcao_db_statements_total "))
+        .and_then(|v| v.parse().ok())
+        .expect("statement counter");
+    assert!(statements > 0);
 }
 
 #[tokio::test]

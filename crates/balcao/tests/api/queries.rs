@@ -1,0 +1,204 @@
+//! Reads cost a constant number of statements however many rows they return (no N+1).
+
+use balcao_core::{
+    AccountId, ConnectionId, Contact, ContactId, DeliveryStatus, DepartmentId, Direction, Message,
+    MessageId, MessageType, Origin, Ticket, TicketId, TicketStatus, Timestamp, UserId,
+};
+use balcao_testkit::TestApp;
+use balcao_testkit::serde_json::json;
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+const TICKETS: usize = 10_000;
+
+fn uuid(s: &str) -> Uuid {
+    Uuid::parse_str(s).expect("uuid")
+}
+
+/// Seeds `TICKETS` contacts, each with an open ticket (department, user, last message), straight
+/// through the store in one transaction.
+async fn seed(
+    app: &TestApp,
+    account: AccountId,
+    connection: ConnectionId,
+    departments: &[DepartmentId],
+    users: &[UserId],
+) {
+    let now = Timestamp::now();
+    let mut contacts = Vec::with_capacity(TICKETS);
+    let mut tickets = Vec::with_capacity(TICKETS);
+    let mut messages = Vec::with_capacity(TICKETS);
+    for i in 0..TICKETS {
+        let contact = Contact {
+            id: ContactId::new(),
+            account_id: account,
+            connection_id: connection,
+            name: format!("Cliente {i}"),
+            internal_name: None,
+            alternative_name: None,
+            phone: Some(format!("55119{i:08}")),
+            external_id: None,
+            email: None,
+            document: None,
+            address: None,
+            gender: None,
+            note: None,
+            blocked: false,
+            blocked_reason: None,
+            is_group: false,
+            visible: true,
+            default_department_id: None,
+            default_user_id: None,
+            tag_ids: Vec::new(),
+            last_message_at: Some(now),
+            unread_count: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let ticket_id = TicketId::new();
+        let message = Message {
+            id: MessageId::new(),
+            account_id: account,
+            connection_id: connection,
+            contact_id: contact.id,
+            ticket_id: Some(ticket_id),
+            direction: Direction::Inbound,
+            kind: MessageType::Text,
+            origin: Origin::Contact,
+            user_id: None,
+            text: Some(format!("mensagem {i}")),
+            payload: None,
+            quoted_message_id: None,
+            status: Some(DeliveryStatus::Delivered),
+            error_code: None,
+            error_text: None,
+            external_id: None,
+            edited_at: None,
+            revoked_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        tickets.push(Ticket {
+            id: ticket_id,
+            account_id: account,
+            contact_id: contact.id,
+            connection_id: connection,
+            protocol: format!("20260101{i:06}"),
+            status: TicketStatus::Open,
+            priority: 1,
+            department_id: Some(departments[i % departments.len()]),
+            user_id: Some(users[i % users.len()]),
+            snoozed_until: None,
+            started_at: now,
+            ended_at: None,
+            first_reply_at: None,
+            first_message_id: Some(message.id),
+            last_message_id: Some(message.id),
+            unread_count: 1,
+            topic_ids: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        });
+        contacts.push(contact);
+        messages.push(message);
+    }
+    let store = app.service().store();
+    let mut tx = store.begin().await.expect("begin");
+    balcao_store::contacts::insert_many(&mut tx, &contacts)
+        .await
+        .expect("contacts");
+    balcao_store::tickets::insert_many(&mut tx, &tickets)
+        .await
+        .expect("tickets");
+    balcao_store::messages::insert_many(&mut tx, &messages)
+        .await
+        .expect("messages");
+    tx.commit().await.expect("commit");
+}
+
+/// Statements the server ran to answer `path`.
+async fn statements_for(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+) -> (u64, balcao_testkit::serde_json::Value) {
+    let before = app.service().store().statements();
+    let r = app.get(path, token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    (app.service().store().statements() - before, r.body)
+}
+
+#[tokio::test]
+async fn a_ticket_page_with_its_relations_costs_the_same_for_10_or_100_of_10000_tickets() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let account = AccountId(app.account_of(&admin).await);
+    let connection = ConnectionId(uuid(&app.connection(&admin, "WA").await));
+    let mut departments = Vec::new();
+    let mut users = Vec::new();
+    for i in 0..5 {
+        let d = app
+            .post(
+                "/api/v1/departments",
+                &admin,
+                json!({"name": format!("Fila {i}")}),
+            )
+            .await;
+        departments.push(DepartmentId(uuid(d.str("id"))));
+        let u = app
+            .post(
+                "/api/v1/users",
+                &admin,
+                json!({"name": format!("Agente {i}"), "email": format!("agente{i}@example.com"),
+                       "password": "password-1", "department_ids": [d.str("id")]}),
+            )
+            .await;
+        users.push(UserId(uuid(u.str("id"))));
+    }
+    seed(&app, account, connection, &departments, &users).await;
+
+    let include = "include=contact,department,user,last_message";
+    let (small, page10) =
+        statements_for(&app, &admin, &format!("/api/v1/tickets?limit=10&{include}")).await;
+    let (large, page100) = statements_for(
+        &app,
+        &admin,
+        &format!("/api/v1/tickets?limit=100&{include}"),
+    )
+    .await;
+    let (bare, _) = statements_for(&app, &admin, "/api/v1/tickets?limit=100").await;
+    assert_eq!(page10["data"].as_array().map(Vec::len), Some(10));
+    assert_eq!(page100["data"].as_array().map(Vec::len), Some(100));
+    assert_eq!(
+        small, large,
+        "10 and 100 tickets cost the same number of statements"
+    );
+    assert!(
+        large <= bare + 6,
+        "each relation costs one query: {large} with relations, {bare} without"
+    );
+
+    let item = &page100["data"][42];
+    assert_eq!(item["contact"]["id"], item["contact_id"]);
+    assert_eq!(item["department"]["id"], item["department_id"]);
+    assert_eq!(item["user"]["id"], item["user_id"]);
+    assert_eq!(item["last_message"]["id"], item["last_message_id"]);
+    assert!(
+        item["last_message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("mensagem "))
+    );
+
+    // The last page is reached by paging, also at a constant cost per page.
+    let after = page100["next_after"].as_str().expect("more pages");
+    let (next, _) = statements_for(
+        &app,
+        &admin,
+        &format!("/api/v1/tickets?limit=100&after={after}&{include}"),
+    )
+    .await;
+    assert_eq!(next, large);
+    app.get("/api/v1/tickets?include=everything", &admin)
+        .await
+        .assert_problem(400, "invalid_query");
+}
