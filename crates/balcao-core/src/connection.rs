@@ -196,8 +196,7 @@ impl ConnectionType {
             }
         }
         for spec in self.settings().iter().filter(|s| s.required) {
-            if !merged.contains_key(spec.name) && changes.get(spec.name).is_none_or(|v| v.is_null())
-            {
+            if !merged.contains_key(spec.name) && changes.get(spec.name).is_none_or(|v| v.is_null()) {
                 fail(
                     spec.name,
                     "required",
@@ -205,11 +204,7 @@ impl ConnectionType {
                 );
             }
         }
-        if errors.is_empty() {
-            Ok(merged)
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(merged) } else { Err(errors) }
     }
 
     /// The settings as they may be shown: secrets left out.
@@ -286,10 +281,7 @@ mod tests {
                 &map(json!({"phone_number_id": "123", "access_token": "EAAG"})),
             )
             .expect("valid");
-        assert_eq!(
-            t.public_settings(&created),
-            map(json!({"phone_number_id": "123"}))
-        );
+        assert_eq!(t.public_settings(&created), map(json!({"phone_number_id": "123"})));
         assert_eq!(t.secrets_set(&created), ["access_token"]);
         let errors = t
             .merge_settings(
@@ -306,9 +298,7 @@ mod tests {
                 ("settings.access_token", "required")
             ]
         );
-        let missing = t
-            .merge_settings(&Map::new(), &Map::new())
-            .expect_err("required");
+        let missing = t.merge_settings(&Map::new(), &Map::new()).expect_err("required");
         assert_eq!(missing.len(), 2);
     }
 }

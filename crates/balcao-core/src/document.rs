@@ -25,10 +25,7 @@ pub fn normalize(input: &str) -> Option<(String, DocumentKind)> {
         14 if check_cnpj(&digits) => DocumentKind::Cnpj,
         _ => return None,
     };
-    Some((
-        digits.iter().map(|d| char::from(b'0' + *d as u8)).collect(),
-        kind,
-    ))
+    Some((digits.iter().map(|d| char::from(b'0' + *d as u8)).collect(), kind))
 }
 
 fn check_digit(digits: &[u32], weights: impl Iterator<Item = u32>) -> u32 {
@@ -46,8 +43,7 @@ fn check_cpf(d: &[u32]) -> bool {
 fn check_cnpj(d: &[u32]) -> bool {
     const FIRST: [u32; 12] = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
     const SECOND: [u32; 13] = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
-    check_digit(&d[..12], FIRST.into_iter()) == d[12]
-        && check_digit(&d[..13], SECOND.into_iter()) == d[13]
+    check_digit(&d[..12], FIRST.into_iter()) == d[12] && check_digit(&d[..13], SECOND.into_iter()) == d[13]
 }
 
 #[cfg(test)]

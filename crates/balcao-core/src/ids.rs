@@ -77,4 +77,6 @@ id_type!(
     TicketEntryId,
     /// A message of the timeline: to or from a contact, an internal note, or a ticket event.
     MessageId,
+    /// A stored file (image, audio, video, document, sticker).
+    MediaId,
 );

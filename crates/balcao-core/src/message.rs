@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{AccountId, ConnectionId, ContactId, MessageId, TicketId, Timestamp, UserId};
+use crate::{AccountId, ConnectionId, ContactId, MediaId, MessageId, TicketId, Timestamp, UserId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,6 +56,14 @@ crate::string_enum!(MessageType {
 });
 
 impl MessageType {
+    /// Whether messages of this type carry a file.
+    pub fn has_media(self) -> bool {
+        matches!(
+            self,
+            MessageType::Image | MessageType::Audio | MessageType::Video | MessageType::Document | MessageType::Sticker
+        )
+    }
+
     /// Whether the message goes to the customer (notes and ticket events stay inside).
     pub fn is_sent(self) -> bool {
         !matches!(self, MessageType::Note | MessageType::TicketEvent)
@@ -142,6 +150,8 @@ pub struct Message {
     /// Structured content of non-text types (location, template, interactive, ticket event, ...).
     pub payload: Option<Value>,
     pub quoted_message_id: Option<MessageId>,
+    /// The file of image, audio, video, document and sticker messages.
+    pub media_id: Option<MediaId>,
     /// `None` for messages that are never sent (notes, ticket events).
     pub status: Option<DeliveryStatus>,
     pub error_code: Option<String>,
@@ -162,9 +172,7 @@ mod tests {
     fn delivery_never_moves_backwards() {
         assert!(Queued.may_become(Sent) && Sent.may_become(Read) && Delivered.may_become(Read));
         assert!(Read.may_become(Read), "repeats are harmless");
-        assert!(
-            !Read.may_become(Delivered) && !Delivered.may_become(Sent) && !Sent.may_become(Queued)
-        );
+        assert!(!Read.may_become(Delivered) && !Delivered.may_become(Sent) && !Sent.may_become(Queued));
         assert!(Queued.may_become(Failed) && Sent.may_become(Failed));
         assert!(!Delivered.may_become(Failed) && !Failed.may_become(Sent));
     }

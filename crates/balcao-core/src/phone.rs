@@ -98,17 +98,10 @@ mod tests {
             "5511912345678",
             "+55 (11) 91234.5678",
         ] {
-            assert_eq!(
-                normalize(spelling).as_deref(),
-                Ok("5511912345678"),
-                "{spelling}"
-            );
+            assert_eq!(normalize(spelling).as_deref(), Ok("5511912345678"), "{spelling}");
         }
         // Without the ninth digit, a mobile number gets it back.
-        assert_eq!(
-            normalize("+55 11 8234-5678").as_deref(),
-            Ok("5511982345678")
-        );
+        assert_eq!(normalize("+55 11 8234-5678").as_deref(), Ok("5511982345678"));
         assert_eq!(normalize("551182345678").as_deref(), Ok("5511982345678"));
         assert_eq!(normalize("(21) 8765-4321").as_deref(), Ok("5521987654321"));
         // Landlines (starting 2–5) stay as they are.
@@ -118,10 +111,7 @@ mod tests {
     #[test]
     fn other_countries_keep_their_digits() {
         assert_eq!(normalize("+1 (415) 555-2671").as_deref(), Ok("14155552671"));
-        assert_eq!(
-            normalize("0044 20 7946 0958").as_deref(),
-            Ok("442079460958")
-        );
+        assert_eq!(normalize("0044 20 7946 0958").as_deref(), Ok("442079460958"));
     }
 
     #[test]
@@ -130,10 +120,7 @@ mod tests {
         assert_eq!(normalize("abc"), Err(PhoneError::InvalidCharacters));
         assert_eq!(normalize("11 9x234"), Err(PhoneError::InvalidCharacters));
         assert_eq!(normalize("1234"), Err(PhoneError::WrongLength));
-        assert_eq!(
-            normalize("+55 01 91234-5678"),
-            Err(PhoneError::InvalidAreaCode)
-        );
+        assert_eq!(normalize("+55 01 91234-5678"), Err(PhoneError::InvalidAreaCode));
         assert_eq!(
             normalize("+55 11 81234-5678"),
             Err(PhoneError::WrongLength),

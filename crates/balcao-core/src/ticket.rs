@@ -2,10 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{
-    AccountId, ConnectionId, ContactId, DepartmentId, MessageId, TicketEntryId, TicketId,
-    Timestamp, UserId,
-};
+use crate::{AccountId, ConnectionId, ContactId, DepartmentId, MessageId, TicketEntryId, TicketId, Timestamp, UserId};
 
 /// `open`: waiting for the company; `pending`: waiting for the customer (the company answered);
 /// `snoozed`: set aside until a time (or until the customer writes); `resolved`: closed.
@@ -77,10 +74,7 @@ impl Ticket {
     pub fn metrics(&self) -> TicketMetrics {
         TicketMetrics {
             waiting_secs: self.first_reply_at.map(|r| self.started_at.secs_until(r)),
-            handling_secs: self
-                .first_reply_at
-                .zip(self.ended_at)
-                .map(|(r, e)| r.secs_until(e)),
+            handling_secs: self.first_reply_at.zip(self.ended_at).map(|(r, e)| r.secs_until(e)),
             total_secs: self.ended_at.map(|e| self.started_at.secs_until(e)),
         }
     }

@@ -24,9 +24,7 @@ impl Timestamp {
 
     /// This instant plus a number of seconds (saturating).
     pub fn plus_secs(self, secs: u64) -> Self {
-        let delta = i64::try_from(secs)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(1_000_000);
+        let delta = i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1_000_000);
         Self(self.0.saturating_add(delta))
     }
 
@@ -48,8 +46,7 @@ impl Timestamp {
 
     /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-21T10:00:00.000Z`.
     pub fn to_rfc3339(self) -> String {
-        self.to_datetime()
-            .to_rfc3339_opts(SecondsFormat::Millis, true)
+        self.to_datetime().to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 }
 
@@ -89,10 +86,7 @@ mod tests {
         assert_eq!(t.plus_secs(2).micros(), 7_000_000);
         assert_eq!(t.secs_until(Timestamp::from_micros(1)), 0);
         assert_eq!(Timestamp::from_micros(0).secs_until(t), 5);
-        assert_eq!(
-            Timestamp::from_micros(i64::MAX - 1).plus_secs(10).micros(),
-            i64::MAX
-        );
+        assert_eq!(Timestamp::from_micros(i64::MAX - 1).plus_secs(10).micros(), i64::MAX);
     }
 
     fn serde_json_like(t: Timestamp) -> String {

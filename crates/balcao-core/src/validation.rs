@@ -29,12 +29,7 @@ impl Validator {
         Self::default()
     }
 
-    pub fn add(
-        &mut self,
-        field: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) {
+    pub fn add(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
         self.errors.push(FieldError {
             field: field.into(),
             code,
@@ -104,11 +99,7 @@ impl Validator {
             return None;
         }
         if !is_plausible_email(&email) {
-            self.add(
-                field,
-                "invalid",
-                format!("`{field}` is not a valid e-mail address"),
-            );
+            self.add(field, "invalid", format!("`{field}` is not a valid e-mail address"));
             return None;
         }
         Some(email)
@@ -152,11 +143,7 @@ impl Validator {
         if ok {
             Some(host)
         } else {
-            self.add(
-                field,
-                "invalid",
-                format!("`{field}` is not a valid domain name"),
-            );
+            self.add(field, "invalid", format!("`{field}` is not a valid domain name"));
             None
         }
     }
@@ -180,18 +167,10 @@ fn is_plausible_email(email: &str) -> bool {
 pub fn host_of(value: &str) -> Option<String> {
     let value = value.trim();
     let after_scheme = value.split_once("://").map_or(value, |(_, rest)| rest);
-    let authority = after_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let without_user = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
+    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or_default();
+    let without_user = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
     let host = if without_user.starts_with('[') {
-        without_user
-            .split_once(']')
-            .map(|(h, _)| &h[1..])
-            .unwrap_or_default()
+        without_user.split_once(']').map(|(h, _)| &h[1..]).unwrap_or_default()
     } else {
         without_user.split(':').next().unwrap_or_default()
     };
@@ -219,15 +198,7 @@ mod tests {
             Some("ana@example.com")
         );
         assert!(v.is_empty());
-        for bad in [
-            "",
-            "ana",
-            "@x.com",
-            "ana@",
-            "ana@.com",
-            "a b@x.com",
-            "ana@x..com",
-        ] {
+        for bad in ["", "ana", "@x.com", "ana@", "ana@.com", "a b@x.com", "ana@x..com"] {
             assert_eq!(v.email("email", bad), None, "{bad}");
         }
         assert_eq!(v.finish().map_err(|e| e.len()), Err(7));
@@ -261,8 +232,7 @@ mod tests {
         assert!(!host_matches_domain("example.com.evil.io", "example.com"));
         let mut v = Validator::new();
         assert_eq!(
-            v.domain("allowed_domain", "https://crm.example.com/")
-                .as_deref(),
+            v.domain("allowed_domain", "https://crm.example.com/").as_deref(),
             Some("crm.example.com")
         );
         assert_eq!(v.domain("allowed_domain", "not a domain"), None);

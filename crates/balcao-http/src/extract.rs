@@ -16,29 +16,21 @@ use crate::AppState;
 use crate::problem::ApiError;
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
     content_type(headers).is_some_and(|ct| {
-        let mime = ct
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
     })
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
     content_type(headers).is_some_and(|ct| {
-        ct.split(';').next().is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
+        ct.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
     })
 }
 
@@ -66,16 +58,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             serde_json::error::Category::Syntax
             | serde_json::error::Category::Eof
-            | serde_json::error::Category::Io => ApiError::bad_request(
-                "invalid_json",
-                format!("the body is not valid JSON: {inner}"),
-            ),
+            | serde_json::error::Category::Io => {
+                ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {inner}"))
+            }
             serde_json::error::Category::Data => data_error(&path, &inner.to_string()),
         }
     })?;
-    de.end().map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
-    })?;
+    de.end()
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -86,16 +76,8 @@ fn data_error(path: &str, message: &str) -> ApiError {
         _ if path == "." || path.is_empty() => ("body".to_owned(), "wrong_type"),
         _ => (path.to_owned(), "wrong_type"),
     };
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_owned();
-    ApiError::validation(vec![FieldError {
-        field,
-        code,
-        message,
-    }])
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
+    ApiError::validation(vec![FieldError { field, code, message }])
 }
 
 /// A JSON request body (`Content-Type: application/json`).
@@ -180,12 +162,7 @@ impl<S: Send + Sync, T: From<Uuid>> FromRequestParts<S> for PathId<T> {
             .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
         Uuid::parse_str(&raw)
             .map(|id| PathId(T::from(id)))
-            .map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_id",
-                    format!("`{raw}` is not a valid id (a UUID is expected)"),
-                )
-            })
+            .map_err(|_| ApiError::bad_request("invalid_id", format!("`{raw}` is not a valid id (a UUID is expected)")))
     }
 }
 
@@ -200,12 +177,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
         serde_path_to_error::deserialize(de)
             .map(QueryParams)
-            .map_err(|e| {
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("invalid query parameter: {}", e.into_inner()),
-                )
-            })
+            .map_err(|e| ApiError::bad_request("invalid_query", format!("invalid query parameter: {}", e.into_inner())))
     }
 }
 
@@ -293,10 +265,7 @@ mod tests {
     #[test]
     fn json_errors_name_the_problem() {
         let broken = parse_json::<Body>(b"{\"name\": ").expect_err("broken");
-        assert_eq!(
-            (broken.status, broken.code),
-            (StatusCode::BAD_REQUEST, "invalid_json")
-        );
+        assert_eq!((broken.status, broken.code), (StatusCode::BAD_REQUEST, "invalid_json"));
         let trailing = parse_json::<Body>(b"{\"n\": 1} x").expect_err("trailing");
         assert_eq!(trailing.code, "invalid_json");
         let wrong = parse_json::<Body>(b"{\"name\": 5, \"n\": 1}").expect_err("wrong type");

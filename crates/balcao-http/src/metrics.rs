@@ -46,12 +46,7 @@ const UNMATCHED: &str = "unmatched";
 
 impl Metrics {
     fn series(&self, key: SeriesKey) -> Arc<Series> {
-        if let Some(s) = self
-            .series
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
+        if let Some(s) = self.series.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return s.clone();
         }
         self.series
@@ -63,20 +58,11 @@ impl Metrics {
     }
 
     pub fn observe(&self, route: Arc<str>, method: Method, status: u16, seconds: f64) {
-        let series = self.series(SeriesKey {
-            route,
-            method,
-            status,
-        });
-        let slot = BUCKETS
-            .iter()
-            .position(|b| seconds <= *b)
-            .unwrap_or(BUCKETS.len());
+        let series = self.series(SeriesKey { route, method, status });
+        let slot = BUCKETS.iter().position(|b| seconds <= *b).unwrap_or(BUCKETS.len());
         series.buckets[slot].fetch_add(1, Ordering::Relaxed);
         series.count.fetch_add(1, Ordering::Relaxed);
-        series
-            .sum_nanos
-            .fetch_add((seconds * 1e9) as u64, Ordering::Relaxed);
+        series.sum_nanos.fetch_add((seconds * 1e9) as u64, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition (version 0.0.4).
@@ -84,11 +70,7 @@ impl Metrics {
         let map = self.series.read().unwrap_or_else(|p| p.into_inner());
         let mut entries: Vec<_> = map.iter().collect();
         entries.sort_by(|a, b| {
-            (&a.0.route, a.0.method.as_str(), a.0.status).cmp(&(
-                &b.0.route,
-                b.0.method.as_str(),
-                b.0.status,
-            ))
+            (&a.0.route, a.0.method.as_str(), a.0.status).cmp(&(&b.0.route, b.0.method.as_str(), b.0.status))
         });
         let mut out = String::with_capacity(256 + entries.len() * 1200);
         out.push_str("# HELP balcao_http_requests_total HTTP requests answered, by route, method and status.\n");
@@ -126,14 +108,8 @@ impl Metrics {
                 "balcao_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
             );
             let sum = s.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-            let _ = writeln!(
-                out,
-                "balcao_http_request_duration_seconds_sum{{{labels}}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "balcao_http_request_duration_seconds_count{{{labels}}} {count}"
-            );
+            let _ = writeln!(out, "balcao_http_request_duration_seconds_sum{{{labels}}} {sum}");
+            let _ = writeln!(out, "balcao_http_request_duration_seconds_count{{{labels}}} {count}");
         }
         out
     }
@@ -157,9 +133,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let status = response.status().as_u16();
     span.record("status", status);
     span.in_scope(|| tracing::debug!(elapsed_ms = elapsed.as_secs_f64() * 1e3, "answered"));
-    state
-        .metrics
-        .observe(route, method, status, elapsed.as_secs_f64());
+    state.metrics.observe(route, method, status, elapsed.as_secs_f64());
     response
 }
 
@@ -175,9 +149,7 @@ mod tests {
         m.observe(route.clone(), Method::GET, 200, 0.2);
         m.observe(route, Method::GET, 404, 20.0);
         let text = m.render();
-        assert!(text.contains(
-            "balcao_http_requests_total{route=\"/api/v1/users\",method=\"GET\",status=\"200\"} 2"
-        ));
+        assert!(text.contains("balcao_http_requests_total{route=\"/api/v1/users\",method=\"GET\",status=\"200\"} 2"));
         assert!(text.contains("status=\"200\",le=\"0.0025\"} 1"));
         assert!(text.contains("status=\"200\",le=\"0.25\"} 2"));
         assert!(text.contains("status=\"404\",le=\"10\"} 0"));

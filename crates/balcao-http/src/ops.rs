@@ -18,19 +18,13 @@ pub fn router() -> Router<AppState> {
 
 /// The process is up.
 async fn healthz() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        r#"{"status":"ok"}"#,
-    )
+    ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
 }
 
 /// The database answers.
 async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     match state.service.ready().await {
-        Ok(()) => Ok((
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"status":"ready"}"#,
-        )),
+        Ok(()) => Ok(([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ready"}"#)),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             Err(ApiError::new(
@@ -51,10 +45,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.service.store().statements()
     ));
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         text,
     )
 }

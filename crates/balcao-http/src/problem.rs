@@ -81,11 +81,7 @@ impl ApiError {
         };
         Self {
             errors,
-            ..Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                detail,
-            )
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
         }
     }
 
@@ -106,18 +102,12 @@ fn title(status: StatusCode) -> &'static str {
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         match err {
-            ServiceError::NotFound(what) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("{what} not found"),
-            ),
-            ServiceError::Unauthorized(why) => {
-                ApiError::new(StatusCode::UNAUTHORIZED, why.code(), why.to_string())
+            ServiceError::NotFound(what) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
             }
+            ServiceError::Unauthorized(why) => ApiError::new(StatusCode::UNAUTHORIZED, why.code(), why.to_string()),
             ServiceError::InvalidGrant { message } => ApiError::oauth("invalid_grant", message),
-            ServiceError::Forbidden { code, message } => {
-                ApiError::new(StatusCode::FORBIDDEN, code, message)
-            }
+            ServiceError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
             ServiceError::Conflict {
                 code,
                 message,
@@ -127,6 +117,11 @@ impl From<ServiceError> for ApiError {
                 ..ApiError::new(StatusCode::CONFLICT, code, message)
             },
             ServiceError::Validation(errors) => ApiError::validation(errors),
+            ServiceError::TooLarge { limit } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the file is larger than {limit} bytes"),
+            ),
             ServiceError::RateLimited { retry_after_secs } => Self {
                 retry_after: Some(retry_after_secs),
                 ..ApiError::new(
@@ -170,10 +165,7 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         if status == StatusCode::UNAUTHORIZED {
-            let value = format!(
-                "Bearer error=\"invalid_token\", error_description=\"{}\"",
-                problem.code
-            );
+            let value = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", problem.code);
             if let Ok(v) = HeaderValue::from_str(&value) {
                 headers.insert(header::WWW_AUTHENTICATE, v);
             }

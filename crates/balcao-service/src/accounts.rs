@@ -44,11 +44,7 @@ impl Service {
         Ok(created)
     }
 
-    async fn create_account_in(
-        &self,
-        tx: &mut balcao_store::Tx,
-        input: NewAccount,
-    ) -> Result<(Account, User)> {
+    async fn create_account_in(&self, tx: &mut balcao_store::Tx, input: NewAccount) -> Result<(Account, User)> {
         let mut v = Validator::new();
         let name = v
             .required("name", input.name.as_deref())
@@ -64,9 +60,7 @@ impl Service {
             .required("admin_password", input.admin_password.as_deref())
             .and_then(|p| v.password("admin_password", p));
         v.finish()?;
-        let (Some(name), Some(admin_name), Some(email), Some(password)) =
-            (name, admin_name, email, password)
-        else {
+        let (Some(name), Some(admin_name), Some(email), Some(password)) = (name, admin_name, email, password) else {
             return Err(ServiceError::Internal("validated fields missing".into()));
         };
         let hash = self.inner.hasher.hash(password).await?;
@@ -109,9 +103,7 @@ impl Service {
             return Ok(Bootstrap::AlreadyDone);
         }
         let generated = admin_password.is_none().then(generate_password);
-        let password = admin_password
-            .map(str::to_owned)
-            .or_else(|| generated.clone());
+        let password = admin_password.map(str::to_owned).or_else(|| generated.clone());
         let (account, admin) = self
             .create_account_in(
                 &mut tx,

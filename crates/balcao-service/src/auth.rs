@@ -118,12 +118,7 @@ fn same_hash(stored: &[u8], computed: &[u8; 32]) -> bool {
 impl Service {
     /// OAuth2 password grant. Unknown user, wrong password and archived user all answer the
     /// same `invalid_grant`, after the same amount of work.
-    pub async fn login_password(
-        &self,
-        username: &str,
-        password: &str,
-        client: Option<IpAddr>,
-    ) -> Result<TokenPair> {
+    pub async fn login_password(&self, username: &str, password: &str, client: Option<IpAddr>) -> Result<TokenPair> {
         let email = username.trim().to_lowercase();
         let record = balcao_store::users::login_by_email(&mut self.store().read(), &email).await?;
         let key = Key {
@@ -186,15 +181,11 @@ impl Service {
             return Err(BAD);
         }
         let old_hash = hash_token(refresh_token);
-        let Some(found) = sessions::by_refresh_hash(&mut self.store().read(), &old_hash).await?
-        else {
+        let Some(found) = sessions::by_refresh_hash(&mut self.store().read(), &old_hash).await? else {
             return Err(BAD);
         };
         let now = Timestamp::now();
-        if !same_hash(&found.stored_hash, &old_hash)
-            || found.revoked
-            || found.user_archived
-            || found.expires_at <= now
+        if !same_hash(&found.stored_hash, &old_hash) || found.revoked || found.user_archived || found.expires_at <= now
         {
             return Err(BAD);
         }
@@ -227,24 +218,14 @@ impl Service {
     /// the tokens resource instead.
     pub async fn logout(&self, who: &Principal) -> Result<()> {
         if let Credential::Session(id) = who.credential {
-            sessions::revoke(
-                &mut self.store().write(),
-                who.account_id,
-                id,
-                Timestamp::now(),
-            )
-            .await?;
+            sessions::revoke(&mut self.store().write(), who.account_id, id, Timestamp::now()).await?;
         }
         Ok(())
     }
 
     /// Resolves a bearer token. `origin` is the request's `Origin` (or else `Referer`)
     /// header, checked against a personal token's allowed domain.
-    pub async fn authenticate(
-        &self,
-        token: Option<&str>,
-        origin: Option<&str>,
-    ) -> Result<Principal> {
+    pub async fn authenticate(&self, token: Option<&str>, origin: Option<&str>) -> Result<Principal> {
         let token = token.map(str::trim).filter(|t| !t.is_empty());
         let Some(token) = token else {
             return Err(ServiceError::Unauthorized(AuthError::MissingToken));
@@ -256,12 +237,7 @@ impl Service {
                 .await?
                 .filter(|s| same_hash(&s.stored_hash, &hash))
                 .ok_or(ServiceError::Unauthorized(AuthError::InvalidToken))?;
-            check(
-                found.revoked,
-                Some(found.expires_at),
-                found.user_archived,
-                now,
-            )?;
+            check(found.revoked, Some(found.expires_at), found.user_archived, now)?;
             Ok(Principal {
                 account_id: found.account_id,
                 user_id: found.user_id,
@@ -284,10 +260,7 @@ impl Service {
                     });
                 }
             }
-            if found
-                .last_used_at
-                .is_none_or(|t| t.secs_until(now) >= TOUCH_EVERY_SECS)
-            {
+            if found.last_used_at.is_none_or(|t| t.secs_until(now) >= TOUCH_EVERY_SECS) {
                 api_tokens::touch(&mut self.store().write(), found.id, now).await?;
             }
             Ok(Principal {
@@ -302,12 +275,7 @@ impl Service {
     }
 }
 
-fn check(
-    revoked: bool,
-    expires_at: Option<Timestamp>,
-    user_archived: bool,
-    now: Timestamp,
-) -> Result<()> {
+fn check(revoked: bool, expires_at: Option<Timestamp>, user_archived: bool, now: Timestamp) -> Result<()> {
     if revoked {
         Err(ServiceError::Unauthorized(AuthError::RevokedToken))
     } else if expires_at.is_some_and(|e| e <= now) {

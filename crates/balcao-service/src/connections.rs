@@ -2,9 +2,7 @@
 
 use std::str::FromStr;
 
-use balcao_core::{
-    Connection, ConnectionId, ConnectionStatus, ConnectionType, DepartmentId, Timestamp, Validator,
-};
+use balcao_core::{Connection, ConnectionId, ConnectionStatus, ConnectionType, DepartmentId, Timestamp, Validator};
 use balcao_store::{connections, departments, outbox};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -49,28 +47,15 @@ pub(crate) async fn check_department(
     v: &mut Validator,
 ) -> Result<Option<DepartmentId>> {
     let Some(id) = id else { return Ok(None) };
-    let found = departments::existing(
-        &mut service.store().read(),
-        who.account_id,
-        &[DepartmentId(id)],
-    )
-    .await?;
+    let found = departments::existing(&mut service.store().read(), who.account_id, &[DepartmentId(id)]).await?;
     if found.is_empty() {
-        v.add(
-            field,
-            "not_found",
-            format!("department {id} does not exist"),
-        );
+        v.add(field, "not_found", format!("department {id} does not exist"));
     }
     Ok(Some(DepartmentId(id)))
 }
 
 impl Service {
-    pub async fn create_connection(
-        &self,
-        who: &Principal,
-        input: NewConnection,
-    ) -> Result<Connection> {
+    pub async fn create_connection(&self, who: &Principal, input: NewConnection) -> Result<Connection> {
         who.require_admin("create connections")?;
         let mut v = Validator::new();
         let kind = v.required("type", input.kind.as_deref()).and_then(|k| {
@@ -87,14 +72,8 @@ impl Service {
         let name = v
             .required("name", input.name.as_deref())
             .and_then(|n| v.name("name", n));
-        let department = check_department(
-            self,
-            who,
-            "default_department_id",
-            input.default_department_id,
-            &mut v,
-        )
-        .await?;
+        let department =
+            check_department(self, who, "default_department_id", input.default_department_id, &mut v).await?;
         let changes = settings_object(&mut v, input.settings);
         let settings = match kind {
             Some(kind) => match kind.merge_settings(&Map::new(), &changes) {
@@ -128,11 +107,7 @@ impl Service {
         };
         let mut tx = self.store().begin().await?;
         connections::insert(&mut tx, &connection).await?;
-        outbox::append(
-            &mut tx,
-            &[connection_event(&connection, "connection.created")],
-        )
-        .await?;
+        outbox::append(&mut tx, &[connection_event(&connection, "connection.created")]).await?;
         tx.commit().await?;
         Ok(connection)
     }
@@ -160,14 +135,7 @@ impl Service {
                 )
             })?),
         };
-        Ok(connections::list(
-            &mut self.store().read(),
-            who.account_id,
-            kind,
-            archived,
-            params.page()?,
-        )
-        .await?)
+        Ok(connections::list(&mut self.store().read(), who.account_id, kind, archived, params.page()?).await?)
     }
 
     pub async fn update_connection(
@@ -188,10 +156,7 @@ impl Service {
         }
         if patch.settings.is_some() {
             let changes = settings_object(&mut v, patch.settings);
-            match connection
-                .kind
-                .merge_settings(&connection.settings, &changes)
-            {
+            match connection.kind.merge_settings(&connection.settings, &changes) {
                 Ok(merged) => connection.settings = merged,
                 Err(errors) => {
                     for e in errors {
@@ -228,11 +193,7 @@ impl Service {
         if !connections::update(&mut tx, connection).await? {
             return Err(ServiceError::NotFound("connection"));
         }
-        outbox::append(
-            &mut tx,
-            &[connection_event(connection, "connection.updated")],
-        )
-        .await?;
+        outbox::append(&mut tx, &[connection_event(connection, "connection.updated")]).await?;
         tx.commit().await?;
         Ok(())
     }

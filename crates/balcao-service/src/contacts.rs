@@ -120,8 +120,7 @@ impl Checks<'_> {
             Some((digits, _)) => Some(digits),
             None => {
                 let field = self.field("document");
-                self.v
-                    .add(field, "invalid", "`document` is not a valid CPF or CNPJ");
+                self.v.add(field, "invalid", "`document` is not a valid CPF or CNPJ");
                 None
             }
         }
@@ -138,14 +137,8 @@ impl Service {
         v: &mut Validator,
     ) -> Result<ConnectionId> {
         match connections::get(&mut self.store().read(), who.account_id, ConnectionId(id)).await? {
-            None => v.add(
-                field,
-                "not_found",
-                format!("connection {id} does not exist"),
-            ),
-            Some(c) if c.archived_at.is_some() => {
-                v.add(field, "archived", format!("connection {id} is archived"))
-            }
+            None => v.add(field, "not_found", format!("connection {id} does not exist")),
+            Some(c) if c.archived_at.is_some() => v.add(field, "archived", format!("connection {id} is archived")),
             Some(_) => {}
         }
         Ok(ConnectionId(id))
@@ -168,13 +161,7 @@ impl Service {
         Ok(Some(UserId(id)))
     }
 
-    async fn check_tags(
-        &self,
-        who: &Principal,
-        prefix: &str,
-        ids: &[Uuid],
-        v: &mut Validator,
-    ) -> Result<Vec<TagId>> {
+    async fn check_tags(&self, who: &Principal, prefix: &str, ids: &[Uuid], v: &mut Validator) -> Result<Vec<TagId>> {
         let mut wanted: Vec<TagId> = ids.iter().copied().map(TagId).collect();
         wanted.sort();
         wanted.dedup();
@@ -216,12 +203,7 @@ impl Service {
         )
         .await?;
         let user = self
-            .check_user(
-                who,
-                &format!("{prefix}default_user_id"),
-                input.default_user_id,
-                v,
-            )
+            .check_user(who, &format!("{prefix}default_user_id"), input.default_user_id, v)
             .await?;
         let tag_ids = self
             .check_tags(who, prefix, input.tag_ids.as_deref().unwrap_or_default(), v)
@@ -265,26 +247,18 @@ impl Service {
     }
 
     /// Maps a duplicate phone or external id to a conflict naming the contact that has it.
-    async fn duplicate(
-        &self,
-        who: &Principal,
-        err: ServiceError,
-        contact: &Contact,
-    ) -> ServiceError {
+    async fn duplicate(&self, who: &Principal, err: ServiceError, contact: &Contact) -> ServiceError {
         let ServiceError::Conflict { code, message, .. } = err else {
             return err;
         };
         let existing = match (code, &contact.phone) {
-            ("phone_taken", Some(phone)) => contacts::find_by_phone(
-                &mut self.store().read(),
-                who.account_id,
-                contact.connection_id,
-                phone,
-            )
-            .await
-            .ok()
-            .flatten()
-            .map(|c| c.0),
+            ("phone_taken", Some(phone)) => {
+                contacts::find_by_phone(&mut self.store().read(), who.account_id, contact.connection_id, phone)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|c| c.0)
+            }
             _ => None,
         };
         ServiceError::Conflict {
@@ -296,9 +270,7 @@ impl Service {
 
     pub async fn create_contact(&self, who: &Principal, input: ContactInput) -> Result<Contact> {
         let mut v = Validator::new();
-        let contact = self
-            .build_contact(who, input, "", &mut v, Timestamp::now())
-            .await?;
+        let contact = self.build_contact(who, input, "", &mut v, Timestamp::now()).await?;
         v.finish()?;
         let Some(contact) = contact else {
             return Err(ServiceError::Internal("validated contact missing".into()));
@@ -311,11 +283,7 @@ impl Service {
 
     /// Creates all the contacts or none: any invalid one fails the request, naming
     /// `contacts[i].field`.
-    pub async fn create_contacts(
-        &self,
-        who: &Principal,
-        inputs: Vec<ContactInput>,
-    ) -> Result<Vec<Contact>> {
+    pub async fn create_contacts(&self, who: &Principal, inputs: Vec<ContactInput>) -> Result<Vec<Contact>> {
         if inputs.is_empty() || inputs.len() > BULK_MAX {
             return Err(ServiceError::invalid(
                 "contacts",
@@ -386,12 +354,7 @@ impl Service {
         Ok(contacts::list(&mut self.store().read(), who.account_id, &filter, page).await?)
     }
 
-    pub async fn update_contact(
-        &self,
-        who: &Principal,
-        id: ContactId,
-        patch: ContactPatch,
-    ) -> Result<Contact> {
+    pub async fn update_contact(&self, who: &Principal, id: ContactId, patch: ContactPatch) -> Result<Contact> {
         let mut contact = self.get_contact(who, id).await?;
         let mut v = Validator::new();
         if let Some(department) = patch.default_department_id {
@@ -399,18 +362,13 @@ impl Service {
                 check_department(self, who, "default_department_id", department, &mut v).await?;
         }
         if let Some(user) = patch.default_user_id {
-            contact.default_user_id = self
-                .check_user(who, "default_user_id", user, &mut v)
-                .await?;
+            contact.default_user_id = self.check_user(who, "default_user_id", user, &mut v).await?;
         }
         let tags = match &patch.tag_ids {
             Some(ids) => Some(self.check_tags(who, "", ids, &mut v).await?),
             None => None,
         };
-        let mut c = Checks {
-            v: &mut v,
-            prefix: "",
-        };
+        let mut c = Checks { v: &mut v, prefix: "" };
         if let Some(name) = patch.name.as_deref().and_then(|n| c.name("name", n)) {
             contact.name = name;
         }
@@ -421,14 +379,7 @@ impl Service {
                 }
             )*};
         }
-        optional_text!(
-            internal_name,
-            alternative_name,
-            external_id,
-            address,
-            gender,
-            note
-        );
+        optional_text!(internal_name, alternative_name, external_id, address, gender, note);
         if let Some(value) = &patch.phone {
             contact.phone = c.phone(value.as_deref());
         }
@@ -486,11 +437,7 @@ impl Service {
     ) -> Result<Contact> {
         let mut contact = self.get_contact(who, id).await?;
         let mut v = Validator::new();
-        let reason = Checks {
-            v: &mut v,
-            prefix: "",
-        }
-        .text("reason", reason.as_deref());
+        let reason = Checks { v: &mut v, prefix: "" }.text("reason", reason.as_deref());
         v.finish()?;
         contact.blocked = blocked;
         contact.blocked_reason = if blocked { reason } else { None };

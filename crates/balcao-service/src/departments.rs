@@ -16,11 +16,7 @@ pub struct DepartmentPatch {
 }
 
 impl Service {
-    pub async fn create_department(
-        &self,
-        who: &Principal,
-        input: NewDepartment,
-    ) -> Result<Department> {
+    pub async fn create_department(&self, who: &Principal, input: NewDepartment) -> Result<Department> {
         who.require_admin("create departments")?;
         let mut v = Validator::new();
         let name = v
@@ -55,13 +51,7 @@ impl Service {
         archived: ArchivedFilter,
         params: ListParams,
     ) -> Result<Page<Department>> {
-        Ok(departments::list(
-            &mut self.store().read(),
-            who.account_id,
-            archived,
-            params.page()?,
-        )
-        .await?)
+        Ok(departments::list(&mut self.store().read(), who.account_id, archived, params.page()?).await?)
     }
 
     pub async fn update_department(

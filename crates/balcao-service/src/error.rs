@@ -26,6 +26,9 @@ pub enum ServiceError {
     },
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
+    /// A file over its limit.
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error: {0}")]

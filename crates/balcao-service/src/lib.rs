@@ -11,6 +11,7 @@ mod connections;
 mod contacts;
 mod departments;
 mod error;
+mod media;
 mod messages;
 mod passwords;
 mod ratelimit;
@@ -29,7 +30,8 @@ pub use connections::{ConnectionPatch, NewConnection};
 pub use contacts::{ContactFilter, ContactInput, ContactPatch};
 pub use departments::{DepartmentPatch, NewDepartment};
 pub use error::ServiceError;
-pub use messages::{NewMessage, StatusReport, TimelineOf};
+pub use media::MEDIA_MAX;
+pub use messages::{FileInput, NewMessage, StatusReport, TimelineOf};
 pub use tags::{NewTag, TagPatch};
 pub use tickets::{TicketChange, TicketFilter, TicketIncludes, TicketRelated};
 pub use tokens::{CreatedToken, NewToken, TokenScope};
@@ -48,6 +50,8 @@ pub struct ServiceSettings {
     pub login_max_failures: u32,
     /// The window of `login_max_failures`.
     pub login_failure_window: Duration,
+    /// Folder of the content-addressed media store.
+    pub media_root: std::path::PathBuf,
 }
 
 impl Default for ServiceSettings {
@@ -57,6 +61,7 @@ impl Default for ServiceSettings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             login_max_failures: 10,
             login_failure_window: Duration::from_secs(15 * 60),
+            media_root: std::path::PathBuf::from("data/media"),
         }
     }
 }
@@ -72,20 +77,20 @@ struct Inner {
     settings: ServiceSettings,
     hasher: passwords::Hasher,
     login_limiter: ratelimit::FailureLimiter,
+    media: balcao_store::media::MediaFiles,
 }
 
 impl Service {
     pub fn new(store: Store, settings: ServiceSettings) -> Self {
-        let login_limiter = ratelimit::FailureLimiter::new(
-            settings.login_max_failures,
-            settings.login_failure_window,
-        );
+        let login_limiter = ratelimit::FailureLimiter::new(settings.login_max_failures, settings.login_failure_window);
+        let media = balcao_store::media::MediaFiles::new(settings.media_root.clone());
         Self {
             inner: Arc::new(Inner {
                 store,
                 settings,
                 hasher: passwords::Hasher::new(),
                 login_limiter,
+                media,
             }),
         }
     }
@@ -125,9 +130,7 @@ impl ListParams {
                 "out_of_range",
                 format!("`limit` must be between 1 and {MAX_PAGE_SIZE}"),
             );
-            return Err(ServiceError::Validation(
-                v.finish().err().unwrap_or_default(),
-            ));
+            return Err(ServiceError::Validation(v.finish().err().unwrap_or_default()));
         }
         Ok(balcao_store::PageRequest {
             after: self.after,

@@ -4,11 +4,12 @@
 use std::str::FromStr;
 
 use balcao_core::{
-    Contact, ContactId, DeliveryStatus, Direction, Message, MessageId, MessageType, Origin, Role,
+    Contact, ContactId, DeliveryStatus, Direction, Media, MediaId, Message, MessageId, MessageType, Origin, Role,
     Ticket, TicketAction, TicketId, TicketStatus, Timestamp, UserId, Validator,
 };
 use balcao_store::messages::Timeline;
-use balcao_store::{Tx, connections, contacts, messages, outbox, tickets};
+use balcao_store::{Tx, connections, contacts, media, messages, outbox, tickets};
+use base64::Engine;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -35,6 +36,38 @@ pub struct NewMessage {
     pub quoted_message_id: Option<Uuid>,
     /// Send without opening a ticket when the contact has none.
     pub dont_open_ticket: bool,
+    /// The file of a media message, uploaded before (`/media`)...
+    pub media_id: Option<Uuid>,
+    /// ...or sent inline.
+    pub file: Option<FileInput>,
+}
+
+/// A file sent inline with a message.
+#[derive(Clone, Debug, Default)]
+pub struct FileInput {
+    /// The content, base64 (a `data:…;base64,` prefix is accepted).
+    pub base64: Option<String>,
+    pub mime_type: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Longest caption of a media message.
+pub const CAPTION_MAX: usize = 1024;
+
+/// The file of a message being created.
+enum NewMedia {
+    /// Uploaded before: its row exists.
+    Uploaded(Media),
+    /// Sent inline: its file is stored, its row goes in with the message.
+    Inline(Media),
+}
+
+impl NewMedia {
+    fn id(&self) -> MediaId {
+        match self {
+            NewMedia::Uploaded(m) | NewMedia::Inline(m) => m.id,
+        }
+    }
 }
 
 /// Whose timeline to read.
@@ -52,9 +85,14 @@ pub struct StatusReport {
     pub error_text: Option<String>,
 }
 
-/// Types a face may create (media types need the media store, which is not built yet).
-const ACCEPTED: [MessageType; 7] = [
+/// Types a face may create (`ticket_event` messages are the system's).
+const ACCEPTED: [MessageType; 12] = [
     MessageType::Text,
+    MessageType::Image,
+    MessageType::Audio,
+    MessageType::Video,
+    MessageType::Document,
+    MessageType::Sticker,
     MessageType::Note,
     MessageType::Location,
     MessageType::Contacts,
@@ -80,11 +118,7 @@ impl Service {
         let direction = match input.direction.as_deref() {
             None => Direction::Outbound,
             Some(d) => Direction::from_str(d).unwrap_or_else(|()| {
-                v.add(
-                    "direction",
-                    "invalid",
-                    "`direction` must be inbound or outbound",
-                );
+                v.add("direction", "invalid", "`direction` must be inbound or outbound");
                 Direction::Outbound
             }),
         };
@@ -111,11 +145,7 @@ impl Service {
             (Direction::Outbound, None) => Origin::User,
             (Direction::Outbound, Some(o)) => match Origin::from_str(o) {
                 Ok(Origin::Contact) | Err(()) => {
-                    v.add(
-                        "origin",
-                        "invalid",
-                        "`origin` must be user, bot, campaign or system",
-                    );
+                    v.add("origin", "invalid", "`origin` must be user, bot, campaign or system");
                     Origin::User
                 }
                 Ok(o) => o,
@@ -124,15 +154,17 @@ impl Service {
         if direction == Direction::Inbound && kind == MessageType::Note {
             v.add("type", "invalid", "a note cannot be inbound");
         }
-        let text = input
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
+        let text = input.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
         match (kind, text) {
-            (MessageType::Text | MessageType::Note, None) => {
-                v.add("text", "required", "`text` is required")
+            (MessageType::Text | MessageType::Note, None) => v.add("text", "required", "`text` is required"),
+            (MessageType::Audio | MessageType::Sticker, Some(_)) => {
+                v.add("text", "not_allowed", format!("`{kind}` messages have no caption"))
             }
+            (k, Some(t)) if k.has_media() && t.chars().count() > CAPTION_MAX => v.add(
+                "text",
+                "too_long",
+                format!("a caption is longer than {CAPTION_MAX} characters"),
+            ),
             (_, Some(t)) if t.chars().count() > TEXT_MAX => v.add(
                 "text",
                 "too_long",
@@ -140,8 +172,12 @@ impl Service {
             ),
             _ => {}
         }
+        let media = self
+            .message_media(who, kind, input.media_id, input.file, &mut v)
+            .await?;
         let payload = match (kind, input.payload) {
             (MessageType::Text | MessageType::Note, p) => p.filter(|p| !p.is_null()),
+            (k, p) if k.has_media() => p.filter(|p| !p.is_null()),
             (_, Some(Value::Object(map))) => Some(Value::Object(map)),
             (_, _) => {
                 v.add(
@@ -160,14 +196,9 @@ impl Service {
             .map(str::to_owned);
         let contact = match v.required("contact_id", input.contact_id) {
             Some(id) => {
-                let found =
-                    contacts::get(&mut self.store().read(), who.account_id, ContactId(id)).await?;
+                let found = contacts::get(&mut self.store().read(), who.account_id, ContactId(id)).await?;
                 if found.is_none() {
-                    v.add(
-                        "contact_id",
-                        "not_found",
-                        format!("contact {id} does not exist"),
-                    );
+                    v.add("contact_id", "not_found", format!("contact {id} does not exist"));
                 }
                 found
             }
@@ -178,34 +209,20 @@ impl Service {
                 .await?
                 .is_none()
         {
-            v.add(
-                "quoted_message_id",
-                "not_found",
-                format!("message {q} does not exist"),
-            );
+            v.add("quoted_message_id", "not_found", format!("message {q} does not exist"));
         }
         v.finish()?;
         let Some(contact) = contact else {
             return Err(ServiceError::Internal("validated contact missing".into()));
         };
         if direction == Direction::Inbound && who.role != Role::Admin {
-            return Err(ServiceError::forbidden(
-                "only an admin can record inbound messages",
-            ));
+            return Err(ServiceError::forbidden("only an admin can record inbound messages"));
         }
         if direction == Direction::Outbound && kind.is_sent() && contact.blocked {
-            return Err(ServiceError::conflict(
-                "contact_blocked",
-                "the contact is blocked",
-            ));
+            return Err(ServiceError::conflict("contact_blocked", "the contact is blocked"));
         }
         if direction == Direction::Outbound && kind.is_sent() {
-            let connection = connections::get(
-                &mut self.store().read(),
-                who.account_id,
-                contact.connection_id,
-            )
-            .await?;
+            let connection = connections::get(&mut self.store().read(), who.account_id, contact.connection_id).await?;
             if connection.is_some_and(|c| c.archived_at.is_some()) {
                 return Err(ServiceError::conflict(
                     "connection_archived",
@@ -227,6 +244,7 @@ impl Service {
             text: text.map(str::to_owned),
             payload,
             quoted_message_id: input.quoted_message_id.map(MessageId),
+            media_id: media.as_ref().map(NewMedia::id),
             status: match (direction, kind.is_sent()) {
                 (_, false) => None,
                 (Direction::Outbound, true) => Some(DeliveryStatus::Queued),
@@ -248,7 +266,13 @@ impl Service {
         let stored = loop {
             attempts += 1;
             match self
-                .store_message(message.clone(), contact.clone(), by, input.dont_open_ticket)
+                .store_message(
+                    message.clone(),
+                    contact.clone(),
+                    by,
+                    input.dont_open_ticket,
+                    media.as_ref(),
+                )
                 .await
             {
                 Err(ServiceError::Conflict {
@@ -266,14 +290,9 @@ impl Service {
             }) => {
                 // The same message again (a retried delivery): name the one already stored.
                 let existing = match external_id.as_deref() {
-                    Some(e) => messages::by_external_id(
-                        &mut self.store().read(),
-                        who.account_id,
-                        connection,
-                        e,
-                    )
-                    .await?
-                    .map(|m| m.id.0),
+                    Some(e) => messages::by_external_id(&mut self.store().read(), who.account_id, connection, e)
+                        .await?
+                        .map(|m| m.id.0),
                     None => None,
                 };
                 Err(ServiceError::Conflict {
@@ -293,21 +312,19 @@ impl Service {
         contact: Contact,
         by: Option<UserId>,
         dont_open_ticket: bool,
+        new_media: Option<&NewMedia>,
     ) -> Result<Message> {
         let mut tx = self.store().begin().await?;
+        if let Some(NewMedia::Inline(m)) = new_media {
+            media::insert(&mut tx, m).await?;
+        }
         let mut events = Vec::new();
         // Messages of one contact are stored one after the other: lock the contact (read afresh),
         // then its active ticket, before changing either from what was read.
         let mut contact = contacts::lock(&mut tx, message.account_id, contact.id)
             .await?
             .ok_or(ServiceError::NotFound("contact"))?;
-        let active = tickets::lock_active_for(
-            &mut tx,
-            message.account_id,
-            contact.id,
-            contact.connection_id,
-        )
-        .await?;
+        let active = tickets::lock_active_for(&mut tx, message.account_id, contact.id, contact.connection_id).await?;
         let inbound = message.direction == Direction::Inbound;
         let opens = if inbound {
             !contact.blocked
@@ -317,9 +334,7 @@ impl Service {
         let ticket = match active {
             Some(t) => Some(t),
             None if opens => {
-                let opened = self
-                    .open_ticket(&mut tx, &contact, by, inbound, &mut events)
-                    .await?;
+                let opened = self.open_ticket(&mut tx, &contact, by, inbound, &mut events).await?;
                 // Ids order the timeline: the message comes after the event that opened its ticket.
                 message.id = MessageId::new();
                 Some(opened)
@@ -404,9 +419,7 @@ impl Service {
             protocol: protocol(now, number),
             status: TicketStatus::Open,
             priority: 1,
-            department_id: connection
-                .default_department_id
-                .or(contact.default_department_id),
+            department_id: connection.default_department_id.or(contact.default_department_id),
             user_id: if inbound { contact.default_user_id } else { by },
             snoozed_until: None,
             started_at: now,
@@ -431,17 +444,80 @@ impl Service {
             to_user_id: ticket.user_id,
             ..EntryDetail::default()
         };
-        record(
-            tx,
-            &ticket,
-            TicketAction::Opened,
-            by,
-            detail,
-            "ticket.opened",
-            events,
-        )
-        .await?;
+        record(tx, &ticket, TicketAction::Opened, by, detail, "ticket.opened", events).await?;
         Ok(ticket)
+    }
+
+    /// The file of a media message: an uploaded one (`media_id`) or an inline one (`file`),
+    /// checked against the type's MIME types and size limit. Inline files are written to the
+    /// media store now; their row is inserted with the message.
+    async fn message_media(
+        &self,
+        who: &Principal,
+        kind: MessageType,
+        media_id: Option<Uuid>,
+        file: Option<FileInput>,
+        v: &mut Validator,
+    ) -> Result<Option<NewMedia>> {
+        if !kind.has_media() {
+            if media_id.is_some() || file.is_some() {
+                v.add("media_id", "not_allowed", format!("`{kind}` messages carry no file"));
+            }
+            return Ok(None);
+        }
+        let limit = balcao_core::media::max_size(kind);
+        let check = |v: &mut Validator, field: &str, mime: &str, size: u64| {
+            if !balcao_core::media::accepts(kind, mime) {
+                v.add(field, "unsupported_type", format!("`{mime}` cannot be sent as {kind}"));
+            }
+            if size > limit {
+                v.add(field, "too_large", format!("{kind} files are limited to {limit} bytes"));
+            }
+        };
+        match (media_id, file) {
+            (Some(id), None) => match media::get(&mut self.store().read(), who.account_id, MediaId(id)).await? {
+                Some(m) => {
+                    check(v, "media_id", &m.mime_type, u64::try_from(m.size).unwrap_or(u64::MAX));
+                    Ok(Some(NewMedia::Uploaded(m)))
+                }
+                None => {
+                    v.add("media_id", "not_found", format!("media {id} does not exist"));
+                    Ok(None)
+                }
+            },
+            (None, Some(file)) => {
+                let mime = crate::media::check_mime(v, "file.mime_type", file.mime_type.as_deref());
+                let Some(encoded) = v.required("file.base64", file.base64.as_deref()) else {
+                    return Ok(None);
+                };
+                let encoded = encoded.split_once(";base64,").map_or(encoded, |(_, data)| data);
+                let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+                    v.add("file.base64", "invalid", "`file.base64` is not valid base64");
+                    return Ok(None);
+                };
+                let Some(mime) = mime else { return Ok(None) };
+                check(v, "file", &mime, bytes.len() as u64);
+                if !v.is_empty() {
+                    return Ok(None);
+                }
+                let stored = self
+                    .store_inline(who, &bytes, mime, file.name.as_deref(), limit)
+                    .await?;
+                Ok(Some(NewMedia::Inline(stored)))
+            }
+            (Some(_), Some(_)) => {
+                v.add("file", "not_allowed", "send either `media_id` or `file`, not both");
+                Ok(None)
+            }
+            (None, None) => {
+                v.add(
+                    "media_id",
+                    "required",
+                    format!("`{kind}` messages need `media_id` or `file`"),
+                );
+                Ok(None)
+            }
+        }
     }
 
     pub async fn get_message(&self, who: &Principal, id: MessageId) -> Result<Message> {
@@ -451,12 +527,7 @@ impl Service {
     }
 
     /// A ticket's or a contact's timeline, oldest first.
-    pub async fn timeline(
-        &self,
-        who: &Principal,
-        of: TimelineOf,
-        params: ListParams,
-    ) -> Result<Page<Message>> {
+    pub async fn timeline(&self, who: &Principal, of: TimelineOf, params: ListParams) -> Result<Page<Message>> {
         let timeline = match of {
             TimelineOf::Ticket(t) => {
                 self.get_ticket(who, t).await?;
@@ -467,39 +538,26 @@ impl Service {
                 Timeline::Contact(c)
             }
         };
-        Ok(messages::list(
-            &mut self.store().read(),
-            who.account_id,
-            timeline,
-            params.page()?,
-        )
-        .await?)
+        Ok(messages::list(&mut self.store().read(), who.account_id, timeline, params.page()?).await?)
     }
 
     /// Records a delivery report. The status only moves forward (`queued → sent → delivered →
     /// read`, or `failed` before delivery); a report that would move it back answers 409 and
     /// changes nothing. Admins only (connectors report through the service directly).
-    pub async fn report_message_status(
-        &self,
-        who: &Principal,
-        id: MessageId,
-        report: StatusReport,
-    ) -> Result<Message> {
+    pub async fn report_message_status(&self, who: &Principal, id: MessageId, report: StatusReport) -> Result<Message> {
         who.require_admin("report delivery")?;
         let mut v = Validator::new();
-        let status = v
-            .required("status", report.status.as_deref())
-            .and_then(|s| {
-                let parsed = DeliveryStatus::from_str(s).ok();
-                if parsed.is_none() {
-                    v.add(
-                        "status",
-                        "invalid",
-                        "`status` must be queued, sent, delivered, read or failed",
-                    );
-                }
-                parsed
-            });
+        let status = v.required("status", report.status.as_deref()).and_then(|s| {
+            let parsed = DeliveryStatus::from_str(s).ok();
+            if parsed.is_none() {
+                v.add(
+                    "status",
+                    "invalid",
+                    "`status` must be queued, sent, delivered, read or failed",
+                );
+            }
+            parsed
+        });
         v.finish()?;
         let Some(status) = status else {
             return Err(ServiceError::Internal("validated status missing".into()));

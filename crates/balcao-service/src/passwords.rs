@@ -28,11 +28,7 @@ fn hash_now(password: &str) -> Result<String> {
 
 fn verify_now(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -45,14 +41,8 @@ impl Hasher {
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(ServiceError::internal)?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(ServiceError::internal)
+        let _permit = self.permits.acquire().await.map_err(ServiceError::internal)?;
+        tokio::task::spawn_blocking(f).await.map_err(ServiceError::internal)
     }
 
     pub(crate) async fn hash(&self, password: String) -> Result<String> {
@@ -64,9 +54,7 @@ impl Hasher {
         self.run(move || match hash {
             Some(hash) => verify_now(&password, &hash),
             None => {
-                let decoy = DECOY.get_or_init(|| {
-                    hash_now("decoy password for unknown users").unwrap_or_default()
-                });
+                let decoy = DECOY.get_or_init(|| hash_now("decoy password for unknown users").unwrap_or_default());
                 verify_now(&password, decoy);
                 false
             }

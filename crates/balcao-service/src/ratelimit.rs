@@ -42,8 +42,7 @@ impl FailureLimiter {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let w = entries.get(key)?;
         let elapsed = now.duration_since(w.started);
-        (elapsed < self.window && w.failures >= self.max)
-            .then(|| (self.window - elapsed).as_secs().max(1))
+        (elapsed < self.window && w.failures >= self.max).then(|| (self.window - elapsed).as_secs().max(1))
     }
 
     pub(crate) fn failed(&self, key: Key) {
@@ -65,10 +64,7 @@ impl FailureLimiter {
     }
 
     pub(crate) fn succeeded(&self, key: &Key) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 }
 
@@ -91,20 +87,9 @@ mod tests {
         }
         assert_eq!(l.blocked(&key("a", "10.0.0.1")), None);
         l.failed(key("a", "10.0.0.1"));
-        assert!(
-            l.blocked(&key("a", "10.0.0.1"))
-                .is_some_and(|s| (1..=60).contains(&s))
-        );
-        assert_eq!(
-            l.blocked(&key("a", "10.0.0.2")),
-            None,
-            "another address is not blocked"
-        );
-        assert_eq!(
-            l.blocked(&key("b", "10.0.0.1")),
-            None,
-            "another account is not blocked"
-        );
+        assert!(l.blocked(&key("a", "10.0.0.1")).is_some_and(|s| (1..=60).contains(&s)));
+        assert_eq!(l.blocked(&key("a", "10.0.0.2")), None, "another address is not blocked");
+        assert_eq!(l.blocked(&key("b", "10.0.0.1")), None, "another account is not blocked");
         l.succeeded(&key("a", "10.0.0.1"));
         assert_eq!(l.blocked(&key("a", "10.0.0.1")), None);
     }

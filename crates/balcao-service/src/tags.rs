@@ -55,8 +55,7 @@ impl Service {
             None => Some(DEFAULT_TAG_COLOR.to_owned()),
         };
         let departments = input.department_ids.as_deref().unwrap_or_default();
-        let department_ids =
-            crate::users::check_departments(self, who, departments, &mut v).await?;
+        let department_ids = crate::users::check_departments(self, who, departments, &mut v).await?;
         v.finish()?;
         let (Some(label), Some(color)) = (label, color) else {
             return Err(ServiceError::Internal("validated fields missing".into()));
@@ -73,11 +72,7 @@ impl Service {
         };
         let mut tx = self.store().begin().await?;
         tags::insert(&mut tx, &tag).await?;
-        outbox::append(
-            &mut tx,
-            &[event(tag.account_id, "tag.created", "tag", tag.id.0, &tag)],
-        )
-        .await?;
+        outbox::append(&mut tx, &[event(tag.account_id, "tag.created", "tag", tag.id.0, &tag)]).await?;
         tx.commit().await?;
         Ok(tag)
     }
@@ -116,11 +111,7 @@ impl Service {
             tags::set_departments(&mut tx, who.account_id, id, &d).await?;
             tag.department_ids = d;
         }
-        outbox::append(
-            &mut tx,
-            &[event(tag.account_id, "tag.updated", "tag", tag.id.0, &tag)],
-        )
-        .await?;
+        outbox::append(&mut tx, &[event(tag.account_id, "tag.updated", "tag", tag.id.0, &tag)]).await?;
         tx.commit().await?;
         Ok(tag)
     }
@@ -132,11 +123,7 @@ impl Service {
             return Err(ServiceError::NotFound("tag"));
         }
         let payload = serde_json::json!({ "id": id });
-        outbox::append(
-            &mut tx,
-            &[event(who.account_id, "tag.deleted", "tag", id.0, &payload)],
-        )
-        .await?;
+        outbox::append(&mut tx, &[event(who.account_id, "tag.deleted", "tag", id.0, &payload)]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -153,11 +140,7 @@ impl Service {
         self.get_tag(who, id).await?;
         if contact_ids.is_empty() || contact_ids.len() > crate::contacts::BULK_MAX {
             let message = format!("send between 1 and {} ids", crate::contacts::BULK_MAX);
-            return Err(ServiceError::invalid(
-                "contact_ids",
-                "invalid_count",
-                message,
-            ));
+            return Err(ServiceError::invalid("contact_ids", "invalid_count", message));
         }
         let mut v = Validator::new();
         let mut wanted: Vec<ContactId> = contact_ids.iter().copied().map(ContactId).collect();

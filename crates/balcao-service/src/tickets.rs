@@ -4,13 +4,10 @@
 use std::collections::HashMap;
 
 use balcao_core::{
-    Contact, ContactId, Department, DepartmentId, Direction, Event, Message, MessageId,
-    MessageType, Origin, Ticket, TicketAction, TicketEntry, TicketEntryId, TicketId, TicketStatus,
-    TicketTopic, Timestamp, User, UserId, Validator,
+    Contact, ContactId, Department, DepartmentId, Direction, Event, Message, MessageId, MessageType, Origin, Ticket,
+    TicketAction, TicketEntry, TicketEntryId, TicketId, TicketStatus, TicketTopic, Timestamp, User, UserId, Validator,
 };
-use balcao_store::{
-    ArchivedFilter, Tx, contacts, departments, messages, outbox, ticket_topics, tickets, users,
-};
+use balcao_store::{ArchivedFilter, Tx, contacts, departments, messages, outbox, ticket_topics, tickets, users};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -132,11 +129,7 @@ pub(crate) async fn record(
         ticket_id: Some(ticket.id),
         direction: Direction::Outbound,
         kind: MessageType::TicketEvent,
-        origin: if by.is_some() {
-            Origin::User
-        } else {
-            Origin::System
-        },
+        origin: if by.is_some() { Origin::User } else { Origin::System },
         user_id: by,
         text: None,
         payload: Some(json!({
@@ -150,6 +143,7 @@ pub(crate) async fn record(
             "comment": entry.comment,
         })),
         quoted_message_id: None,
+        media_id: None,
         status: None,
         error_code: None,
         error_text: None,
@@ -275,19 +269,12 @@ impl Service {
     }
 
     /// Applies one change to a ticket, with its history entry, timeline message and event.
-    pub async fn change_ticket(
-        &self,
-        who: &Principal,
-        id: TicketId,
-        change: TicketChange,
-    ) -> Result<Ticket> {
+    pub async fn change_ticket(&self, who: &Principal, id: TicketId, change: TicketChange) -> Result<Ticket> {
         // Validate references before taking the write lock.
         let mut v = Validator::new();
         match &change {
             TicketChange::Transfer {
-                department_id,
-                user_id,
-                ..
+                department_id, user_id, ..
             } => {
                 v.required("department_id", department_id.as_ref());
                 check_department(self, who, "department_id", *department_id, &mut v).await?;
@@ -298,11 +285,7 @@ impl Service {
             }
             TicketChange::Priority { priority } => match priority {
                 Some(p) if (0..=i64::from(Ticket::PRIORITY_MAX)).contains(p) => {}
-                Some(_) => v.add(
-                    "priority",
-                    "out_of_range",
-                    "`priority` must be 0 (low) to 3 (urgent)",
-                ),
+                Some(_) => v.add("priority", "out_of_range", "`priority` must be 0 (low) to 3 (urgent)"),
                 None => v.add("priority", "required", "`priority` is required"),
             },
             TicketChange::Snooze { until } => match until {
@@ -311,9 +294,7 @@ impl Service {
                 None => v.add("until", "required", "`until` is required (RFC 3339)"),
             },
             TicketChange::Close { topic_ids, .. } => {
-                let found =
-                    ticket_topics::existing(&mut self.store().read(), who.account_id, topic_ids)
-                        .await?;
+                let found = ticket_topics::existing(&mut self.store().read(), who.account_id, topic_ids).await?;
                 for (i, t) in topic_ids.iter().enumerate() {
                     if !found.contains(t) {
                         v.add(
@@ -335,10 +316,7 @@ impl Service {
         let reopening = matches!(change, TicketChange::Reopen);
         if reopening == ticket.status.is_active() {
             return Err(if reopening {
-                ServiceError::conflict(
-                    "ticket_open",
-                    format!("ticket {} is not resolved", ticket.protocol),
-                )
+                ServiceError::conflict("ticket_open", format!("ticket {} is not resolved", ticket.protocol))
             } else {
                 not_active(&ticket)
             });
@@ -357,9 +335,7 @@ impl Service {
                 ticket.user_id = user_id.map(UserId);
                 detail.to_department_id = ticket.department_id;
                 detail.to_user_id = ticket.user_id;
-                detail.comment = comment
-                    .map(|c| c.trim().to_owned())
-                    .filter(|c| !c.is_empty());
+                detail.comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
                 (TicketAction::Transferred, "ticket.transferred")
             }
             TicketChange::Assign { user_id } => {
@@ -369,9 +345,7 @@ impl Service {
                 (TicketAction::Assigned, "ticket.assigned")
             }
             TicketChange::Priority { priority } => {
-                ticket.priority = priority
-                    .and_then(|p| i16::try_from(p).ok())
-                    .unwrap_or(ticket.priority);
+                ticket.priority = priority.and_then(|p| i16::try_from(p).ok()).unwrap_or(ticket.priority);
                 (TicketAction::PriorityChanged, "ticket.updated")
             }
             TicketChange::Snooze { until } => {
@@ -386,9 +360,7 @@ impl Service {
                 ticket.unread_count = 0;
                 tickets::set_topics(&mut tx, who.account_id, id, &topic_ids).await?;
                 ticket.topic_ids = topic_ids;
-                detail.comment = comment
-                    .map(|c| c.trim().to_owned())
-                    .filter(|c| !c.is_empty());
+                detail.comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
                 (TicketAction::Closed, "ticket.closed")
             }
             TicketChange::Reopen => {
@@ -398,29 +370,18 @@ impl Service {
             }
         };
         ticket.updated_at = now;
-        let updated = tickets::update(&mut tx, &ticket)
-            .await
-            .map_err(|e| match e {
-                balcao_store::StoreError::Duplicate { .. } => ServiceError::conflict(
-                    "another_ticket_open",
-                    "the contact already has an open ticket on this connection",
-                ),
-                other => other.into(),
-            })?;
+        let updated = tickets::update(&mut tx, &ticket).await.map_err(|e| match e {
+            balcao_store::StoreError::Duplicate { .. } => ServiceError::conflict(
+                "another_ticket_open",
+                "the contact already has an open ticket on this connection",
+            ),
+            other => other.into(),
+        })?;
         if !updated {
             return Err(ServiceError::NotFound("ticket"));
         }
         let mut events = Vec::new();
-        record(
-            &mut tx,
-            &ticket,
-            action,
-            Some(who.user_id),
-            detail,
-            name,
-            &mut events,
-        )
-        .await?;
+        record(&mut tx, &ticket, action, Some(who.user_id), detail, name, &mut events).await?;
         outbox::append(&mut tx, &events).await?;
         tx.commit().await?;
         Ok(ticket)
@@ -429,9 +390,7 @@ impl Service {
     pub async fn create_topic(&self, who: &Principal, name: Option<String>) -> Result<TicketTopic> {
         who.require_admin("create ticket topics")?;
         let mut v = Validator::new();
-        let name = v
-            .required("name", name.as_deref())
-            .and_then(|n| v.name("name", n));
+        let name = v.required("name", name.as_deref()).and_then(|n| v.name("name", n));
         v.finish()?;
         let now = Timestamp::now();
         let topic = TicketTopic {
@@ -452,13 +411,7 @@ impl Service {
         archived: ArchivedFilter,
         params: ListParams,
     ) -> Result<Page<TicketTopic>> {
-        Ok(ticket_topics::list(
-            &mut self.store().read(),
-            who.account_id,
-            archived,
-            params.page()?,
-        )
-        .await?)
+        Ok(ticket_topics::list(&mut self.store().read(), who.account_id, archived, params.page()?).await?)
     }
 
     pub async fn update_topic(

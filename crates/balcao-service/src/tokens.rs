@@ -44,11 +44,7 @@ impl Service {
             .and_then(|d| v.domain("allowed_domain", d));
         let now = Timestamp::now();
         if input.expires_at.is_some_and(|e| e <= now) {
-            v.add(
-                "expires_at",
-                "in_the_past",
-                "`expires_at` must be in the future",
-            );
+            v.add("expires_at", "in_the_past", "`expires_at` must be in the future");
         }
         v.finish()?;
         let Some(name) = name else {
@@ -70,12 +66,7 @@ impl Service {
         Ok(CreatedToken { token, secret })
     }
 
-    pub async fn list_tokens(
-        &self,
-        who: &Principal,
-        scope: TokenScope,
-        params: ListParams,
-    ) -> Result<Page<ApiToken>> {
+    pub async fn list_tokens(&self, who: &Principal, scope: TokenScope, params: ListParams) -> Result<Page<ApiToken>> {
         let user = match scope {
             TokenScope::Mine => Some(who.user_id),
             TokenScope::Account => {
@@ -83,13 +74,7 @@ impl Service {
                 None
             }
         };
-        Ok(api_tokens::list(
-            &mut self.store().read(),
-            who.account_id,
-            user,
-            params.page()?,
-        )
-        .await?)
+        Ok(api_tokens::list(&mut self.store().read(), who.account_id, user, params.page()?).await?)
     }
 
     /// A token of the account; another user's token is visible to admins only.
@@ -99,23 +84,14 @@ impl Service {
             .filter(|t| t.revoked_at.is_none())
             .ok_or(ServiceError::NotFound("token"))?;
         if token.user_id != who.user_id && !who.is_admin() {
-            return Err(ServiceError::forbidden(
-                "only an admin can manage other users' tokens",
-            ));
+            return Err(ServiceError::forbidden("only an admin can manage other users' tokens"));
         }
         Ok(token)
     }
 
     pub async fn revoke_token(&self, who: &Principal, id: ApiTokenId) -> Result<()> {
         self.get_token(who, id).await?;
-        if !api_tokens::revoke(
-            &mut self.store().write(),
-            who.account_id,
-            id,
-            Timestamp::now(),
-        )
-        .await?
-        {
+        if !api_tokens::revoke(&mut self.store().write(), who.account_id, id, Timestamp::now()).await? {
             return Err(ServiceError::NotFound("token"));
         }
         Ok(())

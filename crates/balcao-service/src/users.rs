@@ -32,11 +32,7 @@ pub struct UserPatch {
 fn parse_role(v: &mut Validator, value: &str) -> Option<Role> {
     let role = Role::from_str(value).ok();
     if role.is_none() {
-        v.add(
-            "role",
-            "invalid",
-            "`role` must be one of admin, supervisor, agent",
-        );
+        v.add("role", "invalid", "`role` must be one of admin, supervisor, agent");
     }
     role
 }
@@ -82,16 +78,10 @@ impl Service {
             Some(r) => parse_role(&mut v, r),
             None => Some(Role::Agent),
         };
-        let department_ids = check_departments(
-            self,
-            who,
-            input.department_ids.as_deref().unwrap_or_default(),
-            &mut v,
-        )
-        .await?;
+        let department_ids =
+            check_departments(self, who, input.department_ids.as_deref().unwrap_or_default(), &mut v).await?;
         v.finish()?;
-        let (Some(name), Some(email), Some(password), Some(role)) = (name, email, password, role)
-        else {
+        let (Some(name), Some(email), Some(password), Some(role)) = (name, email, password, role) else {
             return Err(ServiceError::Internal("validated fields missing".into()));
         };
         let password_hash = self.inner.hasher.hash(password).await?;
@@ -134,13 +124,7 @@ impl Service {
         archived: ArchivedFilter,
         params: ListParams,
     ) -> Result<Page<User>> {
-        Ok(users::list(
-            &mut self.store().read(),
-            who.account_id,
-            archived,
-            params.page()?,
-        )
-        .await?)
+        Ok(users::list(&mut self.store().read(), who.account_id, archived, params.page()?).await?)
     }
 
     /// Admins change anyone; other users change their own name, e-mail and password.
@@ -149,9 +133,7 @@ impl Service {
         let is_self = id == who.user_id;
         if !who.is_admin() {
             if !is_self {
-                return Err(ServiceError::forbidden(
-                    "only an admin can change other users",
-                ));
+                return Err(ServiceError::forbidden("only an admin can change other users"));
             }
             if patch.role.is_some() || patch.department_ids.is_some() {
                 return Err(ServiceError::forbidden(
@@ -166,10 +148,7 @@ impl Service {
         if let Some(email) = patch.email.as_deref().and_then(|e| v.email("email", e)) {
             user.email = email;
         }
-        let password = patch
-            .password
-            .as_deref()
-            .and_then(|p| v.password("password", p));
+        let password = patch.password.as_deref().and_then(|p| v.password("password", p));
         let new_role = patch.role.as_deref().and_then(|r| parse_role(&mut v, r));
         let departments = match &patch.department_ids {
             Some(ids) => Some(check_departments(self, who, ids, &mut v).await?),
@@ -208,12 +187,7 @@ impl Service {
     }
 
     /// Archived users cannot log in and their tokens stop working; their history stays.
-    pub async fn set_user_archived(
-        &self,
-        who: &Principal,
-        id: UserId,
-        archived: bool,
-    ) -> Result<User> {
+    pub async fn set_user_archived(&self, who: &Principal, id: UserId, archived: bool) -> Result<User> {
         who.require_admin("archive users")?;
         let mut user = self.get_user(who, id).await?;
         if archived == user.is_archived() {

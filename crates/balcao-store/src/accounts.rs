@@ -35,12 +35,7 @@ impl From<AccountRow> for Account {
     }
 }
 
-const COLUMNS: [Accounts; 4] = [
-    Accounts::Id,
-    Accounts::Name,
-    Accounts::CreatedAt,
-    Accounts::UpdatedAt,
-];
+const COLUMNS: [Accounts; 4] = [Accounts::Id, Accounts::Name, Accounts::CreatedAt, Accounts::UpdatedAt];
 
 pub async fn insert(db: &mut impl Exec, account: &Account) -> Result<()> {
     let stmt = Query::insert()

@@ -100,11 +100,7 @@ pub async fn insert(db: &mut impl Exec, t: &ApiToken, hash: &[u8; 32]) -> Result
     Ok(())
 }
 
-pub async fn get(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: ApiTokenId,
-) -> Result<Option<ApiToken>> {
+pub async fn get(db: &mut impl Exec, account: AccountId, id: ApiTokenId) -> Result<Option<ApiToken>> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from(ApiTokens::Table)
@@ -143,12 +139,7 @@ pub async fn list(
     ))
 }
 
-pub async fn revoke(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: ApiTokenId,
-    now: Timestamp,
-) -> Result<bool> {
+pub async fn revoke(db: &mut impl Exec, account: AccountId, id: ApiTokenId, now: Timestamp) -> Result<bool> {
     let stmt = Query::update()
         .table(ApiTokens::Table)
         .value(ApiTokens::RevokedAt, now.micros())

@@ -2,9 +2,7 @@
 
 use std::str::FromStr;
 
-use balcao_core::{
-    AccountId, Connection, ConnectionId, ConnectionStatus, ConnectionType, DepartmentId, Timestamp,
-};
+use balcao_core::{AccountId, Connection, ConnectionId, ConnectionStatus, ConnectionType, DepartmentId, Timestamp};
 use sea_query::{Expr, Iden, Order, Query};
 use uuid::Uuid;
 
@@ -72,12 +70,10 @@ impl TryFrom<ConnectionRow> for Connection {
         Ok(Connection {
             id: ConnectionId(r.id),
             account_id: AccountId(r.account_id),
-            kind: ConnectionType::from_str(&r.kind)
-                .map_err(|()| corrupt(format!("type {}", r.kind)))?,
+            kind: ConnectionType::from_str(&r.kind).map_err(|()| corrupt(format!("type {}", r.kind)))?,
             name: r.name,
             default_department_id: r.default_department_id.map(DepartmentId),
-            status: ConnectionStatus::from_str(&r.status)
-                .map_err(|()| corrupt(format!("status {}", r.status)))?,
+            status: ConnectionStatus::from_str(&r.status).map_err(|()| corrupt(format!("status {}", r.status)))?,
             status_detail: r.status_detail,
             settings: serde_json::from_str(&r.settings).map_err(|e| corrupt(e.to_string()))?,
             archived_at: r.archived_at.map(Timestamp::from_micros),
@@ -113,11 +109,7 @@ pub async fn insert(db: &mut impl Exec, c: &Connection) -> Result<()> {
     Ok(())
 }
 
-pub async fn get(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: ConnectionId,
-) -> Result<Option<Connection>> {
+pub async fn get(db: &mut impl Exec, account: AccountId, id: ConnectionId) -> Result<Option<Connection>> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from(Connections::Table)
@@ -143,9 +135,7 @@ pub async fn list(
         .limit(u64::from(page.limit) + 1);
     match archived {
         ArchivedFilter::Active => stmt.and_where(Expr::col(Connections::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => {
-            stmt.and_where(Expr::col(Connections::ArchivedAt).is_not_null())
-        }
+        ArchivedFilter::Archived => stmt.and_where(Expr::col(Connections::ArchivedAt).is_not_null()),
         ArchivedFilter::All => &mut stmt,
     };
     if let Some(kind) = kind {
@@ -155,10 +145,7 @@ pub async fn list(
         stmt.and_where(Expr::col(Connections::Id).gt(after));
     }
     let rows: Vec<ConnectionRow> = fetch_all(db, &stmt).await?;
-    let items = rows
-        .into_iter()
-        .map(Connection::try_from)
-        .collect::<Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(Connection::try_from).collect::<Result<Vec<_>>>()?;
     Ok(paginate(items, page.limit, |c| c.id.0))
 }
 
@@ -175,10 +162,7 @@ pub async fn update(db: &mut impl Exec, c: &Connection) -> Result<bool> {
             (Connections::Status, c.status.as_str().into()),
             (Connections::StatusDetail, c.status_detail.clone().into()),
             (Connections::Settings, settings_text(c).into()),
-            (
-                Connections::ArchivedAt,
-                c.archived_at.map(Timestamp::micros).into(),
-            ),
+            (Connections::ArchivedAt, c.archived_at.map(Timestamp::micros).into()),
             (Connections::UpdatedAt, c.updated_at.micros().into()),
         ])
         .and_where(Expr::col(Connections::AccountId).eq(c.account_id.0))

@@ -1,8 +1,6 @@
 //! Contacts, with their tags.
 
-use balcao_core::{
-    AccountId, ConnectionId, Contact, ContactId, DepartmentId, TagId, Timestamp, UserId,
-};
+use balcao_core::{AccountId, ConnectionId, Contact, ContactId, DepartmentId, TagId, Timestamp, UserId};
 use sea_query::{Expr, Func, Iden, LikeExpr, LockType, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
@@ -189,12 +187,7 @@ pub async fn update(db: &mut impl Exec, c: &Contact) -> Result<bool> {
 }
 
 /// Replaces a contact's tags.
-pub async fn set_tags(
-    db: &mut impl Exec,
-    account: AccountId,
-    contact: ContactId,
-    tags: &[TagId],
-) -> Result<()> {
+pub async fn set_tags(db: &mut impl Exec, account: AccountId, contact: ContactId, tags: &[TagId]) -> Result<()> {
     let delete = Query::delete()
         .from_table(ContactTags::Table)
         .and_where(Expr::col(ContactTags::AccountId).eq(account.0))
@@ -207,11 +200,7 @@ pub async fn set_tags(
     Ok(())
 }
 
-async fn with_tags(
-    db: &mut impl Exec,
-    account: AccountId,
-    rows: Vec<ContactRow>,
-) -> Result<Vec<Contact>> {
+async fn with_tags(db: &mut impl Exec, account: AccountId, rows: Vec<ContactRow>) -> Result<Vec<Contact>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut tags = crate::tags::of_contacts(db, account, &ids).await?;
     Ok(rows
@@ -234,12 +223,7 @@ pub async fn lock(tx: &mut Tx, account: AccountId, id: ContactId) -> Result<Opti
     select_one(tx, account, id, true).await
 }
 
-async fn select_one(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: ContactId,
-    lock: bool,
-) -> Result<Option<Contact>> {
+async fn select_one(db: &mut impl Exec, account: AccountId, id: ContactId, lock: bool) -> Result<Option<Contact>> {
     let mut stmt = Query::select();
     stmt.columns(COLUMNS)
         .from(Contacts::Table)
@@ -253,11 +237,7 @@ async fn select_one(
 }
 
 /// The contacts of `account` among `ids`, in one query (plus one for their tags).
-pub async fn get_many(
-    db: &mut impl Exec,
-    account: AccountId,
-    ids: &[ContactId],
-) -> Result<Vec<Contact>> {
+pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[ContactId]) -> Result<Vec<Contact>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -302,10 +282,7 @@ pub struct ContactFilter {
 }
 
 fn like_anywhere(value: &str) -> LikeExpr {
-    let escaped = value
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
@@ -341,25 +318,13 @@ pub async fn list(
             ),
         );
     }
-    if let Some(text) = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let lower = text.to_lowercase();
-        let mut any =
-            Expr::expr(Func::lower(Expr::col(Contacts::Name))).like(like_anywhere(&lower));
-        for column in [
-            Contacts::InternalName,
-            Contacts::AlternativeName,
-            Contacts::Email,
-        ] {
+        let mut any = Expr::expr(Func::lower(Expr::col(Contacts::Name))).like(like_anywhere(&lower));
+        for column in [Contacts::InternalName, Contacts::AlternativeName, Contacts::Email] {
             any = any.or(Expr::expr(Func::lower(Expr::col(column))).like(like_anywhere(&lower)));
         }
-        let looks_like_phone = text
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let looks_like_phone = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         if looks_like_phone && digits.len() >= 3 {
             any = any.or(Expr::col(Contacts::Phone).like(like_anywhere(&digits)));
@@ -376,11 +341,7 @@ pub async fn list(
 }
 
 /// Which of `ids` are contacts of `account`.
-pub async fn existing(
-    db: &mut impl Exec,
-    account: AccountId,
-    ids: &[ContactId],
-) -> Result<Vec<ContactId>> {
+pub async fn existing(db: &mut impl Exec, account: AccountId, ids: &[ContactId]) -> Result<Vec<ContactId>> {
     let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
     let found = crate::db::existing_ids(db, Contacts::Table, account, &raw).await?;
     Ok(found.into_iter().map(ContactId).collect())

@@ -10,9 +10,7 @@ use std::time::Duration;
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::{SqlxBinder, SqlxValues};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool};
 
 use crate::{Result, StoreError};
@@ -60,8 +58,7 @@ impl Store {
     pub async fn connect(options: &StoreOptions) -> Result<Store> {
         let url = options.url.as_str();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect =
-                PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let connect = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
@@ -148,9 +145,7 @@ impl Store {
     /// a transaction never fails half-way because another process wrote in between.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &*self.backend {
-            Backend::Sqlite { write, .. } => {
-                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
-            }
+            Backend::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx {
@@ -203,14 +198,8 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// A row type that decodes from both backends.
-pub trait AnyRow:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
-impl<T> AnyRow for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
 /// Something statements run on: a pool ([`Pool`]) or an open transaction ([`Tx`]).
 pub trait Exec: Send {
@@ -229,11 +218,7 @@ pub trait Exec: Send {
     ) -> impl Future<Output = Result<Option<T>, sqlx::Error>> + Send;
 
     /// Runs a statement and answers the number of rows it changed.
-    fn execute_raw(
-        &mut self,
-        sql: &str,
-        values: SqlxValues,
-    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+    fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 }
 
 /// Renders a statement for the backend `db` talks to.
@@ -305,10 +290,7 @@ pub(crate) async fn existing_ids(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-pub(crate) async fn fetch_all<T: AnyRow>(
-    db: &mut impl Exec,
-    stmt: &impl SqlxBinder,
-) -> Result<Vec<T>, sqlx::Error> {
+pub(crate) async fn fetch_all<T: AnyRow>(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<Vec<T>, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.fetch_all_raw(&sql, values).await
 }
@@ -321,10 +303,7 @@ pub(crate) async fn fetch_optional<T: AnyRow>(
     db.fetch_optional_raw(&sql, values).await
 }
 
-pub(crate) async fn execute(
-    db: &mut impl Exec,
-    stmt: &impl SqlxBinder,
-) -> Result<u64, sqlx::Error> {
+pub(crate) async fn execute(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.execute_raw(&sql, values).await
 }
@@ -337,36 +316,16 @@ enum Conn<'c> {
 }
 
 impl Conn<'_> {
-    async fn fetch_all<T: AnyRow>(
-        self,
-        sql: &str,
-        values: SqlxValues,
-    ) -> Result<Vec<T>, sqlx::Error> {
+    async fn fetch_all<T: AnyRow>(self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
         match self {
-            Conn::Sqlite(c) => {
-                sqlx::query_as_with::<Sqlite, T, _>(sql, values)
-                    .fetch_all(c)
-                    .await
-            }
-            Conn::Postgres(c) => {
-                sqlx::query_as_with::<Postgres, T, _>(sql, values)
-                    .fetch_all(c)
-                    .await
-            }
+            Conn::Sqlite(c) => sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_all(c).await,
+            Conn::Postgres(c) => sqlx::query_as_with::<Postgres, T, _>(sql, values).fetch_all(c).await,
         }
     }
 
-    async fn fetch_optional<T: AnyRow>(
-        self,
-        sql: &str,
-        values: SqlxValues,
-    ) -> Result<Option<T>, sqlx::Error> {
+    async fn fetch_optional<T: AnyRow>(self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
         match self {
-            Conn::Sqlite(c) => {
-                sqlx::query_as_with::<Sqlite, T, _>(sql, values)
-                    .fetch_optional(c)
-                    .await
-            }
+            Conn::Sqlite(c) => sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_optional(c).await,
             Conn::Postgres(c) => {
                 sqlx::query_as_with::<Postgres, T, _>(sql, values)
                     .fetch_optional(c)
@@ -414,9 +373,7 @@ impl Pool<'_> {
     async fn acquire(&self) -> Result<PooledConn, sqlx::Error> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         Ok(match self.backend {
-            Backend::Sqlite { write, .. } if self.write => {
-                PooledConn::Sqlite(write.acquire().await?)
-            }
+            Backend::Sqlite { write, .. } if self.write => PooledConn::Sqlite(write.acquire().await?),
             Backend::Sqlite { read, .. } => PooledConn::Sqlite(read.acquire().await?),
             Backend::Postgres(pool) => PooledConn::Postgres(pool.acquire().await?),
         })
@@ -431,24 +388,12 @@ impl Exec for Pool<'_> {
         }
     }
 
-    async fn fetch_all_raw<T: AnyRow>(
-        &mut self,
-        sql: &str,
-        values: SqlxValues,
-    ) -> Result<Vec<T>, sqlx::Error> {
+    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
         self.acquire().await?.conn().fetch_all(sql, values).await
     }
 
-    async fn fetch_optional_raw<T: AnyRow>(
-        &mut self,
-        sql: &str,
-        values: SqlxValues,
-    ) -> Result<Option<T>, sqlx::Error> {
-        self.acquire()
-            .await?
-            .conn()
-            .fetch_optional(sql, values)
-            .await
+    async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
+        self.acquire().await?.conn().fetch_optional(sql, values).await
     }
 
     async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
@@ -493,19 +438,11 @@ impl Exec for Tx {
         }
     }
 
-    async fn fetch_all_raw<T: AnyRow>(
-        &mut self,
-        sql: &str,
-        values: SqlxValues,
-    ) -> Result<Vec<T>, sqlx::Error> {
+    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
         self.conn().fetch_all(sql, values).await
     }
 
-    async fn fetch_optional_raw<T: AnyRow>(
-        &mut self,
-        sql: &str,
-        values: SqlxValues,
-    ) -> Result<Option<T>, sqlx::Error> {
+    async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
         self.conn().fetch_optional(sql, values).await
     }
 
@@ -542,10 +479,7 @@ mod tests {
 
     #[test]
     fn urls_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:pw@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }

@@ -63,17 +63,11 @@ pub async fn insert(db: &mut impl Exec, d: &Department) -> Result<()> {
             d.updated_at.micros().into(),
         ])
         .to_owned();
-    execute(db, &stmt)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name"))?;
+    execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "name"))?;
     Ok(())
 }
 
-pub async fn get(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: DepartmentId,
-) -> Result<Option<Department>> {
+pub async fn get(db: &mut impl Exec, account: AccountId, id: DepartmentId) -> Result<Option<Department>> {
     let stmt = Query::select()
         .columns(COLUMNS)
         .from(Departments::Table)
@@ -85,11 +79,7 @@ pub async fn get(
 }
 
 /// The departments of `account` among `ids`, in one query.
-pub async fn get_many(
-    db: &mut impl Exec,
-    account: AccountId,
-    ids: &[DepartmentId],
-) -> Result<Vec<Department>> {
+pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[DepartmentId]) -> Result<Vec<Department>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -117,9 +107,7 @@ pub async fn list(
         .limit(u64::from(page.limit) + 1);
     match archived {
         ArchivedFilter::Active => stmt.and_where(Expr::col(Departments::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => {
-            stmt.and_where(Expr::col(Departments::ArchivedAt).is_not_null())
-        }
+        ArchivedFilter::Archived => stmt.and_where(Expr::col(Departments::ArchivedAt).is_not_null()),
         ArchivedFilter::All => &mut stmt,
     };
     if let Some(after) = page.after {
@@ -139,18 +127,13 @@ pub async fn update(db: &mut impl Exec, d: &Department) -> Result<bool> {
         .table(Departments::Table)
         .values([
             (Departments::Name, d.name.clone().into()),
-            (
-                Departments::ArchivedAt,
-                d.archived_at.map(Timestamp::micros).into(),
-            ),
+            (Departments::ArchivedAt, d.archived_at.map(Timestamp::micros).into()),
             (Departments::UpdatedAt, d.updated_at.micros().into()),
         ])
         .and_where(Expr::col(Departments::AccountId).eq(d.account_id.0))
         .and_where(Expr::col(Departments::Id).eq(d.id.0))
         .to_owned();
-    let n = execute(db, &stmt)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name"))?;
+    let n = execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "name"))?;
     Ok(n == 1)
 }
 
@@ -164,11 +147,7 @@ pub async fn delete(db: &mut impl Exec, account: AccountId, id: DepartmentId) ->
 }
 
 /// Which of `ids` are departments of `account` (archived ones included).
-pub async fn existing(
-    db: &mut impl Exec,
-    account: AccountId,
-    ids: &[DepartmentId],
-) -> Result<Vec<DepartmentId>> {
+pub async fn existing(db: &mut impl Exec, account: AccountId, ids: &[DepartmentId]) -> Result<Vec<DepartmentId>> {
     let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
     let found = crate::db::existing_ids(db, Departments::Table, account, &raw).await?;
     Ok(found.into_iter().map(DepartmentId).collect())

@@ -25,9 +25,7 @@ impl StoreError {
         if let sqlx::Error::Database(db) = &err
             && db.is_unique_violation()
         {
-            let text = db
-                .constraint()
-                .map_or_else(|| db.message().to_owned(), str::to_owned);
+            let text = db.constraint().map_or_else(|| db.message().to_owned(), str::to_owned);
             if let Some((_, field)) = keys.iter().find(|(needle, _)| text.contains(needle)) {
                 return StoreError::Duplicate { field };
             }
@@ -37,9 +35,7 @@ impl StoreError {
 
     pub(crate) fn unique_as(err: sqlx::Error, field: &'static str) -> Self {
         match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Duplicate { field }
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate { field },
             _ => StoreError::Database(err),
         }
     }

@@ -16,6 +16,7 @@ pub mod api_tokens;
 pub mod connections;
 pub mod contacts;
 pub mod departments;
+pub mod media;
 pub mod messages;
 pub mod meta;
 pub mod outbox;

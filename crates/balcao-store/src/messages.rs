@@ -3,8 +3,8 @@
 use std::str::FromStr;
 
 use balcao_core::{
-    AccountId, ConnectionId, ContactId, DeliveryStatus, Direction, Message, MessageId, MessageType,
-    Origin, TicketId, Timestamp, UserId,
+    AccountId, ConnectionId, ContactId, DeliveryStatus, Direction, Message, MessageId, MessageType, Origin, TicketId,
+    Timestamp, UserId,
 };
 use sea_query::{Expr, Iden, Order, Query, SimpleExpr};
 use uuid::Uuid;
@@ -28,6 +28,7 @@ enum Messages {
     Text,
     Payload,
     QuotedMessageId,
+    MediaId,
     Status,
     ErrorCode,
     ErrorText,
@@ -38,7 +39,7 @@ enum Messages {
     UpdatedAt,
 }
 
-const COLUMNS: [Messages; 20] = [
+const COLUMNS: [Messages; 21] = [
     Messages::Id,
     Messages::AccountId,
     Messages::ConnectionId,
@@ -51,6 +52,7 @@ const COLUMNS: [Messages; 20] = [
     Messages::Text,
     Messages::Payload,
     Messages::QuotedMessageId,
+    Messages::MediaId,
     Messages::Status,
     Messages::ErrorCode,
     Messages::ErrorText,
@@ -76,6 +78,7 @@ struct MessageRow {
     text: Option<String>,
     payload: Option<String>,
     quoted_message_id: Option<Uuid>,
+    media_id: Option<Uuid>,
     status: Option<String>,
     error_code: Option<String>,
     error_text: Option<String>,
@@ -118,6 +121,7 @@ impl TryFrom<MessageRow> for Message {
                     detail: e.to_string(),
                 })?,
             quoted_message_id: r.quoted_message_id.map(MessageId),
+            media_id: r.media_id.map(balcao_core::MediaId),
             status: r
                 .status
                 .as_deref()
@@ -134,7 +138,7 @@ impl TryFrom<MessageRow> for Message {
     }
 }
 
-fn values(m: &Message) -> [SimpleExpr; 20] {
+fn values(m: &Message) -> [SimpleExpr; 21] {
     let micros = |t: Option<Timestamp>| t.map(Timestamp::micros);
     [
         m.id.0.into(),
@@ -149,6 +153,7 @@ fn values(m: &Message) -> [SimpleExpr; 20] {
         m.text.clone().into(),
         m.payload.as_ref().map(|p| p.to_string()).into(),
         m.quoted_message_id.map(|q| q.0).into(),
+        m.media_id.map(|q| q.0).into(),
         m.status.map(DeliveryStatus::as_str).into(),
         m.error_code.clone().into(),
         m.error_text.clone().into(),
@@ -213,12 +218,7 @@ pub async fn lock(tx: &mut Tx, account: AccountId, id: MessageId) -> Result<Opti
     select_one(tx, account, id, true).await
 }
 
-async fn select_one(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: MessageId,
-    lock: bool,
-) -> Result<Option<Message>> {
+async fn select_one(db: &mut impl Exec, account: AccountId, id: MessageId, lock: bool) -> Result<Option<Message>> {
     let mut stmt = Query::select();
     stmt.columns(COLUMNS)
         .from(Messages::Table)
@@ -232,11 +232,7 @@ async fn select_one(
 }
 
 /// The messages of `account` among `ids`, in one query.
-pub async fn get_many(
-    db: &mut impl Exec,
-    account: AccountId,
-    ids: &[MessageId],
-) -> Result<Vec<Message>> {
+pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[MessageId]) -> Result<Vec<Message>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -296,9 +292,6 @@ pub async fn list(
         stmt.and_where(Expr::col(Messages::Id).gt(after));
     }
     let rows: Vec<MessageRow> = fetch_all(db, &stmt).await?;
-    let items = rows
-        .into_iter()
-        .map(Message::try_from)
-        .collect::<Result<Vec<_>>>()?;
+    let items = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?;
     Ok(paginate(items, page.limit, |m| m.id.0))
 }

@@ -19,11 +19,7 @@ pub async fn claim(db: &mut impl Exec, key: &str, value: &str) -> Result<bool> {
         .into_table(InstanceMeta::Table)
         .columns([InstanceMeta::Key, InstanceMeta::Value])
         .values_panic([key.into(), value.into()])
-        .on_conflict(
-            OnConflict::column(InstanceMeta::Key)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::column(InstanceMeta::Key).do_nothing().to_owned())
         .to_owned();
     Ok(execute(db, &stmt).await? == 1)
 }

@@ -93,11 +93,7 @@ impl TryFrom<EventRow> for StoredEvent {
 }
 
 /// Events of the account, oldest first, optionally only those about one subject.
-pub async fn list(
-    db: &mut impl Exec,
-    account: AccountId,
-    subject: Option<Uuid>,
-) -> Result<Vec<StoredEvent>> {
+pub async fn list(db: &mut impl Exec, account: AccountId, subject: Option<Uuid>) -> Result<Vec<StoredEvent>> {
     let mut stmt = Query::select();
     stmt.columns([
         OutboxEvents::Id,

@@ -115,8 +115,7 @@ fn lookup_statement(by: LoginSessions, expires: LoginSessions) -> SelectStatemen
         .from(LoginSessions::Table)
         .inner_join(
             Users::Table,
-            Expr::col((Users::Table, Users::Id))
-                .equals((LoginSessions::Table, LoginSessions::UserId)),
+            Expr::col((Users::Table, Users::Id)).equals((LoginSessions::Table, LoginSessions::UserId)),
         )
         .and_where(Expr::col((LoginSessions::Table, by)).eq(Vec::<u8>::new()))
         .to_owned()
@@ -136,11 +135,7 @@ static BY_REFRESH: LazyLock<[String; 2]> = LazyLock::new(|| {
     ))
 });
 
-async fn lookup(
-    db: &mut impl Exec,
-    sql: &LazyLock<[String; 2]>,
-    hash: &[u8; 32],
-) -> Result<Option<SessionCredential>> {
+async fn lookup(db: &mut impl Exec, sql: &LazyLock<[String; 2]>, hash: &[u8; 32]) -> Result<Option<SessionCredential>> {
     let sql = match db.kind() {
         BackendKind::Sqlite => sql[0].as_str(),
         BackendKind::Postgres => sql[1].as_str(),
@@ -164,17 +159,11 @@ async fn lookup(
     }))
 }
 
-pub async fn by_access_hash(
-    db: &mut impl Exec,
-    hash: &[u8; 32],
-) -> Result<Option<SessionCredential>> {
+pub async fn by_access_hash(db: &mut impl Exec, hash: &[u8; 32]) -> Result<Option<SessionCredential>> {
     lookup(db, &BY_ACCESS, hash).await
 }
 
-pub async fn by_refresh_hash(
-    db: &mut impl Exec,
-    hash: &[u8; 32],
-) -> Result<Option<SessionCredential>> {
+pub async fn by_refresh_hash(db: &mut impl Exec, hash: &[u8; 32]) -> Result<Option<SessionCredential>> {
     lookup(db, &BY_REFRESH, hash).await
 }
 
@@ -193,15 +182,9 @@ pub async fn rotate(
         .table(LoginSessions::Table)
         .values([
             (LoginSessions::AccessHash, access_hash.to_vec().into()),
-            (
-                LoginSessions::AccessExpiresAt,
-                access_expires_at.micros().into(),
-            ),
+            (LoginSessions::AccessExpiresAt, access_expires_at.micros().into()),
             (LoginSessions::RefreshHash, refresh_hash.to_vec().into()),
-            (
-                LoginSessions::RefreshExpiresAt,
-                refresh_expires_at.micros().into(),
-            ),
+            (LoginSessions::RefreshExpiresAt, refresh_expires_at.micros().into()),
         ])
         .and_where(Expr::col(LoginSessions::Id).eq(id.0))
         .and_where(Expr::col(LoginSessions::RefreshHash).eq(old_refresh_hash.to_vec()))
@@ -211,12 +194,7 @@ pub async fn rotate(
 }
 
 /// Revokes one session of `account`.
-pub async fn revoke(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: SessionId,
-    now: Timestamp,
-) -> Result<bool> {
+pub async fn revoke(db: &mut impl Exec, account: AccountId, id: SessionId, now: Timestamp) -> Result<bool> {
     let stmt = Query::update()
         .table(LoginSessions::Table)
         .value(LoginSessions::RevokedAt, now.micros())
@@ -228,12 +206,7 @@ pub async fn revoke(
 }
 
 /// Revokes every session of a user (password change, archive).
-pub async fn revoke_all_of_user(
-    db: &mut impl Exec,
-    account: AccountId,
-    user: UserId,
-    now: Timestamp,
-) -> Result<u64> {
+pub async fn revoke_all_of_user(db: &mut impl Exec, account: AccountId, user: UserId, now: Timestamp) -> Result<u64> {
     let stmt = Query::update()
         .table(LoginSessions::Table)
         .value(LoginSessions::RevokedAt, now.micros())

@@ -213,22 +213,13 @@ pub async fn existing(db: &mut impl Exec, account: AccountId, ids: &[TagId]) -> 
 }
 
 /// Puts `tag` on `contacts` (already tagged ones stay as they are).
-pub async fn add_to_contacts(
-    db: &mut impl Exec,
-    account: AccountId,
-    tag: TagId,
-    contacts: &[ContactId],
-) -> Result<()> {
+pub async fn add_to_contacts(db: &mut impl Exec, account: AccountId, tag: TagId, contacts: &[ContactId]) -> Result<()> {
     if contacts.is_empty() {
         return Ok(());
     }
     let mut stmt = Query::insert();
     stmt.into_table(ContactTags::Table)
-        .columns([
-            ContactTags::AccountId,
-            ContactTags::ContactId,
-            ContactTags::TagId,
-        ])
+        .columns([ContactTags::AccountId, ContactTags::ContactId, ContactTags::TagId])
         .on_conflict(
             OnConflict::columns([ContactTags::ContactId, ContactTags::TagId])
                 .do_nothing()

@@ -64,9 +64,7 @@ pub async fn insert(db: &mut impl Exec, t: &Topic) -> Result<()> {
             t.updated_at.micros().into(),
         ])
         .to_owned();
-    execute(db, &stmt)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name"))?;
+    execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "name"))?;
     Ok(())
 }
 
@@ -75,19 +73,13 @@ pub async fn update(db: &mut impl Exec, t: &Topic) -> Result<bool> {
         .table(TicketTopics::Table)
         .values([
             (TicketTopics::Name, t.name.clone().into()),
-            (
-                TicketTopics::ArchivedAt,
-                t.archived_at.map(Timestamp::micros).into(),
-            ),
+            (TicketTopics::ArchivedAt, t.archived_at.map(Timestamp::micros).into()),
             (TicketTopics::UpdatedAt, t.updated_at.micros().into()),
         ])
         .and_where(Expr::col(TicketTopics::AccountId).eq(t.account_id.0))
         .and_where(Expr::col(TicketTopics::Id).eq(t.id))
         .to_owned();
-    Ok(execute(db, &stmt)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "name"))?
-        == 1)
+    Ok(execute(db, &stmt).await.map_err(|e| StoreError::unique_as(e, "name"))? == 1)
 }
 
 pub async fn get(db: &mut impl Exec, account: AccountId, id: Uuid) -> Result<Option<Topic>> {
@@ -115,20 +107,16 @@ pub async fn list(
         .limit(u64::from(page.limit) + 1);
     match archived {
         ArchivedFilter::Active => stmt.and_where(Expr::col(TicketTopics::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => {
-            stmt.and_where(Expr::col(TicketTopics::ArchivedAt).is_not_null())
-        }
+        ArchivedFilter::Archived => stmt.and_where(Expr::col(TicketTopics::ArchivedAt).is_not_null()),
         ArchivedFilter::All => &mut stmt,
     };
     if let Some(after) = page.after {
         stmt.and_where(Expr::col(TicketTopics::Id).gt(after));
     }
     let rows: Vec<TopicRow> = fetch_all(db, &stmt).await?;
-    Ok(paginate(
-        rows.into_iter().map(Topic::from).collect(),
-        page.limit,
-        |t| t.id,
-    ))
+    Ok(paginate(rows.into_iter().map(Topic::from).collect(), page.limit, |t| {
+        t.id
+    }))
 }
 
 /// Which of `ids` are topics of `account`.

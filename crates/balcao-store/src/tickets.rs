@@ -3,8 +3,8 @@
 use std::str::FromStr;
 
 use balcao_core::{
-    AccountId, ConnectionId, ContactId, DepartmentId, MessageId, Ticket, TicketAction, TicketEntry,
-    TicketEntryId, TicketId, TicketStatus, Timestamp, UserId,
+    AccountId, ConnectionId, ContactId, DepartmentId, MessageId, Ticket, TicketAction, TicketEntry, TicketEntryId,
+    TicketId, TicketStatus, Timestamp, UserId,
 };
 use sea_query::{Expr, Iden, OnConflict, Order, Query, SimpleExpr};
 use uuid::Uuid;
@@ -200,11 +200,7 @@ pub async fn insert_many(db: &mut impl Exec, list: &[Ticket]) -> Result<()> {
         execute(db, &stmt).await.map_err(|e| {
             StoreError::unique_among(
                 e,
-                &[
-                    ("active", "ticket"),
-                    ("contact_id", "ticket"),
-                    ("protocol", "protocol"),
-                ],
+                &[("active", "ticket"), ("contact_id", "ticket"), ("protocol", "protocol")],
             )
         })?;
     }
@@ -222,11 +218,7 @@ pub async fn insert(db: &mut impl Exec, t: &Ticket) -> Result<()> {
     execute(db, &stmt).await.map_err(|e| {
         StoreError::unique_among(
             e,
-            &[
-                ("active", "ticket"),
-                ("contact_id", "ticket"),
-                ("protocol", "protocol"),
-            ],
+            &[("active", "ticket"), ("contact_id", "ticket"), ("protocol", "protocol")],
         )
     })?;
     Ok(())
@@ -240,17 +232,13 @@ pub async fn update(db: &mut impl Exec, t: &Ticket) -> Result<bool> {
         .and_where(Expr::col(Tickets::AccountId).eq(t.account_id.0))
         .and_where(Expr::col(Tickets::Id).eq(t.id.0))
         .to_owned();
-    let n = execute(db, &stmt).await.map_err(|e| {
-        StoreError::unique_among(e, &[("active", "ticket"), ("contact_id", "ticket")])
-    })?;
+    let n = execute(db, &stmt)
+        .await
+        .map_err(|e| StoreError::unique_among(e, &[("active", "ticket"), ("contact_id", "ticket")]))?;
     Ok(n == 1)
 }
 
-async fn with_topics(
-    db: &mut impl Exec,
-    account: AccountId,
-    rows: Vec<TicketRow>,
-) -> Result<Vec<Ticket>> {
+async fn with_topics(db: &mut impl Exec, account: AccountId, rows: Vec<TicketRow>) -> Result<Vec<Ticket>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut topics = grouped_ids(
         db,
@@ -340,9 +328,7 @@ pub async fn list(
         stmt.and_where(Expr::col(Tickets::Id).gt(after));
     }
     if !filter.statuses.is_empty() {
-        stmt.and_where(
-            Expr::col(Tickets::Status).is_in(filter.statuses.iter().map(|s| s.as_str())),
-        );
+        stmt.and_where(Expr::col(Tickets::Status).is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
     if let Some(c) = filter.contact_id {
         stmt.and_where(Expr::col(Tickets::ContactId).eq(c.0));
@@ -369,12 +355,7 @@ pub async fn list(
 }
 
 /// Records the closing topics of a ticket.
-pub async fn set_topics(
-    db: &mut impl Exec,
-    account: AccountId,
-    ticket: TicketId,
-    topics: &[Uuid],
-) -> Result<()> {
+pub async fn set_topics(db: &mut impl Exec, account: AccountId, ticket: TicketId, topics: &[Uuid]) -> Result<()> {
     let delete = Query::delete()
         .from_table(TicketClosingTopics::Table)
         .and_where(Expr::col(TicketClosingTopics::AccountId).eq(account.0))
@@ -447,11 +428,7 @@ struct EntryRow {
 }
 
 /// A ticket's history, oldest first.
-pub async fn entries(
-    db: &mut impl Exec,
-    account: AccountId,
-    ticket: TicketId,
-) -> Result<Vec<TicketEntry>> {
+pub async fn entries(db: &mut impl Exec, account: AccountId, ticket: TicketId) -> Result<Vec<TicketEntry>> {
     let stmt = Query::select()
         .columns([
             TicketEntries::Id,

@@ -264,10 +264,7 @@ pub async fn update(db: &mut impl Exec, user: &User) -> Result<bool> {
             (Users::Name, user.name.clone().into()),
             (Users::Email, user.email.clone().into()),
             (Users::Role, user.role.as_str().into()),
-            (
-                Users::ArchivedAt,
-                user.archived_at.map(Timestamp::micros).into(),
-            ),
+            (Users::ArchivedAt, user.archived_at.map(Timestamp::micros).into()),
             (Users::UpdatedAt, user.updated_at.micros().into()),
         ])
         .and_where(Expr::col(Users::AccountId).eq(user.account_id.0))
@@ -340,12 +337,7 @@ struct LoginRow {
 
 pub async fn login_by_email(db: &mut impl Exec, email: &str) -> Result<Option<LoginRecord>> {
     let stmt = Query::select()
-        .columns([
-            Users::Id,
-            Users::AccountId,
-            Users::PasswordHash,
-            Users::ArchivedAt,
-        ])
+        .columns([Users::Id, Users::AccountId, Users::PasswordHash, Users::ArchivedAt])
         .from(Users::Table)
         .and_where(Expr::col(Users::Email).eq(email))
         .to_owned();
@@ -359,11 +351,7 @@ pub async fn login_by_email(db: &mut impl Exec, email: &str) -> Result<Option<Lo
 }
 
 /// The stored password hash of a user of `account`.
-pub async fn password_hash(
-    db: &mut impl Exec,
-    account: AccountId,
-    id: UserId,
-) -> Result<Option<String>> {
+pub async fn password_hash(db: &mut impl Exec, account: AccountId, id: UserId) -> Result<Option<String>> {
     let stmt = Query::select()
         .column(Users::PasswordHash)
         .from(Users::Table)

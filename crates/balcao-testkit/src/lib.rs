@@ -36,18 +36,14 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop may run inside a runtime: do the async work on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async move {
                 if let Ok(mut conn) = PgConnection::connect(&admin_url).await {
-                    let _ =
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .execute(&mut conn)
-                            .await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
                 }
             });
         })
@@ -70,9 +66,7 @@ pub fn backend() -> Backend {
 
 /// `postgres://user@host:port/anything?opts` with the database name replaced.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let root = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -101,8 +95,8 @@ impl TestDatabase {
         match std::env::var(ENV_DATABASE) {
             Ok(url) if !url.trim().is_empty() => {
                 let name = format!("balcao_test_{}", uuid::Uuid::now_v7().simple());
-                let options = PgConnectOptions::from_str(&url)
-                    .expect("BALCAO_TEST_DATABASE_URL is a valid PostgreSQL URL");
+                let options =
+                    PgConnectOptions::from_str(&url).expect("BALCAO_TEST_DATABASE_URL is a valid PostgreSQL URL");
                 let mut conn = PgConnection::connect_with(&options)
                     .await
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {ENV_DATABASE}: {e}"));
@@ -114,10 +108,7 @@ impl TestDatabase {
                 TestDatabase {
                     url: Some(with_database(&url, &name)),
                     data_dir,
-                    _pg: Some(PgDatabase {
-                        admin_url: url,
-                        name,
-                    }),
+                    _pg: Some(PgDatabase { admin_url: url, name }),
                     _dir: dir,
                 }
             }
@@ -171,13 +162,8 @@ impl TestApp {
             ..Settings::default()
         };
         configure(&mut settings);
-        let server = balcao::start(settings.clone())
-            .await
-            .expect("server starts");
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("HTTP client");
+        let server = balcao::start(settings.clone()).await.expect("server starts");
+        let client = reqwest::Client::builder().no_proxy().build().expect("HTTP client");
         TestApp {
             addr: server.addr,
             client,
@@ -216,13 +202,7 @@ impl TestApp {
 
     /// Sends a request; `body` goes as JSON. Answers the status and the parsed body
     /// (`Value::Null` when empty, a string when not JSON).
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
         let mut req = self.client.request(method, self.url(path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -242,8 +222,7 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.call(Method::PATCH, path, Some(token), Some(body))
-            .await
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
@@ -259,8 +238,7 @@ impl TestApp {
             "username": email,
             "password": password,
         });
-        self.call(Method::POST, "/api/v1/oauth/token", None, Some(body))
-            .await
+        self.call(Method::POST, "/api/v1/oauth/token", None, Some(body)).await
     }
 
     /// An access token for `email`, asserting the login works.
@@ -276,12 +254,7 @@ impl TestApp {
     }
 
     /// Creates a user with `role` in the caller's account and answers (id, access token).
-    pub async fn user_with_role(
-        &self,
-        admin_token: &str,
-        email: &str,
-        role: &str,
-    ) -> (String, String) {
+    pub async fn user_with_role(&self, admin_token: &str, email: &str, role: &str) -> (String, String) {
         let password = "user-password-1";
         let r = self
             .post(
@@ -300,12 +273,7 @@ impl TestApp {
         let body = json!({"type": "whatsapp_cloud", "name": name,
                           "settings": {"phone_number_id": "1000", "access_token": "test-access-token"}});
         let r = self.post("/api/v1/connections", admin_token, body).await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "create connection: {}",
-            r.body
-        );
+        assert_eq!(r.status, StatusCode::CREATED, "create connection: {}", r.body);
         r.str("id").to_owned()
     }
 
@@ -316,11 +284,7 @@ impl TestApp {
     }
 
     /// Events in the outbox of the token's account (about `subject` when given), oldest first.
-    pub async fn events(
-        &self,
-        token: &str,
-        subject: Option<&str>,
-    ) -> Vec<balcao_store::outbox::StoredEvent> {
+    pub async fn events(&self, token: &str, subject: Option<&str>) -> Vec<balcao_store::outbox::StoredEvent> {
         let account = balcao_core::AccountId(self.account_of(token).await);
         let subject = subject.map(|s| uuid::Uuid::parse_str(s).expect("subject id"));
         balcao_store::outbox::list(&mut self.service().store().read(), account, subject)
@@ -376,11 +340,7 @@ impl Response {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Response {
-            status,
-            headers,
-            body,
-        }
+        Response { status, headers, body }
     }
 
     /// A string member of the body (panics with the body when absent).
@@ -424,10 +384,7 @@ mod tests {
             with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
             "postgres://postgres@127.0.0.1:5432/t1"
         );
-        assert_eq!(
-            with_database("postgres://u@h:5432", "t1"),
-            "postgres://u@h:5432/t1"
-        );
+        assert_eq!(with_database("postgres://u@h:5432", "t1"), "postgres://u@h:5432/t1");
         assert_eq!(
             with_database("postgres://u@h/db?sslmode=disable", "t1"),
             "postgres://u@h/t1?sslmode=disable"

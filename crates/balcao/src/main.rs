@@ -12,11 +12,7 @@ use balcao_service::{NewAccount, Service, ServiceError};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "balcao",
-    version,
-    about = "Balcão: self-hosted customer-service platform"
-)]
+#[command(name = "balcao", version, about = "Balcão: self-hosted customer-service platform")]
 struct Cli {
     /// TOML configuration file (environment variables override it).
     #[arg(long, global = true, env = "BALCAO_CONFIG")]
@@ -64,11 +60,7 @@ fn init_tracing(format: LogFormat) {
         .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
     }
 }
 
@@ -82,10 +74,7 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("balcao: cannot start the runtime: {err}");
@@ -141,10 +130,7 @@ async fn accounts(service: &Service, command: AccountsCommand) -> anyhow::Result
             };
             match service.create_account(input).await {
                 Ok((account, admin)) => {
-                    println!(
-                        "created account {:?} with admin {}",
-                        account.name, admin.email
-                    );
+                    println!("created account {:?} with admin {}", account.name, admin.email);
                     println!("{}", account.id);
                     Ok(ExitCode::SUCCESS)
                 }

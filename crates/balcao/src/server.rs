@@ -18,9 +18,8 @@ use crate::Settings;
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.resolved_database_url();
     if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!("cannot create data folder {}", settings.data_dir.display())
-        })?;
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create data folder {}", settings.data_dir.display()))?;
     }
     let store = Store::connect(&StoreOptions {
         url: url.clone(),
@@ -106,14 +105,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     let task = tokio::spawn(async move {
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let serve = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-            let _ = stop_tx.send(());
-        });
+        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+                let _ = stop_tx.send(());
+            });
         let deadline = async move {
             if stop_rx.await.is_ok() {
                 tokio::time::sleep(grace).await;

@@ -76,17 +76,11 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(balcao_store_redact),
-            )
+            .field("database_url", &self.database_url.as_deref().map(balcao_store_redact))
             .field("database_max_connections", &self.database_max_connections)
             .field("account_name", &self.account_name)
             .field("admin_email", &self.admin_email)
-            .field(
-                "admin_password",
-                &self.admin_password.as_ref().map(|_| "***"),
-            )
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "***"))
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("access_token_ttl_secs", &self.access_token_ttl_secs)
             .field("refresh_token_ttl_secs", &self.refresh_token_ttl_secs)
@@ -155,8 +149,8 @@ impl Settings {
     }
 
     pub fn from_toml_file(path: &Path) -> anyhow::Result<Settings> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
     }
 
@@ -210,9 +204,7 @@ impl Settings {
             self.log_format = match v.trim().to_ascii_lowercase().as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
-                _ => bail!(
-                    "environment variable BALCAO_LOG_FORMAT={v:?} is invalid: expected text or json"
-                ),
+                _ => bail!("environment variable BALCAO_LOG_FORMAT={v:?} is invalid: expected text or json"),
             };
         }
         Ok(())
@@ -245,6 +237,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
             login_max_failures: self.login_max_failures,
             login_failure_window: Duration::from_secs(self.login_failure_window_secs),
+            media_root: self.data_dir.join("media"),
         }
     }
 
@@ -274,11 +267,7 @@ mod tests {
         let mut s = Settings::from_toml_file(&file).expect("valid file");
         assert_eq!(s.listen.port(), 9000);
         assert_eq!(s.body_limit_bytes, 2048);
-        assert_eq!(
-            s.data_dir,
-            PathBuf::from("data"),
-            "unset keys keep defaults"
-        );
+        assert_eq!(s.data_dir, PathBuf::from("data"), "unset keys keep defaults");
         let env: HashMap<&str, &str> = [
             ("BALCAO_LISTEN", "0.0.0.0:7000"),
             ("BALCAO_DATA_DIR", "/var/lib/balcao"),
@@ -287,8 +276,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        s.apply_env(|k| env.get(k).map(|v| v.to_string()))
-            .expect("valid env");
+        s.apply_env(|k| env.get(k).map(|v| v.to_string())).expect("valid env");
         assert_eq!(s.listen.port(), 7000);
         assert_eq!(
             s.account_name, "Loja",

@@ -186,13 +186,7 @@ async fn update_connection(
         default_department_id: body.default_department_id,
         settings: body.settings,
     };
-    Ok(Json(
-        state
-            .service
-            .update_connection(&who, id, patch)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.service.update_connection(&who, id, patch).await?.into()))
 }
 
 /// Archive a connection (admins): its contacts stay; it takes no new contacts.
@@ -206,11 +200,7 @@ async fn archive_connection(
     PathId(id): PathId<ConnectionId>,
 ) -> Result<Json<ConnectionView>, ApiError> {
     Ok(Json(
-        state
-            .service
-            .set_connection_archived(&who, id, true)
-            .await?
-            .into(),
+        state.service.set_connection_archived(&who, id, true).await?.into(),
     ))
 }
 
@@ -225,10 +215,6 @@ async fn unarchive_connection(
     PathId(id): PathId<ConnectionId>,
 ) -> Result<Json<ConnectionView>, ApiError> {
     Ok(Json(
-        state
-            .service
-            .set_connection_archived(&who, id, false)
-            .await?
-            .into(),
+        state.service.set_connection_archived(&who, id, false).await?.into(),
     ))
 }

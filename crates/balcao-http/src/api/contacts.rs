@@ -334,9 +334,7 @@ async fn update_contact(
         default_user_id: b.default_user_id,
         tag_ids: b.tag_ids,
     };
-    Ok(Json(
-        state.service.update_contact(&who, id, patch).await?.into(),
-    ))
+    Ok(Json(state.service.update_contact(&who, id, patch).await?.into()))
 }
 
 /// Delete a contact (admins and supervisors).
@@ -366,11 +364,7 @@ async fn block_contact(
 ) -> Result<Json<ContactView>, ApiError> {
     let reason = body.reason;
     Ok(Json(
-        state
-            .service
-            .set_contact_blocked(&who, id, true, reason)
-            .await?
-            .into(),
+        state.service.set_contact_blocked(&who, id, true, reason).await?.into(),
     ))
 }
 
@@ -384,10 +378,6 @@ async fn unblock_contact(
     PathId(id): PathId<ContactId>,
 ) -> Result<Json<ContactView>, ApiError> {
     Ok(Json(
-        state
-            .service
-            .set_contact_blocked(&who, id, false, None)
-            .await?
-            .into(),
+        state.service.set_contact_blocked(&who, id, false, None).await?.into(),
     ))
 }

@@ -18,11 +18,7 @@ use crate::problem::{ApiError, Problem};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_departments, create_department))
-        .routes(routes!(
-            get_department,
-            update_department,
-            delete_department
-        ))
+        .routes(routes!(get_department, update_department, delete_department))
         .routes(routes!(archive_department))
         .routes(routes!(unarchive_department))
 }
@@ -42,10 +38,7 @@ async fn list_departments(
     Auth(who): Auth,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ListOf<DepartmentView>>, ApiError> {
-    let page = state
-        .service
-        .list_departments(&who, q.archived(), q.params())
-        .await?;
+    let page = state.service.list_departments(&who, q.archived(), q.params()).await?;
     Ok(Json(ListOf::from_page(page, DepartmentView::from)))
 }
 
@@ -93,13 +86,7 @@ async fn update_department(
     JsonBody(body): JsonBody<DepartmentBody>,
 ) -> Result<Json<DepartmentView>, ApiError> {
     let patch = DepartmentPatch { name: body.name };
-    Ok(Json(
-        state
-            .service
-            .update_department(&who, id, patch)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.service.update_department(&who, id, patch).await?.into()))
 }
 
 /// Delete a department (admins); its memberships go with it.
@@ -127,11 +114,7 @@ async fn archive_department(
     PathId(id): PathId<DepartmentId>,
 ) -> Result<Json<DepartmentView>, ApiError> {
     Ok(Json(
-        state
-            .service
-            .set_department_archived(&who, id, true)
-            .await?
-            .into(),
+        state.service.set_department_archived(&who, id, true).await?.into(),
     ))
 }
 
@@ -146,10 +129,6 @@ async fn unarchive_department(
     PathId(id): PathId<DepartmentId>,
 ) -> Result<Json<DepartmentView>, ApiError> {
     Ok(Json(
-        state
-            .service
-            .set_department_archived(&who, id, false)
-            .await?
-            .into(),
+        state.service.set_department_archived(&who, id, false).await?.into(),
     ))
 }

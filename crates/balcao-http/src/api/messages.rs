@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use balcao_core::{ContactId, Message, MessageId, Timestamp};
-use balcao_service::{NewMessage, StatusReport, TimelineOf};
+use balcao_service::{FileInput, NewMessage, StatusReport, TimelineOf};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,8 +17,13 @@ use crate::extract::{Auth, JsonBody, PathId, QueryParams};
 use crate::problem::{ApiError, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
+    // Messages may carry a file inline as base64 (a third larger than the file).
+    let inline_limit = usize::try_from(balcao_service::MEDIA_MAX / 3 * 4)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
     OpenApiRouter::new()
         .routes(routes!(create_message))
+        .layer(axum::extract::DefaultBodyLimit::max(inline_limit))
         .routes(routes!(get_message))
         .routes(routes!(report_status))
         .routes(routes!(contact_messages))
@@ -45,6 +50,8 @@ pub struct MessageView {
     #[schema(value_type = Option<Object>)]
     payload: Option<serde_json::Value>,
     quoted_message_id: Option<Uuid>,
+    /// The file of media messages (`GET /api/v1/media/{id}/content`).
+    media_id: Option<Uuid>,
     /// `queued`, `sent`, `delivered`, `read`, `failed`; `null` for notes and ticket events.
     status: Option<&'static str>,
     error_code: Option<String>,
@@ -75,6 +82,7 @@ impl From<Message> for MessageView {
             text: m.text,
             payload: m.payload,
             quoted_message_id: m.quoted_message_id.map(|q| q.0),
+            media_id: m.media_id.map(|q| q.0),
             status: m.status.map(|s| s.as_str()),
             error_code: m.error_code,
             error_text: m.error_text,
@@ -128,10 +136,26 @@ struct CreateMessage {
     /// The channel's id of the message; unique per connection.
     external_id: Option<String>,
     quoted_message_id: Option<Uuid>,
+    /// The file of an `image`, `audio`, `video`, `document` or `sticker` message, uploaded
+    /// before with `POST /api/v1/media`...
+    media_id: Option<Uuid>,
+    /// ...or sent inline.
+    file: Option<InlineFile>,
     /// Do not open a ticket when the contact has none (also accepted as a string).
     #[serde(default, deserialize_with = "lenient_bool")]
     #[schema(value_type = Option<bool>)]
     dont_open_ticket: bool,
+}
+
+/// A file sent inline with a message.
+#[derive(Debug, Deserialize, ToSchema)]
+struct InlineFile {
+    /// The content in base64 (a `data:…;base64,` prefix is accepted).
+    base64: Option<String>,
+    /// Also accepted as `mimetype`.
+    #[serde(alias = "mimetype")]
+    mime_type: Option<String>,
+    name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -165,6 +189,12 @@ async fn create_message(
         external_id: b.external_id,
         quoted_message_id: b.quoted_message_id,
         dont_open_ticket: b.dont_open_ticket,
+        media_id: b.media_id,
+        file: b.file.map(|f| FileInput {
+            base64: f.base64,
+            mime_type: f.mime_type,
+            name: f.name,
+        }),
     };
     let message = state.service.create_message(&who, input).await?;
     Ok((StatusCode::CREATED, Json(message.into())))
@@ -200,11 +230,7 @@ async fn report_status(
         error_text: b.error_text,
     };
     Ok(Json(
-        state
-            .service
-            .report_message_status(&who, id, report)
-            .await?
-            .into(),
+        state.service.report_message_status(&who, id, report).await?.into(),
     ))
 }
 

@@ -5,6 +5,7 @@ mod connections;
 mod contacts;
 mod departments;
 mod me;
+mod media;
 mod messages;
 mod oauth;
 mod tags;
@@ -77,7 +78,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(contacts::router())
             .merge(tags::router())
             .merge(tickets::router())
-            .merge(messages::router()),
+            .merge(messages::router())
+            .merge(media::router()),
     )
 }
 
@@ -90,12 +92,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/openapi.json",
             get(move || {
                 let json = json.clone();
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "application/json")],
-                        json.to_string(),
-                    )
-                }
+                async move { ([(header::CONTENT_TYPE, "application/json")], json.to_string()) }
             }),
         )
         .route("/api/docs", get(docs_page))

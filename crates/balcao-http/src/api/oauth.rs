@@ -13,9 +13,7 @@ use crate::extract::{Auth, ClientAddr, JsonOrForm};
 use crate::problem::{ApiError, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(token))
-        .routes(routes!(logout))
+    OpenApiRouter::new().routes(routes!(token)).routes(routes!(logout))
 }
 
 /// An OAuth2 token request, as JSON or form-encoded.
@@ -67,25 +65,17 @@ async fn token(
 ) -> Result<Json<TokenResponse>, ApiError> {
     let pair = match req.grant_type.as_deref() {
         Some("password") => {
-            let (Some(username), Some(password)) =
-                (req.username.as_deref(), req.password.as_deref())
-            else {
+            let (Some(username), Some(password)) = (req.username.as_deref(), req.password.as_deref()) else {
                 return Err(ApiError::oauth(
                     "invalid_request",
                     "`username` and `password` are required",
                 ));
             };
-            state
-                .service
-                .login_password(username, password, client)
-                .await?
+            state.service.login_password(username, password, client).await?
         }
         Some("refresh_token") => {
             let Some(refresh) = req.refresh_token.as_deref() else {
-                return Err(ApiError::oauth(
-                    "invalid_request",
-                    "`refresh_token` is required",
-                ));
+                return Err(ApiError::oauth("invalid_request", "`refresh_token` is required"));
             };
             state.service.login_refresh(refresh).await?
         }
@@ -96,10 +86,7 @@ async fn token(
             ));
         }
         None => {
-            return Err(ApiError::oauth(
-                "invalid_request",
-                "`grant_type` is required",
-            ));
+            return Err(ApiError::oauth("invalid_request", "`grant_type` is required"));
         }
     };
     Ok(Json(TokenResponse {

@@ -134,9 +134,7 @@ async fn update_tag(
         color: b.color,
         department_ids: b.department_ids,
     };
-    Ok(Json(
-        state.service.update_tag(&who, id, patch).await?.into(),
-    ))
+    Ok(Json(state.service.update_tag(&who, id, patch).await?.into()))
 }
 
 /// Delete a tag (admins and supervisors); it comes off every contact.
@@ -163,10 +161,7 @@ async fn add_contacts(
     PathId(id): PathId<TagId>,
     JsonBody(b): JsonBody<ContactIds>,
 ) -> Result<Json<Tagged>, ApiError> {
-    let ids = state
-        .service
-        .tag_contacts(&who, id, &b.contact_ids, true)
-        .await?;
+    let ids = state.service.tag_contacts(&who, id, &b.contact_ids, true).await?;
     Ok(Json(Tagged {
         contact_ids: ids.into_iter().map(|c| c.0).collect(),
     }))
@@ -184,10 +179,7 @@ async fn remove_contacts(
     PathId(id): PathId<TagId>,
     JsonBody(b): JsonBody<ContactIds>,
 ) -> Result<Json<Tagged>, ApiError> {
-    let ids = state
-        .service
-        .tag_contacts(&who, id, &b.contact_ids, false)
-        .await?;
+    let ids = state.service.tag_contacts(&who, id, &b.contact_ids, false).await?;
     Ok(Json(Tagged {
         contact_ids: ids.into_iter().map(|c| c.0).collect(),
     }))

@@ -202,9 +202,7 @@ fn includes(raw: Option<&str>) -> Result<TicketIncludes, ApiError> {
             other => {
                 return Err(ApiError::bad_request(
                     "invalid_query",
-                    format!(
-                        "`include` knows contact, department, user and last_message, not `{other}`"
-                    ),
+                    format!("`include` knows contact, department, user and last_message, not `{other}`"),
                 ));
             }
         }
@@ -245,20 +243,11 @@ async fn list_tickets(
         limit: q.limit,
     };
     let page = state.service.list_tickets(&who, filter, params).await?;
-    let mut related = state
-        .service
-        .ticket_related(&who, &page.items, includes)
-        .await?;
+    let mut related = state.service.ticket_related(&who, &page.items, includes).await?;
     Ok(Json(ListOf::from_page(page, |t| {
         let contact = includes
             .contact
-            .then(|| {
-                related
-                    .contacts
-                    .get(&t.contact_id)
-                    .cloned()
-                    .map(ContactView::from)
-            })
+            .then(|| related.contacts.get(&t.contact_id).cloned().map(ContactView::from))
             .flatten();
         let department = includes.department.then(|| {
             t.department_id
@@ -321,10 +310,7 @@ async fn ticket_messages(
     PathId(id): PathId<TicketId>,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> Result<Json<ListOf<MessageView>>, ApiError> {
-    let page = state
-        .service
-        .timeline(&who, TimelineOf::Ticket(id), q.params())
-        .await?;
+    let page = state.service.timeline(&who, TimelineOf::Ticket(id), q.params()).await?;
     Ok(Json(ListOf::from_page(page, MessageView::from)))
 }
 
@@ -368,9 +354,7 @@ async fn change(
     id: TicketId,
     change: TicketChange,
 ) -> Result<Json<TicketView>, ApiError> {
-    Ok(Json(
-        state.service.change_ticket(who, id, change).await?.into(),
-    ))
+    Ok(Json(state.service.change_ticket(who, id, change).await?.into()))
 }
 
 /// Transfer an open ticket to a department (and optionally a user). Not open: 409.
@@ -429,15 +413,7 @@ async fn set_priority(
     PathId(id): PathId<TicketId>,
     JsonBody(b): JsonBody<PriorityBody>,
 ) -> Result<Json<TicketView>, ApiError> {
-    change(
-        &state,
-        &who,
-        id,
-        TicketChange::Priority {
-            priority: b.priority,
-        },
-    )
-    .await
+    change(&state, &who, id, TicketChange::Priority { priority: b.priority }).await
 }
 
 /// Snooze an open ticket until a time.
@@ -534,10 +510,7 @@ async fn list_topics(
     Auth(who): Auth,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ListOf<TopicView>>, ApiError> {
-    let page = state
-        .service
-        .list_topics(&who, q.archived(), q.params())
-        .await?;
+    let page = state.service.list_topics(&who, q.archived(), q.params()).await?;
     Ok(Json(ListOf::from_page(page, TopicView::from)))
 }
 
@@ -568,10 +541,6 @@ async fn update_topic(
     JsonBody(b): JsonBody<TopicBody>,
 ) -> Result<Json<TopicView>, ApiError> {
     Ok(Json(
-        state
-            .service
-            .update_topic(&who, id, b.name, b.archived)
-            .await?
-            .into(),
+        state.service.update_topic(&who, id, b.name, b.archived).await?.into(),
     ))
 }

@@ -59,10 +59,7 @@ async fn list_users(
     Auth(who): Auth,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<ListOf<UserView>>, ApiError> {
-    let page = state
-        .service
-        .list_users(&who, q.archived(), q.params())
-        .await?;
+    let page = state.service.list_users(&who, q.archived(), q.params()).await?;
     Ok(Json(ListOf::from_page(page, UserView::from)))
 }
 
@@ -121,9 +118,7 @@ async fn update_user(
         role: body.role,
         department_ids: body.department_ids,
     };
-    Ok(Json(
-        state.service.update_user(&who, id, patch).await?.into(),
-    ))
+    Ok(Json(state.service.update_user(&who, id, patch).await?.into()))
 }
 
 /// Delete a user (admins). An account keeps at least one active admin.
@@ -151,13 +146,7 @@ async fn archive_user(
     Auth(who): Auth,
     PathId(id): PathId<UserId>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(
-        state
-            .service
-            .set_user_archived(&who, id, true)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.service.set_user_archived(&who, id, true).await?.into()))
 }
 
 /// Bring an archived user back (admins).
@@ -169,11 +158,5 @@ async fn unarchive_user(
     Auth(who): Auth,
     PathId(id): PathId<UserId>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(
-        state
-            .service
-            .set_user_archived(&who, id, false)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.service.set_user_archived(&who, id, false).await?.into()))
 }

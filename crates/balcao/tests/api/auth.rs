@@ -46,25 +46,16 @@ async fn refresh_grant_rotates_tokens() {
     let refresh = first.str("refresh_token").to_owned();
     let grant = json!({"grant_type": "refresh_token", "refresh_token": refresh});
     let second = app
-        .call(
-            Method::POST,
-            "/api/v1/oauth/token",
-            None,
-            Some(grant.clone()),
-        )
+        .call(Method::POST, "/api/v1/oauth/token", None, Some(grant.clone()))
         .await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     assert_ne!(second.str("access_token"), first.str("access_token"));
     assert_eq!(
-        app.get("/api/v1/me", second.str("access_token"))
-            .await
-            .status,
+        app.get("/api/v1/me", second.str("access_token")).await.status,
         StatusCode::OK
     );
     // The old pair is gone: its refresh token cannot be replayed, its access token is dead.
-    let replay = app
-        .call(Method::POST, "/api/v1/oauth/token", None, Some(grant))
-        .await;
+    let replay = app.call(Method::POST, "/api/v1/oauth/token", None, Some(grant)).await;
     replay.assert_problem(400, "invalid_grant");
     assert_eq!(replay.body["error"], "invalid_grant");
     app.get("/api/v1/me", first.str("access_token"))
@@ -120,10 +111,7 @@ async fn failed_logins_are_rate_limited_per_account_and_address() {
         .expect("seconds");
     assert!((1..=900).contains(&retry));
     // Another account from the same address is not affected.
-    assert_eq!(
-        app.login(other_admin, ADMIN_PASSWORD).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.login(other_admin, ADMIN_PASSWORD).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -131,10 +119,7 @@ async fn missing_and_malformed_tokens_are_401() {
     let app = TestApp::spawn().await;
     let none = app.call(Method::GET, "/api/v1/me", None, None).await;
     none.assert_problem(401, "missing_token");
-    assert!(
-        none.header("www-authenticate")
-            .is_some_and(|v| v.starts_with("Bearer"))
-    );
+    assert!(none.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
     let basic = app
         .client
         .get(app.url("/api/v1/me"))
@@ -142,18 +127,14 @@ async fn missing_and_malformed_tokens_are_401() {
         .send()
         .await
         .expect("sent");
-    Response::read(basic)
-        .await
-        .assert_problem(401, "invalid_token");
+    Response::read(basic).await.assert_problem(401, "invalid_token");
     for token in [
         "garbage",
         "blc_at_",
         "blc_at_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "blc_pat_x",
     ] {
-        app.get("/api/v1/me", token)
-            .await
-            .assert_problem(401, "invalid_token");
+        app.get("/api/v1/me", token).await.assert_problem(401, "invalid_token");
     }
 }
 
@@ -168,9 +149,7 @@ async fn logout_revokes_the_session_at_once() {
             .status,
         StatusCode::NO_CONTENT
     );
-    app.get("/api/v1/me", token)
-        .await
-        .assert_problem(401, "token_revoked");
+    app.get("/api/v1/me", token).await.assert_problem(401, "token_revoked");
     let grant = json!({"grant_type": "refresh_token", "refresh_token": r.str("refresh_token")});
     app.call(Method::POST, "/api/v1/oauth/token", None, Some(grant))
         .await
@@ -185,9 +164,7 @@ async fn expired_access_tokens_are_401_and_refresh_still_works() {
         .await
         .assert_problem(401, "token_expired");
     let grant = json!({"grant_type": "refresh_token", "refresh_token": r.str("refresh_token")});
-    let refreshed = app
-        .call(Method::POST, "/api/v1/oauth/token", None, Some(grant))
-        .await;
+    let refreshed = app.call(Method::POST, "/api/v1/oauth/token", None, Some(grant)).await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
 }
 
@@ -195,19 +172,11 @@ async fn expired_access_tokens_are_401_and_refresh_still_works() {
 async fn archived_users_cannot_log_in_and_their_tokens_stop() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (agent_id, agent_token) = app
-        .user_with_role(&admin, "agent@example.com", "agent")
-        .await;
-    let personal = app
-        .post("/api/v1/tokens", &agent_token, json!({"name": "crm"}))
-        .await;
+    let (agent_id, agent_token) = app.user_with_role(&admin, "agent@example.com", "agent").await;
+    let personal = app.post("/api/v1/tokens", &agent_token, json!({"name": "crm"})).await;
     let personal = personal.str("token").to_owned();
     let r = app
-        .post(
-            &format!("/api/v1/users/{agent_id}/archive"),
-            &admin,
-            json!({}),
-        )
+        .post(&format!("/api/v1/users/{agent_id}/archive"), &admin, json!({}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["archived"], true);
@@ -222,16 +191,9 @@ async fn archived_users_cannot_log_in_and_their_tokens_stop() {
         .assert_problem(400, "invalid_grant");
     // Unarchived, the user logs in again and the personal token works again.
     let r = app
-        .post(
-            &format!("/api/v1/users/{agent_id}/unarchive"),
-            &admin,
-            json!({}),
-        )
+        .post(&format!("/api/v1/users/{agent_id}/unarchive"), &admin, json!({}))
         .await;
     assert_eq!(r.body["archived"], false);
-    assert_eq!(
-        app.get("/api/v1/me", &personal).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/api/v1/me", &personal).await.status, StatusCode::OK);
     app.token_for("agent@example.com", "user-password-1").await;
 }

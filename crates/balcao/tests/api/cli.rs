@@ -71,11 +71,7 @@ impl Process {
     /// Sends SIGTERM and answers whether the process exited successfully.
     async fn terminate(mut self) -> bool {
         let pid = self.child.id().expect("running").to_string();
-        let status = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .await
-            .expect("kill");
+        let status = Command::new("kill").args(["-TERM", &pid]).status().await.expect("kill");
         assert!(status.success());
         let exit = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
@@ -109,10 +105,7 @@ async fn login(client: &reqwest::Client, addr: &str, email: &str, password: &str
 #[tokio::test]
 async fn first_start_generates_an_admin_and_later_starts_keep_it() {
     let db = TestDatabase::new().await;
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
 
     let mut cmd = balcao(&db);
     cmd.arg("serve").env("BALCAO_LISTEN", "127.0.0.1:0");
@@ -141,9 +134,7 @@ async fn first_start_generates_an_admin_and_later_starts_keep_it() {
     );
     let addr = field(&listening, "addr").to_owned();
     assert_eq!(
-        login(&client, &addr, "admin@balcao.local", &password)
-            .await
-            .status,
+        login(&client, &addr, "admin@balcao.local", &password).await.status,
         StatusCode::OK
     );
     login(&client, &addr, "admin@balcao.local", "another-password")
@@ -235,11 +226,7 @@ async fn migrate_applies_migrations_and_is_idempotent() {
     let db = TestDatabase::new().await;
     for _ in 0..2 {
         let out = balcao(&db).arg("migrate").output().await.expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
     }
 }

@@ -29,10 +29,7 @@ async fn secret_settings_are_write_only() {
         created.body["settings"],
         json!({"phone_number_id": "109876", "api_version": "v21.0"})
     );
-    assert_eq!(
-        created.body["secrets_set"],
-        json!(["access_token", "app_secret"])
-    );
+    assert_eq!(created.body["secrets_set"], json!(["access_token", "app_secret"]));
 
     let fetched = app.get(&format!("/api/v1/connections/{id}"), &admin).await;
     assert_eq!(fetched.body, created.body);
@@ -90,11 +87,7 @@ async fn invalid_connections_are_422_naming_each_setting() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let bad_type = app
-        .post(
-            "/api/v1/connections",
-            &admin,
-            json!({"type": "fax", "name": "x"}),
-        )
+        .post("/api/v1/connections", &admin, json!({"type": "fax", "name": "x"}))
         .await;
     bad_type.assert_problem(422, "validation_failed");
     assert_eq!(bad_type.body["errors"][0]["field"], "type");
@@ -154,9 +147,7 @@ async fn invalid_connections_are_422_naming_each_setting() {
 async fn only_admins_manage_connections_and_lists_filter() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (_, agent) = app
-        .user_with_role(&admin, "agent@example.com", "agent")
-        .await;
+    let (_, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
     let wa = app.connection(&admin, "WA").await;
     let tg = app
         .post(
@@ -166,24 +157,14 @@ async fn only_admins_manage_connections_and_lists_filter() {
         )
         .await;
     assert_eq!(tg.status, StatusCode::CREATED, "{}", tg.body);
-    app.post(
-        "/api/v1/connections",
-        &agent,
-        json!({"type": "webchat", "name": "x"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.patch(
-        &format!("/api/v1/connections/{wa}"),
-        &agent,
-        json!({"name": "y"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.post("/api/v1/connections", &agent, json!({"type": "webchat", "name": "x"}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.patch(&format!("/api/v1/connections/{wa}"), &agent, json!({"name": "y"}))
+        .await
+        .assert_problem(403, "forbidden");
     assert_eq!(
-        app.get(&format!("/api/v1/connections/{wa}"), &agent)
-            .await
-            .status,
+        app.get(&format!("/api/v1/connections/{wa}"), &agent).await.status,
         StatusCode::OK
     );
     let telegram = app.get("/api/v1/connections?type=telegram", &admin).await;
@@ -193,11 +174,7 @@ async fn only_admins_manage_connections_and_lists_filter() {
         .await
         .assert_problem(422, "validation_failed");
     let archived = app
-        .post(
-            &format!("/api/v1/connections/{wa}/archive"),
-            &admin,
-            json!({}),
-        )
+        .post(&format!("/api/v1/connections/{wa}/archive"), &admin, json!({}))
         .await;
     assert_eq!(archived.body["archived"], true);
     assert_eq!(
@@ -211,11 +188,7 @@ async fn only_admins_manage_connections_and_lists_filter() {
     app.get(&format!("/api/v1/connections/{wa}"), &other)
         .await
         .assert_problem(404, "not_found");
-    app.patch(
-        &format!("/api/v1/connections/{wa}"),
-        &other,
-        json!({"name": "mine"}),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.patch(&format!("/api/v1/connections/{wa}"), &other, json!({"name": "mine"}))
+        .await
+        .assert_problem(404, "not_found");
 }

@@ -72,18 +72,9 @@ async fn invalid_contacts_are_422_and_nothing_is_written() {
     fields.sort_unstable();
     assert_eq!(
         fields,
-        [
-            "default_user_id",
-            "document",
-            "email",
-            "name",
-            "phone",
-            "tag_ids[0]"
-        ]
+        ["default_user_id", "document", "email", "name", "phone", "tag_ids[0]"]
     );
-    let missing = app
-        .post("/api/v1/contacts", &admin, json!({"name": "x"}))
-        .await;
+    let missing = app.post("/api/v1/contacts", &admin, json!({"name": "x"})).await;
     assert_eq!(missing.body["errors"][0]["field"], "connection_id");
     let unknown = app
         .post(
@@ -106,32 +97,17 @@ async fn invalid_contacts_are_422_and_nothing_is_written() {
     let b = app.second_account("b@example.com").await;
     let b_wa = app.connection(&b, "B WA").await;
     let foreign = app
-        .post(
-            "/api/v1/contacts",
-            &admin,
-            json!({"name": "x", "connection_id": b_wa}),
-        )
+        .post("/api/v1/contacts", &admin, json!({"name": "x", "connection_id": b_wa}))
         .await;
     assert_eq!(foreign.body["errors"][0]["code"], "not_found");
     // An archived connection takes no new contacts.
-    app.post(
-        &format!("/api/v1/connections/{wa}/archive"),
-        &admin,
-        json!({}),
-    )
-    .await;
+    app.post(&format!("/api/v1/connections/{wa}/archive"), &admin, json!({}))
+        .await;
     let archived = app
-        .post(
-            "/api/v1/contacts",
-            &admin,
-            json!({"name": "x", "connection_id": wa}),
-        )
+        .post("/api/v1/contacts", &admin, json!({"name": "x", "connection_id": wa}))
         .await;
     assert_eq!(archived.body["errors"][0]["code"], "archived");
-    assert_eq!(
-        app.get("/api/v1/contacts", &admin).await.body["data"],
-        json!([])
-    );
+    assert_eq!(app.get("/api/v1/contacts", &admin).await.body["data"], json!([]));
     assert!(
         app.events(&admin, None)
             .await
@@ -170,10 +146,7 @@ async fn contacts_update_block_and_delete_with_their_events() {
     assert_eq!(patched.body["internal_name"], "João (loja)");
     assert_eq!(patched.body["note"], Value::Null);
     assert_eq!(patched.body["document"], "11222333000181");
-    assert_eq!(
-        patched.body["phone"], "5511912345678",
-        "untouched fields stay"
-    );
+    assert_eq!(patched.body["phone"], "5511912345678", "untouched fields stay");
 
     let blocked = app
         .post(
@@ -183,10 +156,7 @@ async fn contacts_update_block_and_delete_with_their_events() {
         )
         .await;
     assert_eq!(
-        (
-            blocked.body["blocked"].clone(),
-            blocked.body["blocked_reason"].clone()
-        ),
+        (blocked.body["blocked"].clone(), blocked.body["blocked_reason"].clone()),
         (json!(true), json!("spam"))
     );
     let only_blocked = app.get("/api/v1/contacts?blocked=true", &admin).await;
@@ -222,26 +192,19 @@ async fn contacts_update_block_and_delete_with_their_events() {
     assert_eq!(events[1].data["internal_name"], "João (loja)");
     assert_eq!(events[2].data["blocked"], true);
 
-    let (_, agent) = app
-        .user_with_role(&admin, "agent@example.com", "agent")
-        .await;
+    let (_, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
     app.delete(&format!("/api/v1/contacts/{id}"), &agent)
         .await
         .assert_problem(403, "forbidden");
     assert_eq!(
-        app.delete(&format!("/api/v1/contacts/{id}"), &admin)
-            .await
-            .status,
+        app.delete(&format!("/api/v1/contacts/{id}"), &admin).await.status,
         StatusCode::NO_CONTENT
     );
     app.get(&format!("/api/v1/contacts/{id}"), &admin)
         .await
         .assert_problem(404, "not_found");
     assert_eq!(
-        app.event_names(&admin, &id)
-            .await
-            .last()
-            .map(String::as_str),
+        app.event_names(&admin, &id).await.last().map(String::as_str),
         Some("contact.deleted")
     );
 }
@@ -277,16 +240,8 @@ async fn search_by_name_phone_email_and_page() {
         created[..2].to_vec(),
         "case-insensitive name match"
     );
-    assert_eq!(
-        ids(&search("2222").await.body),
-        [created[1].clone()],
-        "phone fragment"
-    );
-    assert_eq!(
-        ids(&search("%40loja").await.body),
-        [created[0].clone()],
-        "e-mail"
-    );
+    assert_eq!(ids(&search("2222").await.body), [created[1].clone()], "phone fragment");
+    assert_eq!(ids(&search("%40loja").await.body), [created[0].clone()], "e-mail");
     assert_eq!(
         ids(&search("100%25").await.body),
         [created[2].clone()],
@@ -345,32 +300,18 @@ async fn bulk_create_is_all_or_nothing_and_bulk_delete_spares_other_accounts() {
         .map(|i| json!({"name": format!("Cliente {i}"), "phone": format!("1192000{i:04}"), "connection_id": wa}))
         .collect();
     let ok = app
-        .post(
-            "/api/v1/contacts/bulk",
-            &admin,
-            json!({"contacts": contacts}),
-        )
+        .post("/api/v1/contacts/bulk", &admin, json!({"contacts": contacts}))
         .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
     let created: Vec<String> = ids(&ok.body);
     assert_eq!(created.len(), 300);
     let events = app.events(&admin, None).await;
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| e.name == "contact.created")
-            .count(),
-        300
-    );
+    assert_eq!(events.iter().filter(|e| e.name == "contact.created").count(), 300);
 
     let b = app.second_account("b@example.com").await;
     let b_wa = app.connection(&b, "B WA").await;
     let b_contact = app
-        .post(
-            "/api/v1/contacts",
-            &b,
-            json!({"name": "B1", "connection_id": b_wa}),
-        )
+        .post("/api/v1/contacts", &b, json!({"name": "B1", "connection_id": b_wa}))
         .await
         .str("id")
         .to_owned();
@@ -393,9 +334,7 @@ async fn bulk_create_is_all_or_nothing_and_bulk_delete_spares_other_accounts() {
     expected.sort_unstable();
     assert_eq!(deleted, expected);
     assert_eq!(
-        app.get(&format!("/api/v1/contacts/{b_contact}"), &b)
-            .await
-            .status,
+        app.get(&format!("/api/v1/contacts/{b_contact}"), &b).await.status,
         StatusCode::OK
     );
 }
@@ -407,38 +346,22 @@ async fn foreign_contacts_are_404() {
     let b = app.second_account("b@example.com").await;
     let b_wa = app.connection(&b, "B WA").await;
     let b_contact = app
-        .post(
-            "/api/v1/contacts",
-            &b,
-            json!({"name": "B1", "connection_id": b_wa}),
-        )
+        .post("/api/v1/contacts", &b, json!({"name": "B1", "connection_id": b_wa}))
         .await
         .str("id")
         .to_owned();
     for r in [
-        app.get(&format!("/api/v1/contacts/{b_contact}"), &admin)
+        app.get(&format!("/api/v1/contacts/{b_contact}"), &admin).await,
+        app.patch(&format!("/api/v1/contacts/{b_contact}"), &admin, json!({"name": "x"}))
             .await,
-        app.patch(
-            &format!("/api/v1/contacts/{b_contact}"),
-            &admin,
-            json!({"name": "x"}),
-        )
-        .await,
-        app.post(
-            &format!("/api/v1/contacts/{b_contact}/block"),
-            &admin,
-            json!({}),
-        )
-        .await,
-        app.delete(&format!("/api/v1/contacts/{b_contact}"), &admin)
+        app.post(&format!("/api/v1/contacts/{b_contact}/block"), &admin, json!({}))
             .await,
+        app.delete(&format!("/api/v1/contacts/{b_contact}"), &admin).await,
     ] {
         r.assert_problem(404, "not_found");
     }
     assert_eq!(
-        app.get(&format!("/api/v1/contacts/{b_contact}"), &b)
-            .await
-            .body["name"],
+        app.get(&format!("/api/v1/contacts/{b_contact}"), &b).await.body["name"],
         "B1"
     );
 }

@@ -7,11 +7,7 @@ async fn admin_manages_departments() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let created = app
-        .post(
-            "/api/v1/departments",
-            &admin,
-            json!({"name": "  Suporte  "}),
-        )
+        .post("/api/v1/departments", &admin, json!({"name": "  Suporte  "}))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["name"], "Suporte");
@@ -35,31 +31,18 @@ async fn admin_manages_departments() {
         .await;
     assert_eq!(renamed.body["name"], "Atendimento");
     let archived = app
-        .post(
-            &format!("/api/v1/departments/{id}/archive"),
-            &admin,
-            json!({}),
-        )
+        .post(&format!("/api/v1/departments/{id}/archive"), &admin, json!({}))
         .await;
     assert_eq!(archived.body["archived"], true);
-    assert_eq!(
-        app.get("/api/v1/departments", &admin).await.body["data"],
-        json!([])
-    );
+    assert_eq!(app.get("/api/v1/departments", &admin).await.body["data"], json!([]));
     let all = app.get("/api/v1/departments?archived=all", &admin).await;
     assert_eq!(all.body["data"][0]["name"], "Atendimento");
     let back = app
-        .post(
-            &format!("/api/v1/departments/{id}/unarchive"),
-            &admin,
-            json!({}),
-        )
+        .post(&format!("/api/v1/departments/{id}/unarchive"), &admin, json!({}))
         .await;
     assert_eq!(back.body["archived_at"], Value::Null);
     assert_eq!(
-        app.delete(&format!("/api/v1/departments/{id}"), &admin)
-            .await
-            .status,
+        app.delete(&format!("/api/v1/departments/{id}"), &admin).await.status,
         StatusCode::NO_CONTENT
     );
     app.get(&format!("/api/v1/departments/{id}"), &admin)
@@ -87,10 +70,7 @@ async fn lists_page_by_id() {
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let data = page.body["data"].as_array().expect("data");
         assert!(data.len() <= 2);
-        seen.extend(
-            data.iter()
-                .map(|d| d["id"].as_str().unwrap_or_default().to_owned()),
-        );
+        seen.extend(data.iter().map(|d| d["id"].as_str().unwrap_or_default().to_owned()));
         match page.body["next_after"].as_str() {
             Some(after) => path = format!("/api/v1/departments?limit=2&after={after}"),
             None => break,
@@ -109,30 +89,22 @@ async fn lists_page_by_id() {
 async fn agents_read_departments_but_cannot_change_them() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (_, agent) = app
-        .user_with_role(&admin, "agent@example.com", "supervisor")
-        .await;
+    let (_, agent) = app.user_with_role(&admin, "agent@example.com", "supervisor").await;
     let id = app
         .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
         .await
         .str("id")
         .to_owned();
     assert_eq!(
-        app.get(&format!("/api/v1/departments/{id}"), &agent)
-            .await
-            .status,
+        app.get(&format!("/api/v1/departments/{id}"), &agent).await.status,
         StatusCode::OK
     );
     app.post("/api/v1/departments", &agent, json!({"name": "X"}))
         .await
         .assert_problem(403, "forbidden");
-    app.patch(
-        &format!("/api/v1/departments/{id}"),
-        &agent,
-        json!({"name": "X"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.patch(&format!("/api/v1/departments/{id}"), &agent, json!({"name": "X"}))
+        .await
+        .assert_problem(403, "forbidden");
     app.delete(&format!("/api/v1/departments/{id}"), &agent)
         .await
         .assert_problem(403, "forbidden");

@@ -50,20 +50,8 @@ async fn broken_json_is_400_naming_the_problem() {
             400,
             "invalid_json",
         ),
-        (
-            "/api/v1/departments",
-            "application/json",
-            b"",
-            400,
-            "invalid_json",
-        ),
-        (
-            "/api/v1/departments",
-            "application/json",
-            b"{} {}",
-            400,
-            "invalid_json",
-        ),
+        ("/api/v1/departments", "application/json", b"", 400, "invalid_json"),
+        ("/api/v1/departments", "application/json", b"{} {}", 400, "invalid_json"),
         (
             "/api/v1/departments",
             "text/plain",
@@ -80,29 +68,14 @@ async fn broken_json_is_400_naming_the_problem() {
         ),
     ];
     for (path, content_type, body, status, code) in cases {
-        let r = raw(
-            &app,
-            reqwest::Method::POST,
-            path,
-            &token,
-            content_type,
-            body.to_vec(),
-        )
-        .await;
+        let r = raw(&app, reqwest::Method::POST, path, &token, content_type, body.to_vec()).await;
         r.assert_problem(status, code);
         if code == "invalid_json" && !body.is_empty() {
-            assert!(
-                r.str("detail").contains("line 1"),
-                "the detail says where: {}",
-                r.body
-            );
+            assert!(r.str("detail").contains("line 1"), "the detail says where: {}", r.body);
         }
     }
     // Nothing was created by any of these.
-    assert_eq!(
-        app.get("/api/v1/departments", &token).await.body["data"],
-        json!([])
-    );
+    assert_eq!(app.get("/api/v1/departments", &token).await.body["data"], json!([]));
 }
 
 #[tokio::test]
@@ -148,10 +121,7 @@ async fn bodies_over_the_limit_are_413() {
     r.assert_problem(413, "payload_too_large");
     let small = json!({"name": "fits"});
     assert_eq!(
-        app.post("/api/v1/departments", &token, small)
-            .await
-            .status
-            .as_u16(),
+        app.post("/api/v1/departments", &token, small).await.status.as_u16(),
         201
     );
     assert_eq!(

@@ -7,6 +7,7 @@ mod connections;
 mod contacts;
 mod departments;
 mod errors;
+mod media;
 mod ops;
 mod queries;
 mod tags;

@@ -19,12 +19,7 @@ async fn health_readiness_and_metrics() {
     let missing = uuid::Uuid::now_v7();
     app.get(&format!("/api/v1/users/{missing}"), &token).await;
     app.get(&format!("/api/v1/users/{missing}"), &token).await;
-    let r = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent");
+    let r = app.client.get(app.url("/metrics")).send().await.expect("sent");
     assert!(
         r.headers()["content-type"]
             .to_str()
@@ -33,15 +28,13 @@ async fn health_readiness_and_metrics() {
     );
     let text = r.text().await.expect("text");
     assert!(
-        text.contains(
-            r#"balcao_http_requests_total{route="/api/v1/users/{id}",method="GET",status="404"} 2"#
-        ),
+        text.contains(r#"balcao_http_requests_total{route="/api/v1/users/{id}",method="GET",status="404"} 2"#),
         "{text}"
     );
+    assert!(text.contains(r#"balcao_http_requests_total{route="/api/v1/oauth/token",method="POST",status="200"} 1"#));
     assert!(text.contains(
-        r#"balcao_http_requests_total{route="/api/v1/oauth/token",method="POST",status="200"} 1"#
+        r#"balcao_http_request_duration_seconds_count{route="/api/v1/users/{id}",method="GET",status="404"} 2"#
     ));
-    assert!(text.contains(r#"balcao_http_request_duration_seconds_count{route="/api/v1/users/{id}",method="GET",status="404"} 2"#));
     assert!(text.contains("# TYPE balcao_http_request_duration_seconds histogram"));
     let statements: u64 = text
         .lines()
@@ -55,9 +48,7 @@ async fn health_readiness_and_metrics() {
 async fn readiness_fails_when_the_database_is_gone() {
     let app = TestApp::spawn().await;
     assert_eq!(
-        app.call(reqwest::Method::GET, "/readyz", None, None)
-            .await
-            .status,
+        app.call(reqwest::Method::GET, "/readyz", None, None).await.status,
         StatusCode::OK
     );
     app.service().store().close().await;
@@ -72,9 +63,7 @@ async fn readiness_fails_when_the_database_is_gone() {
 async fn a_stopped_server_closes_its_port() {
     let mut app = TestApp::spawn().await;
     assert_eq!(
-        app.call(reqwest::Method::GET, "/healthz", None, None)
-            .await
-            .status,
+        app.call(reqwest::Method::GET, "/healthz", None, None).await.status,
         StatusCode::OK
     );
     app.stop().await;
@@ -84,9 +73,7 @@ async fn a_stopped_server_closes_its_port() {
 #[tokio::test]
 async fn openapi_document_covers_every_route() {
     let app = TestApp::spawn().await;
-    let doc = app
-        .call(reqwest::Method::GET, "/api/v1/openapi.json", None, None)
-        .await;
+    let doc = app.call(reqwest::Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(doc.str("openapi").starts_with("3.1"));
     let paths = doc.body["paths"].as_object().expect("paths");
@@ -116,12 +103,7 @@ async fn openapi_document_covers_every_route() {
 #[tokio::test]
 async fn docs_page_loads_nothing_from_elsewhere() {
     let app = TestApp::spawn().await;
-    let r = app
-        .client
-        .get(app.url("/api/docs"))
-        .send()
-        .await
-        .expect("sent");
+    let r = app.client.get(app.url("/api/docs")).send().await.expect("sent");
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.headers()["content-type"]
@@ -131,13 +113,7 @@ async fn docs_page_loads_nothing_from_elsewhere() {
     );
     let html = r.text().await.expect("html");
     assert!(html.contains("/api/v1/openapi.json"));
-    for external in [
-        "src=\"http",
-        "href=\"http",
-        "@import",
-        "src=\"//",
-        "href=\"//",
-    ] {
+    for external in ["src=\"http", "href=\"http", "@import", "src=\"//", "href=\"//"] {
         assert!(!html.contains(external), "docs page references {external}");
     }
 }
@@ -154,14 +130,9 @@ async fn shutdown_lets_in_flight_requests_finish() {
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(app.addr)
-        .await
-        .expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
     stream.write_all(head.as_bytes()).await.expect("head");
-    stream
-        .write_all(&body[..10])
-        .await
-        .expect("part of the body");
+    stream.write_all(&body[..10]).await.expect("part of the body");
 
     // Shut down while the request waits for the rest of its body; wait until the server no
     // longer accepts connections, so the request is known to be in flight across the shutdown.
@@ -175,10 +146,7 @@ async fn shutdown_lets_in_flight_requests_finish() {
     .await
     .expect("the listener closes");
 
-    stream
-        .write_all(&body[10..])
-        .await
-        .expect("rest of the body");
+    stream.write_all(&body[10..]).await.expect("rest of the body");
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await.expect("answer");
     let answer = String::from_utf8_lossy(&answer);

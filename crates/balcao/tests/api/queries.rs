@@ -1,8 +1,8 @@
 //! Reads cost a constant number of statements however many rows they return (no N+1).
 
 use balcao_core::{
-    AccountId, ConnectionId, Contact, ContactId, DeliveryStatus, DepartmentId, Direction, Message,
-    MessageId, MessageType, Origin, Ticket, TicketId, TicketStatus, Timestamp, UserId,
+    AccountId, ConnectionId, Contact, ContactId, DeliveryStatus, DepartmentId, Direction, Message, MessageId,
+    MessageType, Origin, Ticket, TicketId, TicketStatus, Timestamp, UserId,
 };
 use balcao_testkit::TestApp;
 use balcao_testkit::serde_json::json;
@@ -69,6 +69,7 @@ async fn seed(
             text: Some(format!("mensagem {i}")),
             payload: None,
             quoted_message_id: None,
+            media_id: None,
             status: Some(DeliveryStatus::Delivered),
             error_code: None,
             error_text: None,
@@ -117,11 +118,7 @@ async fn seed(
 }
 
 /// Statements the server ran to answer `path`.
-async fn statements_for(
-    app: &TestApp,
-    token: &str,
-    path: &str,
-) -> (u64, balcao_testkit::serde_json::Value) {
+async fn statements_for(app: &TestApp, token: &str, path: &str) -> (u64, balcao_testkit::serde_json::Value) {
     let before = app.service().store().statements();
     let r = app.get(path, token).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -138,11 +135,7 @@ async fn a_ticket_page_with_its_relations_costs_the_same_for_10_or_100_of_10000_
     let mut users = Vec::new();
     for i in 0..5 {
         let d = app
-            .post(
-                "/api/v1/departments",
-                &admin,
-                json!({"name": format!("Fila {i}")}),
-            )
+            .post("/api/v1/departments", &admin, json!({"name": format!("Fila {i}")}))
             .await;
         departments.push(DepartmentId(uuid(d.str("id"))));
         let u = app
@@ -158,21 +151,12 @@ async fn a_ticket_page_with_its_relations_costs_the_same_for_10_or_100_of_10000_
     seed(&app, account, connection, &departments, &users).await;
 
     let include = "include=contact,department,user,last_message";
-    let (small, page10) =
-        statements_for(&app, &admin, &format!("/api/v1/tickets?limit=10&{include}")).await;
-    let (large, page100) = statements_for(
-        &app,
-        &admin,
-        &format!("/api/v1/tickets?limit=100&{include}"),
-    )
-    .await;
+    let (small, page10) = statements_for(&app, &admin, &format!("/api/v1/tickets?limit=10&{include}")).await;
+    let (large, page100) = statements_for(&app, &admin, &format!("/api/v1/tickets?limit=100&{include}")).await;
     let (bare, _) = statements_for(&app, &admin, "/api/v1/tickets?limit=100").await;
     assert_eq!(page10["data"].as_array().map(Vec::len), Some(10));
     assert_eq!(page100["data"].as_array().map(Vec::len), Some(100));
-    assert_eq!(
-        small, large,
-        "10 and 100 tickets cost the same number of statements"
-    );
+    assert_eq!(small, large, "10 and 100 tickets cost the same number of statements");
     assert!(
         large <= bare + 6,
         "each relation costs one query: {large} with relations, {bare} without"

@@ -26,29 +26,19 @@ async fn tags_are_managed_and_put_on_contacts() {
     app.post("/api/v1/tags", &admin, json!({"label": "VIP"}))
         .await
         .assert_problem(409, "label_taken");
-    app.post(
-        "/api/v1/tags",
-        &admin,
-        json!({"label": "x", "color": "red"}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    let plain = app
-        .post("/api/v1/tags", &admin, json!({"label": "Lead"}))
-        .await;
+    app.post("/api/v1/tags", &admin, json!({"label": "x", "color": "red"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let plain = app.post("/api/v1/tags", &admin, json!({"label": "Lead"})).await;
     assert_eq!(plain.body["color"], "#6b7280");
 
     let mut contacts = Vec::new();
     for name in ["A", "B", "C"] {
         contacts.push(
-            app.post(
-                "/api/v1/contacts",
-                &admin,
-                json!({"name": name, "connection_id": wa}),
-            )
-            .await
-            .str("id")
-            .to_owned(),
+            app.post("/api/v1/contacts", &admin, json!({"name": name, "connection_id": wa}))
+                .await
+                .str("id")
+                .to_owned(),
         );
     }
     let tagged = app
@@ -60,14 +50,10 @@ async fn tags_are_managed_and_put_on_contacts() {
         .await;
     assert_eq!(tagged.status, StatusCode::OK, "{}", tagged.body);
     assert_eq!(
-        app.get(&format!("/api/v1/contacts/{}", contacts[0]), &admin)
-            .await
-            .body["tag_ids"],
+        app.get(&format!("/api/v1/contacts/{}", contacts[0]), &admin).await.body["tag_ids"],
         json!([vip])
     );
-    let with_tag = app
-        .get(&format!("/api/v1/contacts?tag_id={vip}"), &admin)
-        .await;
+    let with_tag = app.get(&format!("/api/v1/contacts?tag_id={vip}"), &admin).await;
     assert_eq!(with_tag.body["data"].as_array().map(Vec::len), Some(2));
     // Tagging again changes nothing but is fine; each change is one contact.updated per contact.
     app.post(
@@ -80,10 +66,7 @@ async fn tags_are_managed_and_put_on_contacts() {
         app.event_names(&admin, &contacts[0]).await,
         ["contact.created", "contact.updated", "contact.updated"]
     );
-    assert_eq!(
-        app.event_names(&admin, &contacts[2]).await,
-        ["contact.created"]
-    );
+    assert_eq!(app.event_names(&admin, &contacts[2]).await, ["contact.created"]);
     let events = app.events(&admin, Some(&contacts[1])).await;
     assert_eq!(events[1].data["tag_ids"], json!([vip]));
 
@@ -97,9 +80,7 @@ async fn tags_are_managed_and_put_on_contacts() {
         .await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
     assert_eq!(
-        app.get(&format!("/api/v1/contacts/{}", contacts[0]), &admin)
-            .await
-            .body["tag_ids"],
+        app.get(&format!("/api/v1/contacts/{}", contacts[0]), &admin).await.body["tag_ids"],
         json!([])
     );
 
@@ -107,11 +88,7 @@ async fn tags_are_managed_and_put_on_contacts() {
     let b = app.second_account("b@example.com").await;
     let b_wa = app.connection(&b, "B WA").await;
     let b_contact = app
-        .post(
-            "/api/v1/contacts",
-            &b,
-            json!({"name": "B", "connection_id": b_wa}),
-        )
+        .post("/api/v1/contacts", &b, json!({"name": "B", "connection_id": b_wa}))
         .await
         .str("id")
         .to_owned();
@@ -125,9 +102,7 @@ async fn tags_are_managed_and_put_on_contacts() {
     r.assert_problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "contact_ids[1]");
     assert_eq!(
-        app.get(&format!("/api/v1/contacts/{}", contacts[2]), &admin)
-            .await
-            .body["tag_ids"],
+        app.get(&format!("/api/v1/contacts/{}", contacts[2]), &admin).await.body["tag_ids"],
         json!([])
     );
     app.get(&format!("/api/v1/tags/{vip}"), &b)
@@ -136,30 +111,21 @@ async fn tags_are_managed_and_put_on_contacts() {
 
     // Deleting the tag takes it off every contact.
     assert_eq!(
-        app.delete(&format!("/api/v1/tags/{vip}"), &admin)
-            .await
-            .status,
+        app.delete(&format!("/api/v1/tags/{vip}"), &admin).await.status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.get(&format!("/api/v1/contacts/{}", contacts[1]), &admin)
-            .await
-            .body["tag_ids"],
+        app.get(&format!("/api/v1/contacts/{}", contacts[1]), &admin).await.body["tag_ids"],
         json!([])
     );
-    assert_eq!(
-        app.event_names(&admin, &vip).await,
-        ["tag.created", "tag.deleted"]
-    );
+    assert_eq!(app.event_names(&admin, &vip).await, ["tag.created", "tag.deleted"]);
 }
 
 #[tokio::test]
 async fn agents_tag_contacts_but_do_not_manage_tags() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (_, agent) = app
-        .user_with_role(&admin, "agent@example.com", "agent")
-        .await;
+    let (_, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
     let wa = app.connection(&admin, "WA").await;
     let tag = app
         .post("/api/v1/tags", &admin, json!({"label": "Lead"}))
@@ -167,11 +133,7 @@ async fn agents_tag_contacts_but_do_not_manage_tags() {
         .str("id")
         .to_owned();
     let contact = app
-        .post(
-            "/api/v1/contacts",
-            &agent,
-            json!({"name": "C", "connection_id": wa}),
-        )
+        .post("/api/v1/contacts", &agent, json!({"name": "C", "connection_id": wa}))
         .await;
     assert_eq!(
         contact.status,
@@ -183,13 +145,9 @@ async fn agents_tag_contacts_but_do_not_manage_tags() {
     app.post("/api/v1/tags", &agent, json!({"label": "x"}))
         .await
         .assert_problem(403, "forbidden");
-    app.patch(
-        &format!("/api/v1/tags/{tag}"),
-        &agent,
-        json!({"label": "x"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.patch(&format!("/api/v1/tags/{tag}"), &agent, json!({"label": "x"}))
+        .await
+        .assert_problem(403, "forbidden");
     app.delete(&format!("/api/v1/tags/{tag}"), &agent)
         .await
         .assert_problem(403, "forbidden");

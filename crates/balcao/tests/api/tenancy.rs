@@ -31,21 +31,12 @@ async fn foreign_ids_answer_404_like_missing_ones() {
         .to_owned();
     let missing = uuid::Uuid::now_v7().to_string();
 
-    for (resource, foreign) in [
-        ("users", &b_user),
-        ("departments", &b_department),
-        ("tokens", &b_token),
-    ] {
+    for (resource, foreign) in [("users", &b_user), ("departments", &b_department), ("tokens", &b_token)] {
         let absent = app.get(&format!("/api/v1/{resource}/{missing}"), &a).await;
         absent.assert_problem(404, "not_found");
         let get = app.get(&format!("/api/v1/{resource}/{foreign}"), &a).await;
-        assert_eq!(
-            get.body, absent.body,
-            "GET {resource}: foreign equals missing"
-        );
-        let delete = app
-            .delete(&format!("/api/v1/{resource}/{foreign}"), &a)
-            .await;
+        assert_eq!(get.body, absent.body, "GET {resource}: foreign equals missing");
+        let delete = app.delete(&format!("/api/v1/{resource}/{foreign}"), &a).await;
         delete.assert_problem(404, "not_found");
         assert_eq!(delete.body, absent.body);
     }
@@ -57,13 +48,9 @@ async fn foreign_ids_answer_404_like_missing_ones() {
         )
         .await
         .assert_problem(404, "not_found");
-        app.post(
-            &format!("/api/v1/{resource}/{foreign}/archive"),
-            &a,
-            json!({}),
-        )
-        .await
-        .assert_problem(404, "not_found");
+        app.post(&format!("/api/v1/{resource}/{foreign}/archive"), &a, json!({}))
+            .await
+            .assert_problem(404, "not_found");
     }
     // A's lists hold none of B's rows, and B's rows are untouched.
     let users = app.get("/api/v1/users?archived=all", &a).await;
@@ -84,15 +71,11 @@ async fn foreign_ids_answer_404_like_missing_ones() {
         (StatusCode::OK, json!("B1"))
     );
     assert_eq!(
-        app.get(&format!("/api/v1/departments/{b_department}"), &b)
-            .await
-            .body["archived"],
+        app.get(&format!("/api/v1/departments/{b_department}"), &b).await.body["archived"],
         false
     );
     assert_eq!(
-        app.get(&format!("/api/v1/tokens/{b_token}"), &b)
-            .await
-            .status,
+        app.get(&format!("/api/v1/tokens/{b_token}"), &b).await.status,
         StatusCode::OK
     );
 }

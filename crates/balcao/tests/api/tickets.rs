@@ -66,19 +66,14 @@ async fn an_inbound_message_opens_one_ticket_in_the_default_department() {
     let first = inbound(&app, &s, "Oi, preciso de ajuda").await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     assert_eq!(
-        (
-            first.body["direction"].clone(),
-            first.body["origin"].clone()
-        ),
+        (first.body["direction"].clone(), first.body["origin"].clone()),
         (json!("inbound"), json!("contact"))
     );
     assert_eq!(first.body["status"], "delivered");
     assert_eq!(first.body["connection_id"], s.connection.as_str());
     let ticket_id = first.str("ticket_id").to_owned();
 
-    let ticket = app
-        .get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin)
-        .await;
+    let ticket = app.get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin).await;
     assert_eq!(ticket.body["status"], "open");
     assert_eq!(ticket.body["department_id"], s.department.as_str());
     assert_eq!(ticket.body["user_id"], Value::Null);
@@ -94,9 +89,7 @@ async fn an_inbound_message_opens_one_ticket_in_the_default_department() {
     );
 
     // An agent answers: the ticket now waits for the customer and the waiting time is known.
-    let (agent_id, agent) = app
-        .user_with_role(&s.admin, "agent@example.com", "agent")
-        .await;
+    let (agent_id, agent) = app.user_with_role(&s.admin, "agent@example.com", "agent").await;
     let reply = app
         .post(
             "/api/v1/messages",
@@ -110,9 +103,7 @@ async fn an_inbound_message_opens_one_ticket_in_the_default_department() {
         (json!("queued"), json!(agent_id))
     );
     assert_eq!(reply.body["ticket_id"], ticket_id.as_str());
-    let ticket = app
-        .get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin)
-        .await;
+    let ticket = app.get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin).await;
     assert_eq!(ticket.body["status"], "pending");
     assert_eq!(ticket.body["unread_count"], 2);
     assert!(ticket.body["first_reply_at"].is_string());
@@ -121,9 +112,7 @@ async fn an_inbound_message_opens_one_ticket_in_the_default_department() {
     // The customer writes again: back to open.
     inbound(&app, &s, "Meu pedido não chegou").await;
     assert_eq!(
-        app.get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin)
-            .await
-            .body["status"],
+        app.get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin).await.body["status"],
         "open"
     );
 
@@ -139,9 +128,7 @@ async fn an_inbound_message_opens_one_ticket_in_the_default_department() {
         .collect();
     assert_eq!(kinds, ["ticket_event", "text", "text", "text", "text"]);
     assert_eq!(timeline.body["data"][0]["payload"]["action"], "opened");
-    let contact = app
-        .get(&format!("/api/v1/contacts/{}", s.contact), &s.admin)
-        .await;
+    let contact = app.get(&format!("/api/v1/contacts/{}", s.contact), &s.admin).await;
     assert_eq!(contact.body["unread_count"], 3);
     assert!(contact.body["last_message_at"].is_string());
 
@@ -150,10 +137,7 @@ async fn an_inbound_message_opens_one_ticket_in_the_default_department() {
     let count = |name: &str| events.iter().filter(|e| e.name == name).count();
     assert_eq!(count("ticket.opened"), 1);
     assert_eq!(count("message.created"), 5);
-    let opened = events
-        .iter()
-        .find(|e| e.name == "ticket.opened")
-        .expect("opened");
+    let opened = events.iter().find(|e| e.name == "ticket.opened").expect("opened");
     assert_eq!(opened.data["protocol"], ticket.body["protocol"]);
     assert_eq!(opened.data["department_id"], s.department.as_str());
 }
@@ -183,10 +167,7 @@ async fn outbound_messages_open_tickets_unless_told_not_to_and_notes_never_do() 
         .await;
     assert_eq!(quiet.status, StatusCode::CREATED, "{}", quiet.body);
     assert_eq!(quiet.body["ticket_id"], Value::Null);
-    assert_eq!(
-        app.get("/api/v1/tickets", &s.admin).await.body["data"],
-        json!([])
-    );
+    assert_eq!(app.get("/api/v1/tickets", &s.admin).await.body["data"], json!([]));
 
     let sent = app
         .post(
@@ -197,17 +178,13 @@ async fn outbound_messages_open_tickets_unless_told_not_to_and_notes_never_do() 
         .await;
     let ticket_id = sent.str("ticket_id").to_owned();
     let me = app.get("/api/v1/me", &s.admin).await;
-    let ticket = app
-        .get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin)
-        .await;
+    let ticket = app.get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin).await;
     assert_eq!(
         ticket.body["user_id"], me.body["id"],
         "the sender takes the ticket it opens"
     );
     assert_eq!(ticket.body["status"], "pending");
-    let history = app
-        .get(&format!("/api/v1/tickets/{ticket_id}/history"), &s.admin)
-        .await;
+    let history = app.get(&format!("/api/v1/tickets/{ticket_id}/history"), &s.admin).await;
     assert_eq!(history.body["data"][0]["action"], "opened");
     assert_eq!(history.body["data"][0]["by_user_id"], me.body["id"]);
     // A note now lands in the open ticket.
@@ -234,10 +211,7 @@ async fn blocked_contacts_keep_their_messages_but_open_nothing_and_get_nothing()
     let received = inbound(&app, &s, "compre agora!!!").await;
     assert_eq!(received.status, StatusCode::CREATED, "{}", received.body);
     assert_eq!(received.body["ticket_id"], Value::Null);
-    assert_eq!(
-        app.get("/api/v1/tickets", &s.admin).await.body["data"],
-        json!([])
-    );
+    assert_eq!(app.get("/api/v1/tickets", &s.admin).await.body["data"], json!([]));
     app.post(
         "/api/v1/messages",
         &s.admin,
@@ -252,16 +226,9 @@ async fn blocked_contacts_keep_their_messages_but_open_nothing_and_get_nothing()
             json!({"contact_id": s.contact, "type": "note", "text": "bloqueado por spam"}),
         )
         .await;
-    assert_eq!(
-        note.status,
-        StatusCode::CREATED,
-        "internal notes are still possible"
-    );
+    assert_eq!(note.status, StatusCode::CREATED, "internal notes are still possible");
     let timeline = app
-        .get(
-            &format!("/api/v1/contacts/{}/messages", s.contact),
-            &s.admin,
-        )
+        .get(&format!("/api/v1/contacts/{}/messages", s.contact), &s.admin)
         .await;
     assert_eq!(timeline.body["data"].as_array().map(Vec::len), Some(2));
 }
@@ -275,22 +242,13 @@ async fn transfer_close_and_reopen_with_history_and_protocols_never_reused() {
         .await
         .str("id")
         .to_owned();
-    let (agent_id, _) = app
-        .user_with_role(&s.admin, "agent@example.com", "agent")
-        .await;
+    let (agent_id, _) = app.user_with_role(&s.admin, "agent@example.com", "agent").await;
     let topic = app
-        .post(
-            "/api/v1/ticket-topics",
-            &s.admin,
-            json!({"name": "Venda realizada"}),
-        )
+        .post("/api/v1/ticket-topics", &s.admin, json!({"name": "Venda realizada"}))
         .await;
     assert_eq!(topic.status, StatusCode::CREATED, "{}", topic.body);
     let topic = topic.str("id").to_owned();
-    let ticket_id = inbound(&app, &s, "quero comprar")
-        .await
-        .str("ticket_id")
-        .to_owned();
+    let ticket_id = inbound(&app, &s, "quero comprar").await.str("ticket_id").to_owned();
     let path = |action: &str| format!("/api/v1/tickets/{ticket_id}/{action}");
 
     app.post(&path("transfer"), &s.admin, json!({"comment": "x"}))
@@ -305,39 +263,24 @@ async fn transfer_close_and_reopen_with_history_and_protocols_never_reused() {
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(
-        (
-            moved.body["department_id"].clone(),
-            moved.body["user_id"].clone()
-        ),
+        (moved.body["department_id"].clone(), moved.body["user_id"].clone()),
         (json!(sales), json!(agent_id))
     );
     app.post(&path("priority"), &s.admin, json!({"priority": 5}))
         .await
         .assert_problem(422, "validation_failed");
     assert_eq!(
-        app.post(&path("priority"), &s.admin, json!({"priority": 3}))
-            .await
-            .body["priority"],
+        app.post(&path("priority"), &s.admin, json!({"priority": 3})).await.body["priority"],
         3
     );
-    app.post(
-        &path("snooze"),
-        &s.admin,
-        json!({"until": "2020-01-01T00:00:00Z"}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
-    app.post(
-        &path("close"),
-        &s.admin,
-        json!({"topic_ids": [uuid::Uuid::now_v7()]}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.post(&path("snooze"), &s.admin, json!({"until": "2020-01-01T00:00:00Z"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post(&path("close"), &s.admin, json!({"topic_ids": [uuid::Uuid::now_v7()]}))
+        .await
+        .assert_problem(422, "validation_failed");
 
-    let closed = app
-        .post(&path("close"), &s.admin, json!({"topic_ids": [topic]}))
-        .await;
+    let closed = app.post(&path("close"), &s.admin, json!({"topic_ids": [topic]})).await;
     assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
     assert_eq!(closed.body["status"], "resolved");
     assert_eq!(closed.body["topic_ids"], json!([topic]));
@@ -357,10 +300,7 @@ async fn transfer_close_and_reopen_with_history_and_protocols_never_reused() {
         .iter()
         .map(|e| e["action"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(
-        actions,
-        ["opened", "transferred", "priority_changed", "closed"]
-    );
+    assert_eq!(actions, ["opened", "transferred", "priority_changed", "closed"]);
     let transfer = &history.body["data"][1];
     assert_eq!(transfer["from_department_id"], s.department.as_str());
     assert_eq!(transfer["to_department_id"], sales.as_str());
@@ -377,19 +317,11 @@ async fn transfer_close_and_reopen_with_history_and_protocols_never_reused() {
     let names = app.event_names(&s.admin, &ticket_id).await;
     assert_eq!(
         names,
-        [
-            "ticket.opened",
-            "ticket.transferred",
-            "ticket.updated",
-            "ticket.closed"
-        ]
+        ["ticket.opened", "ticket.transferred", "ticket.updated", "ticket.closed"]
     );
 
     // The next message opens a new ticket with a new protocol.
-    let next = inbound(&app, &s, "outra dúvida")
-        .await
-        .str("ticket_id")
-        .to_owned();
+    let next = inbound(&app, &s, "outra dúvida").await.str("ticket_id").to_owned();
     assert_ne!(next, ticket_id);
     let (old_protocol, new_protocol) = (
         closed.str("protocol").to_owned(),
@@ -398,44 +330,29 @@ async fn transfer_close_and_reopen_with_history_and_protocols_never_reused() {
             .str("protocol")
             .to_owned(),
     );
-    assert!(
-        new_protocol > old_protocol,
-        "{old_protocol} then {new_protocol}"
-    );
+    assert!(new_protocol > old_protocol, "{old_protocol} then {new_protocol}");
     // The old one cannot reopen while the new one is open; it can after.
     app.post(&path("reopen"), &s.admin, json!({}))
         .await
         .assert_problem(409, "another_ticket_open");
-    app.post(
-        &format!("/api/v1/tickets/{next}/reopen"),
-        &s.admin,
-        json!({}),
-    )
-    .await
-    .assert_problem(409, "ticket_open");
-    app.post(
-        &format!("/api/v1/tickets/{next}/close"),
-        &s.admin,
-        json!({}),
-    )
-    .await;
+    app.post(&format!("/api/v1/tickets/{next}/reopen"), &s.admin, json!({}))
+        .await
+        .assert_problem(409, "ticket_open");
+    app.post(&format!("/api/v1/tickets/{next}/close"), &s.admin, json!({}))
+        .await;
     let reopened = app.post(&path("reopen"), &s.admin, json!({})).await;
     assert_eq!(
         (reopened.status, reopened.body["status"].clone()),
         (StatusCode::OK, json!("open"))
     );
     assert_eq!(
-        app.get("/api/v1/tickets?status=open,pending", &s.admin)
-            .await
-            .body["data"]
+        app.get("/api/v1/tickets?status=open,pending", &s.admin).await.body["data"]
             .as_array()
             .map(Vec::len),
         Some(1)
     );
     assert_eq!(
-        app.get("/api/v1/tickets?status=resolved", &s.admin)
-            .await
-            .body["data"][0]["id"],
+        app.get("/api/v1/tickets?status=resolved", &s.admin).await.body["data"][0]["id"],
         next.as_str()
     );
     app.get("/api/v1/tickets?status=lost", &s.admin)
@@ -474,13 +391,8 @@ async fn delivery_never_moves_backwards() {
     status(json!({"status": "lost"}))
         .await
         .assert_problem(422, "validation_failed");
-    let got = app
-        .get(&format!("/api/v1/messages/{}", sent.str("id")), &s.admin)
-        .await;
-    assert_eq!(
-        got.body["status"], "read",
-        "refused reports changed nothing"
-    );
+    let got = app.get(&format!("/api/v1/messages/{}", sent.str("id")), &s.admin).await;
+    assert_eq!(got.body["status"], "read", "refused reports changed nothing");
     let updates = app.event_names(&s.admin, sent.str("id")).await;
     assert_eq!(
         updates,
@@ -507,10 +419,7 @@ async fn delivery_never_moves_backwards() {
         )
         .await;
     assert_eq!(
-        (
-            failed.body["status"].clone(),
-            failed.body["error_code"].clone()
-        ),
+        (failed.body["status"].clone(), failed.body["error_code"].clone()),
         (json!("failed"), json!("131047"))
     );
     let note = app
@@ -540,10 +449,7 @@ async fn duplicate_external_ids_are_refused_per_connection() {
     again.assert_problem(409, "external_id_taken");
     assert_eq!(again.body["existing_id"], first.body["id"]);
     let timeline = app
-        .get(
-            &format!("/api/v1/contacts/{}/messages", s.contact),
-            &s.admin,
-        )
+        .get(&format!("/api/v1/contacts/{}/messages", s.contact), &s.admin)
         .await;
     let texts = timeline.body["data"]
         .as_array()
@@ -564,7 +470,11 @@ async fn duplicate_external_ids_are_refused_per_connection() {
         .str("id")
         .to_owned();
     let r = app
-        .post("/api/v1/messages", &s.admin, json!({"contact_id": contact, "direction": "inbound", "text": "oi", "external_id": "wamid.ABC"}))
+        .post(
+            "/api/v1/messages",
+            &s.admin,
+            json!({"contact_id": contact, "direction": "inbound", "text": "oi", "external_id": "wamid.ABC"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
@@ -576,22 +486,17 @@ async fn bad_messages_and_foreign_ids() {
     let post = |body: Value| app.post("/api/v1/messages", &s.admin, body);
     for (body, field) in [
         (json!({"contact_id": s.contact}), "text"),
-        (
-            json!({"contact_id": s.contact, "text": "x".repeat(4097)}),
-            "text",
-        ),
+        (json!({"contact_id": s.contact, "text": "x".repeat(4097)}), "text"),
         (
             json!({"contact_id": s.contact, "type": "image", "text": "x"}),
-            "type",
+            "media_id",
         ),
         (
-            json!({"contact_id": s.contact, "type": "location"}),
-            "payload",
-        ),
-        (
-            json!({"contact_id": s.contact, "type": "fax", "text": "x"}),
+            json!({"contact_id": s.contact, "type": "ticket_event", "text": "x"}),
             "type",
         ),
+        (json!({"contact_id": s.contact, "type": "location"}), "payload"),
+        (json!({"contact_id": s.contact, "type": "fax", "text": "x"}), "type"),
         (
             json!({"contact_id": s.contact, "text": "x", "direction": "sideways"}),
             "direction",
@@ -601,10 +506,7 @@ async fn bad_messages_and_foreign_ids() {
             "origin",
         ),
         (json!({"text": "x"}), "contact_id"),
-        (
-            json!({"contact_id": uuid::Uuid::now_v7(), "text": "x"}),
-            "contact_id",
-        ),
+        (json!({"contact_id": uuid::Uuid::now_v7(), "text": "x"}), "contact_id"),
         (
             json!({"contact_id": s.contact, "text": "x", "dont_open_ticket": "perhaps"}),
             "dont_open_ticket",
@@ -614,12 +516,12 @@ async fn bad_messages_and_foreign_ids() {
         r.assert_problem(422, "validation_failed");
         assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.body);
     }
-    let location = post(json!({"contact_id": s.contact, "type": "location", "payload": {"latitude": -23.5, "longitude": -46.6}})).await;
+    let location =
+        post(json!({"contact_id": s.contact, "type": "location", "payload": {"latitude": -23.5, "longitude": -46.6}}))
+            .await;
     assert_eq!(location.status, StatusCode::CREATED, "{}", location.body);
 
-    let (_, agent) = app
-        .user_with_role(&s.admin, "agent@example.com", "agent")
-        .await;
+    let (_, agent) = app.user_with_role(&s.admin, "agent@example.com", "agent").await;
     app.post(
         "/api/v1/messages",
         &agent,
@@ -643,11 +545,7 @@ async fn bad_messages_and_foreign_ids() {
         .await
         .assert_problem(404, "not_found");
     let foreign = app
-        .post(
-            "/api/v1/messages",
-            &b,
-            json!({"contact_id": s.contact, "text": "x"}),
-        )
+        .post("/api/v1/messages", &b, json!({"contact_id": s.contact, "text": "x"}))
         .await;
     assert_eq!(foreign.body["errors"][0]["code"], "not_found");
     assert_eq!(app.get("/api/v1/tickets", &b).await.body["data"], json!([]));
@@ -663,11 +561,7 @@ async fn bad_messages_and_foreign_ids() {
         .str("id")
         .to_owned();
     let b_ticket = app
-        .post(
-            "/api/v1/messages",
-            &b,
-            json!({"contact_id": b_contact, "text": "oi"}),
-        )
+        .post("/api/v1/messages", &b, json!({"contact_id": b_contact, "text": "oi"}))
         .await
         .str("ticket_id")
         .to_owned();
@@ -707,8 +601,5 @@ async fn concurrent_messages_share_one_ticket() {
     assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed.body["data"][0]["unread_count"], 12);
     let events = app.events(&s.admin, None).await;
-    assert_eq!(
-        events.iter().filter(|e| e.name == "ticket.opened").count(),
-        1
-    );
+    assert_eq!(events.iter().filter(|e| e.name == "ticket.opened").count(), 1);
 }

@@ -18,10 +18,7 @@ async fn personal_tokens_are_shown_once_work_and_revoke_at_once() {
     let me = app.get("/api/v1/me", &secret).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     let shown = app.get(&format!("/api/v1/tokens/{id}"), &admin).await;
-    assert!(
-        shown.body.get("token").is_none(),
-        "the secret is never shown again"
-    );
+    assert!(shown.body.get("token").is_none(), "the secret is never shown again");
     assert!(
         shown.body["last_used_at"].is_string(),
         "use is recorded: {}",
@@ -32,9 +29,7 @@ async fn personal_tokens_are_shown_once_work_and_revoke_at_once() {
     assert!(list.body["data"][0].get("token").is_none());
 
     assert_eq!(
-        app.delete(&format!("/api/v1/tokens/{id}"), &admin)
-            .await
-            .status,
+        app.delete(&format!("/api/v1/tokens/{id}"), &admin).await.status,
         StatusCode::NO_CONTENT
     );
     app.get("/api/v1/me", &secret)
@@ -43,10 +38,7 @@ async fn personal_tokens_are_shown_once_work_and_revoke_at_once() {
     app.get(&format!("/api/v1/tokens/{id}"), &admin)
         .await
         .assert_problem(404, "not_found");
-    assert_eq!(
-        app.get("/api/v1/tokens", &admin).await.body["data"],
-        json!([])
-    );
+    assert_eq!(app.get("/api/v1/tokens", &admin).await.body["data"], json!([]));
 }
 
 #[tokio::test]
@@ -80,18 +72,13 @@ async fn allowed_domain_is_checked_against_origin_and_referer() {
     with("origin", "https://example.com.evil.com")
         .await
         .assert_problem(403, "origin_not_allowed");
-    assert_eq!(
-        with("origin", "https://example.com").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(with("origin", "https://example.com").await.status, StatusCode::OK);
     assert_eq!(
         with("origin", "https://app.example.com:8443").await.status,
         StatusCode::OK
     );
     assert_eq!(
-        with("referer", "https://example.com/painel?x=1")
-            .await
-            .status,
+        with("referer", "https://example.com/painel?x=1").await.status,
         StatusCode::OK
     );
     app.post(
@@ -119,13 +106,9 @@ async fn token_input_is_validated() {
         .await;
     past.assert_problem(422, "validation_failed");
     assert_eq!(past.body["errors"][0]["code"], "in_the_past");
-    app.post(
-        "/api/v1/tokens",
-        &admin,
-        json!({"name": "x", "expires_at": "tomorrow"}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    app.post("/api/v1/tokens", &admin, json!({"name": "x", "expires_at": "tomorrow"}))
+        .await
+        .assert_problem(422, "validation_failed");
     let future = app
         .post(
             "/api/v1/tokens",
@@ -140,16 +123,10 @@ async fn token_input_is_validated() {
 async fn agents_cannot_manage_tokens_of_others() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (_, agent) = app
-        .user_with_role(&admin, "agent@example.com", "agent")
-        .await;
-    let admins = app
-        .post("/api/v1/tokens", &admin, json!({"name": "admin's"}))
-        .await;
+    let (_, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
+    let admins = app.post("/api/v1/tokens", &admin, json!({"name": "admin's"})).await;
     let admins_id = admins.str("id").to_owned();
-    let agents = app
-        .post("/api/v1/tokens", &agent, json!({"name": "agent's"}))
-        .await;
+    let agents = app.post("/api/v1/tokens", &agent, json!({"name": "agent's"})).await;
     let agents_id = agents.str("id").to_owned();
 
     app.get(&format!("/api/v1/tokens/{admins_id}"), &agent)
@@ -165,16 +142,11 @@ async fn agents_cannot_manage_tokens_of_others() {
     assert_eq!(mine.body["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(mine.body["data"][0]["id"], agents_id.as_str());
     // The admin's token still works; the admin sees and revokes the agent's.
-    assert_eq!(
-        app.get("/api/v1/me", admins.str("token")).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/api/v1/me", admins.str("token")).await.status, StatusCode::OK);
     let everyone = app.get("/api/v1/tokens?scope=account", &admin).await;
     assert_eq!(everyone.body["data"].as_array().map(Vec::len), Some(2));
     assert_eq!(
-        app.delete(&format!("/api/v1/tokens/{agents_id}"), &admin)
-            .await
-            .status,
+        app.delete(&format!("/api/v1/tokens/{agents_id}"), &admin).await.status,
         StatusCode::NO_CONTENT
     );
     app.get("/api/v1/me", agents.str("token"))

@@ -6,9 +6,7 @@ use reqwest::StatusCode;
 async fn admin_manages_users_and_their_departments() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let sales = app
-        .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
-        .await;
+    let sales = app.post("/api/v1/departments", &admin, json!({"name": "Vendas"})).await;
     let support = app
         .post("/api/v1/departments", &admin, json!({"name": "Suporte"}))
         .await;
@@ -29,10 +27,7 @@ async fn admin_manages_users_and_their_departments() {
     assert_eq!(created.body["department_ids"], json!([sales]));
     assert!(created.body.get("password").is_none() && created.body.get("password_hash").is_none());
     assert!(created.str("created_at").ends_with('Z'));
-    assert_eq!(
-        uuid::Uuid::parse_str(&id).expect("uuid").get_version_num(),
-        7
-    );
+    assert_eq!(uuid::Uuid::parse_str(&id).expect("uuid").get_version_num(), 7);
 
     let got = app.get(&format!("/api/v1/users/{id}"), &admin).await;
     assert_eq!(got.body, created.body);
@@ -76,9 +71,7 @@ async fn admin_manages_users_and_their_departments() {
     );
 
     assert_eq!(
-        app.delete(&format!("/api/v1/users/{id}"), &admin)
-            .await
-            .status,
+        app.delete(&format!("/api/v1/users/{id}"), &admin).await.status,
         StatusCode::NO_CONTENT
     );
     app.get(&format!("/api/v1/users/{id}"), &admin)
@@ -95,9 +88,7 @@ async fn duplicate_email_is_409_whatever_the_case() {
     let admin = app.admin_token().await;
     let body = |email: &str| json!({"name": "X", "email": email, "password": "password-1"});
     assert_eq!(
-        app.post("/api/v1/users", &admin, body("joao@example.com"))
-            .await
-            .status,
+        app.post("/api/v1/users", &admin, body("joao@example.com")).await.status,
         StatusCode::CREATED
     );
     app.post("/api/v1/users", &admin, body("JOAO@example.com"))
@@ -107,9 +98,7 @@ async fn duplicate_email_is_409_whatever_the_case() {
         .await
         .assert_problem(409, "email_taken");
     // Changing someone's e-mail onto a taken one is a conflict too.
-    let other = app
-        .post("/api/v1/users", &admin, body("maria@example.com"))
-        .await;
+    let other = app.post("/api/v1/users", &admin, body("maria@example.com")).await;
     app.patch(
         &format!("/api/v1/users/{}", other.str("id")),
         &admin,
@@ -154,11 +143,7 @@ async fn invalid_users_are_422_naming_each_field() {
         ]
     );
     let wrong_type = app
-        .post(
-            "/api/v1/users",
-            &admin,
-            json!({"name": ["x"], "email": "a@b.c"}),
-        )
+        .post("/api/v1/users", &admin, json!({"name": ["x"], "email": "a@b.c"}))
         .await;
     wrong_type.assert_problem(422, "validation_failed");
     assert_eq!(wrong_type.body["errors"][0]["field"], "name");
@@ -172,11 +157,7 @@ async fn invalid_users_are_422_naming_each_field() {
     bad_id.assert_problem(422, "validation_failed");
     assert_eq!(bad_id.body["errors"][0]["field"], "department_ids[0]");
     let blank = app
-        .patch(
-            "/api/v1/users/00000000-0000-7000-8000-000000000000",
-            &admin,
-            json!({}),
-        )
+        .patch("/api/v1/users/00000000-0000-7000-8000-000000000000", &admin, json!({}))
         .await;
     blank.assert_problem(404, "not_found");
 }
@@ -185,40 +166,24 @@ async fn invalid_users_are_422_naming_each_field() {
 async fn agents_cannot_manage_other_users() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (agent_id, agent) = app
-        .user_with_role(&admin, "agent@example.com", "agent")
-        .await;
-    let (other_id, _) = app
-        .user_with_role(&admin, "other@example.com", "agent")
-        .await;
+    let (agent_id, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
+    let (other_id, _) = app.user_with_role(&admin, "other@example.com", "agent").await;
     let new_user = json!({"name": "X", "email": "x@example.com", "password": "password-1"});
     app.post("/api/v1/users", &agent, new_user)
         .await
         .assert_problem(403, "forbidden");
-    app.patch(
-        &format!("/api/v1/users/{other_id}"),
-        &agent,
-        json!({"name": "Hacked"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.patch(&format!("/api/v1/users/{other_id}"), &agent, json!({"name": "Hacked"}))
+        .await
+        .assert_problem(403, "forbidden");
     app.delete(&format!("/api/v1/users/{other_id}"), &agent)
         .await
         .assert_problem(403, "forbidden");
-    app.post(
-        &format!("/api/v1/users/{other_id}/archive"),
-        &agent,
-        json!({}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.patch(
-        &format!("/api/v1/users/{agent_id}"),
-        &agent,
-        json!({"role": "admin"}),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    app.post(&format!("/api/v1/users/{other_id}/archive"), &agent, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.patch(&format!("/api/v1/users/{agent_id}"), &agent, json!({"role": "admin"}))
+        .await
+        .assert_problem(403, "forbidden");
     // Their own name they may change, and they may read their colleagues.
     let own = app
         .patch(
@@ -229,9 +194,7 @@ async fn agents_cannot_manage_other_users() {
         .await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     assert_eq!(
-        app.get(&format!("/api/v1/users/{other_id}"), &agent)
-            .await
-            .status,
+        app.get(&format!("/api/v1/users/{other_id}"), &agent).await.status,
         StatusCode::OK
     );
     let other = app.get(&format!("/api/v1/users/{other_id}"), &admin).await;
@@ -250,22 +213,13 @@ async fn the_last_admin_cannot_be_removed() {
     app.post(&format!("/api/v1/users/{my_id}/archive"), &admin, json!({}))
         .await
         .assert_problem(409, "cannot_archive_self");
-    app.patch(
-        &format!("/api/v1/users/{my_id}"),
-        &admin,
-        json!({"role": "agent"}),
-    )
-    .await
-    .assert_problem(409, "last_admin");
+    app.patch(&format!("/api/v1/users/{my_id}"), &admin, json!({"role": "agent"}))
+        .await
+        .assert_problem(409, "last_admin");
     // With a second admin, the first may step down.
-    app.user_with_role(&admin, "second-admin@example.com", "admin")
-        .await;
+    app.user_with_role(&admin, "second-admin@example.com", "admin").await;
     let r = app
-        .patch(
-            &format!("/api/v1/users/{my_id}"),
-            &admin,
-            json!({"role": "supervisor"}),
-        )
+        .patch(&format!("/api/v1/users/{my_id}"), &admin, json!({"role": "supervisor"}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
@@ -274,16 +228,10 @@ async fn the_last_admin_cannot_be_removed() {
 async fn changing_a_password_ends_sessions_and_the_new_one_works() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let (id, agent) = app
-        .user_with_role(&admin, "agent@example.com", "agent")
-        .await;
-    app.patch(
-        &format!("/api/v1/users/{id}"),
-        &agent,
-        json!({"password": "tiny"}),
-    )
-    .await
-    .assert_problem(422, "validation_failed");
+    let (id, agent) = app.user_with_role(&admin, "agent@example.com", "agent").await;
+    app.patch(&format!("/api/v1/users/{id}"), &agent, json!({"password": "tiny"}))
+        .await
+        .assert_problem(422, "validation_failed");
     let r = app
         .patch(
             &format!("/api/v1/users/{id}"),
@@ -292,9 +240,7 @@ async fn changing_a_password_ends_sessions_and_the_new_one_works() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    app.get("/api/v1/me", &agent)
-        .await
-        .assert_problem(401, "token_revoked");
+    app.get("/api/v1/me", &agent).await.assert_problem(401, "token_revoked");
     app.login("agent@example.com", "user-password-1")
         .await
         .assert_problem(400, "invalid_grant");
