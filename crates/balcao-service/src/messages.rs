@@ -603,3 +603,123 @@ impl Service {
         Ok(message)
     }
 }
+
+/// Longest reaction (an emoji may take several code points).
+const REACTION_MAX: usize = 16;
+
+impl Service {
+    /// Changes the text of one's own outbound text message or note.
+    pub async fn edit_message(&self, who: &Principal, id: MessageId, text: Option<String>) -> Result<Message> {
+        let mut v = Validator::new();
+        let text = v.required("text", text.as_deref().map(str::trim).filter(|t| !t.is_empty()));
+        if text.is_some_and(|t| t.chars().count() > TEXT_MAX) {
+            v.add(
+                "text",
+                "too_long",
+                format!("`text` is longer than {TEXT_MAX} characters"),
+            );
+        }
+        v.finish()?;
+        let mut tx = self.store().begin().await?;
+        let mut message = messages::lock(&mut tx, who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        if message.user_id != Some(who.user_id) || !matches!(message.kind, MessageType::Text | MessageType::Note) {
+            return Err(ServiceError::forbidden(
+                "only the author of a text message or note can edit it",
+            ));
+        }
+        if message.revoked_at.is_some() {
+            return Err(ServiceError::conflict(
+                "message_revoked",
+                "a revoked message cannot be edited",
+            ));
+        }
+        let now = Timestamp::now();
+        message.text = text.map(str::to_owned);
+        message.edited_at = Some(now);
+        message.updated_at = now;
+        messages::update(&mut tx, &message).await?;
+        outbox::append(
+            &mut tx,
+            &[event(
+                message.account_id,
+                "message.updated",
+                "message",
+                message.id.0,
+                &message,
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    /// Revokes (deletes for everyone) an outbound message: its author or an admin. The record
+    /// stays, marked revoked; revoking again changes nothing.
+    pub async fn revoke_message(&self, who: &Principal, id: MessageId) -> Result<Message> {
+        let mut tx = self.store().begin().await?;
+        let mut message = messages::lock(&mut tx, who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        if message.direction != Direction::Outbound || message.kind == MessageType::TicketEvent {
+            return Err(ServiceError::conflict(
+                "not_revocable",
+                "only messages of the company can be revoked",
+            ));
+        }
+        if message.user_id != Some(who.user_id) && !who.is_admin() {
+            return Err(ServiceError::forbidden(
+                "only the author or an admin can revoke a message",
+            ));
+        }
+        if message.revoked_at.is_none() {
+            let now = Timestamp::now();
+            message.revoked_at = Some(now);
+            message.updated_at = now;
+            messages::update(&mut tx, &message).await?;
+            outbox::append(
+                &mut tx,
+                &[event(
+                    message.account_id,
+                    "message.updated",
+                    "message",
+                    message.id.0,
+                    &message,
+                )],
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(message)
+    }
+
+    /// Reacts to a message with an emoji (an empty one takes the reaction back): a `reaction`
+    /// message quoting it, sent to the contact like any message (never opening a ticket).
+    pub async fn react_to_message(&self, who: &Principal, id: MessageId, emoji: Option<String>) -> Result<Message> {
+        let target = self.get_message(who, id).await?;
+        let emoji = emoji.unwrap_or_default().trim().to_owned();
+        if emoji.chars().count() > REACTION_MAX || emoji.chars().any(|c| c.is_ascii_alphanumeric() || c.is_control()) {
+            return Err(ServiceError::invalid(
+                "emoji",
+                "invalid",
+                "`emoji` must be one emoji (or empty to take a reaction back)",
+            ));
+        }
+        if !target.kind.is_sent() || target.kind == MessageType::Reaction {
+            return Err(ServiceError::conflict(
+                "not_reactable",
+                "only messages exchanged with the contact take reactions",
+            ));
+        }
+        let input = NewMessage {
+            contact_id: Some(target.contact_id.0),
+            kind: Some(MessageType::Reaction.as_str().to_owned()),
+            payload: Some(serde_json::json!({ "message_id": target.id, "emoji": emoji })),
+            quoted_message_id: Some(target.id.0),
+            dont_open_ticket: true,
+            ..NewMessage::default()
+        };
+        self.create_message(who, input).await
+    }
+}

@@ -24,7 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_message))
         .layer(axum::extract::DefaultBodyLimit::max(inline_limit))
-        .routes(routes!(get_message))
+        .routes(routes!(get_message, edit_message, revoke_message))
+        .routes(routes!(react))
         .routes(routes!(report_status))
         .routes(routes!(contact_messages))
 }
@@ -209,6 +210,69 @@ async fn get_message(
     PathId(id): PathId<MessageId>,
 ) -> Result<Json<MessageView>, ApiError> {
     Ok(Json(state.service.get_message(&who, id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct EditBody {
+    /// The new text.
+    text: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct ReactionBody {
+    /// One emoji; empty takes the reaction back.
+    emoji: Option<String>,
+}
+
+/// Edit the text of your own text message or note.
+#[utoipa::path(patch, path = "/messages/{id}", tag = "messages", params(("id" = Uuid, Path)), request_body = EditBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = MessageView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn edit_message(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<MessageId>,
+    JsonBody(b): JsonBody<EditBody>,
+) -> Result<Json<MessageView>, ApiError> {
+    Ok(Json(state.service.edit_message(&who, id, b.text).await?.into()))
+}
+
+/// Revoke (delete for everyone) a message of the company: its author or an admin. The message
+/// stays in the timeline, marked `revoked_at`.
+#[utoipa::path(delete, path = "/messages/{id}", tag = "messages", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = MessageView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn revoke_message(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<MessageId>,
+) -> Result<Json<MessageView>, ApiError> {
+    Ok(Json(state.service.revoke_message(&who, id).await?.into()))
+}
+
+/// React to a message with an emoji (empty takes it back); answers the reaction message.
+#[utoipa::path(post, path = "/messages/{id}/reactions", tag = "messages", params(("id" = Uuid, Path)), request_body = ReactionBody,
+    security(("bearer" = [])),
+    responses((status = 201, body = MessageView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn react(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<MessageId>,
+    JsonBody(b): JsonBody<ReactionBody>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.service.react_to_message(&who, id, b.emoji).await?.into()),
+    ))
 }
 
 /// Report a message's delivery (admins). The status never moves backwards: such a report

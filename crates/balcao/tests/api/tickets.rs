@@ -603,3 +603,72 @@ async fn concurrent_messages_share_one_ticket() {
     let events = app.events(&s.admin, None).await;
     assert_eq!(events.iter().filter(|e| e.name == "ticket.opened").count(), 1);
 }
+
+#[tokio::test]
+async fn messages_are_edited_revoked_and_reacted_to_by_the_right_people() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (_, agent) = app.user_with_role(&s.admin, "agent@example.com", "agent").await;
+    let mine = app
+        .post(
+            "/api/v1/messages",
+            &agent,
+            json!({"contact_id": s.contact, "text": "Olá, tudo bem?"}),
+        )
+        .await;
+    let path = format!("/api/v1/messages/{}", mine.str("id"));
+
+    let edited = app.patch(&path, &agent, json!({"text": "Olá! Tudo bem?"})).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(edited.body["text"], "Olá! Tudo bem?");
+    assert!(edited.body["edited_at"].is_string());
+    app.patch(&path, &s.admin, json!({"text": "not mine"}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.patch(&path, &agent, json!({"text": " "}))
+        .await
+        .assert_problem(422, "validation_failed");
+
+    let received = inbound(&app, &s, "Tudo ótimo").await;
+    let received_path = format!("/api/v1/messages/{}", received.str("id"));
+    app.delete(&received_path, &s.admin)
+        .await
+        .assert_problem(409, "not_revocable");
+    let revoked = app.delete(&path, &s.admin).await;
+    assert_eq!(
+        revoked.status,
+        StatusCode::OK,
+        "an admin revokes anyone's: {}",
+        revoked.body
+    );
+    assert!(revoked.body["revoked_at"].is_string());
+    assert_eq!(
+        app.delete(&path, &agent).await.body["revoked_at"],
+        revoked.body["revoked_at"],
+        "again: no change"
+    );
+    app.patch(&path, &agent, json!({"text": "x"}))
+        .await
+        .assert_problem(409, "message_revoked");
+
+    let reaction = app
+        .post(&format!("{received_path}/reactions"), &agent, json!({"emoji": "👍"}))
+        .await;
+    assert_eq!(reaction.status, StatusCode::CREATED, "{}", reaction.body);
+    assert_eq!(reaction.body["type"], "reaction");
+    assert_eq!(reaction.body["quoted_message_id"], received.body["id"]);
+    assert_eq!(reaction.body["payload"]["emoji"], "👍");
+    let undo = app
+        .post(&format!("{received_path}/reactions"), &agent, json!({"emoji": ""}))
+        .await;
+    assert_eq!(undo.body["payload"]["emoji"], "");
+    app.post(&format!("{received_path}/reactions"), &agent, json!({"emoji": "ok"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let reaction_path = format!("/api/v1/messages/{}/reactions", reaction.str("id"));
+    app.post(&reaction_path, &agent, json!({"emoji": "👍"}))
+        .await
+        .assert_problem(409, "not_reactable");
+    let names = app.event_names(&s.admin, mine.str("id")).await;
+    assert_eq!(names, ["message.created", "message.updated", "message.updated"]);
+}
