@@ -1,8 +1,10 @@
 //! Contacts: the customers (and groups) a company talks to through a connection.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::{AccountId, ConnectionId, ContactId, DepartmentId, TagId, Timestamp, UserId};
+use crate::{AccountId, ConnectionId, ContactId, CustomFieldId, DepartmentId, TagId, Timestamp, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Contact {
@@ -30,6 +32,8 @@ pub struct Contact {
     pub default_department_id: Option<DepartmentId>,
     pub default_user_id: Option<UserId>,
     pub tag_ids: Vec<TagId>,
+    /// Values of the account's contact custom fields, by field id.
+    pub custom_fields: BTreeMap<CustomFieldId, serde_json::Value>,
     pub last_message_at: Option<Timestamp>,
     pub unread_count: i64,
     pub created_at: Timestamp,

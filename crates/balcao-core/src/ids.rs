@@ -79,4 +79,6 @@ id_type!(
     MessageId,
     /// A stored file (image, audio, video, document, sticker).
     MediaId,
+    /// A custom field definition.
+    CustomFieldId,
 );

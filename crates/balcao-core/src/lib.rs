@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod contact;
+pub mod custom_field;
 pub mod document;
 pub mod event;
 pub mod ids;
@@ -17,6 +18,7 @@ pub mod validation;
 
 pub use connection::{Connection, ConnectionStatus, ConnectionType};
 pub use contact::{Contact, Tag};
+pub use custom_field::{CustomField, CustomFieldType, FieldTarget};
 pub use event::Event;
 pub use ids::*;
 pub use media::Media;

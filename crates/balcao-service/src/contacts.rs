@@ -2,8 +2,13 @@
 
 use balcao_core::document;
 use balcao_core::phone;
-use balcao_core::{ConnectionId, Contact, ContactId, Role, TagId, Timestamp, UserId, Validator};
-use balcao_store::{connections, contacts, outbox, tags, users};
+use balcao_core::{
+    ConnectionId, Contact, ContactId, CustomFieldId, FieldTarget, Role, TagId, Timestamp, UserId, Validator,
+};
+use std::collections::BTreeMap;
+
+use balcao_store::{connections, contacts, custom_fields, outbox, tags, users};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::connections::check_department;
@@ -33,6 +38,8 @@ pub struct ContactInput {
     pub default_department_id: Option<Uuid>,
     pub default_user_id: Option<Uuid>,
     pub tag_ids: Option<Vec<Uuid>>,
+    /// Values of contact custom fields, by field id.
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// Changes to a contact: absent fields stay; `Some(None)` clears an optional one.
@@ -52,6 +59,8 @@ pub struct ContactPatch {
     pub default_department_id: Option<Option<Uuid>>,
     pub default_user_id: Option<Option<Uuid>>,
     pub tag_ids: Option<Vec<Uuid>>,
+    /// Values to set; `null` removes one; fields not named stay.
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -61,6 +70,9 @@ pub struct ContactFilter {
     pub connection_id: Option<Uuid>,
     pub tag_id: Option<Uuid>,
     pub blocked: Option<bool>,
+    /// With `custom_field_value`: contacts whose value of this field equals it.
+    pub custom_field_id: Option<Uuid>,
+    pub custom_field_value: Option<String>,
 }
 
 const TEXT_MAX: usize = 2000;
@@ -128,6 +140,33 @@ impl Checks<'_> {
 }
 
 impl Service {
+    /// The (field, normalised value) a contact search asks for.
+    async fn custom_field_filter(
+        &self,
+        who: &Principal,
+        field: Option<Uuid>,
+        value: Option<String>,
+    ) -> Result<Option<(CustomFieldId, Value)>> {
+        let (Some(field), Some(value)) = (field, value) else {
+            if field.is_some() {
+                return Err(ServiceError::invalid(
+                    "custom_field_value",
+                    "required",
+                    "`custom_field_value` goes with `custom_field_id`",
+                ));
+            }
+            return Ok(None);
+        };
+        let field = self
+            .get_custom_field(who, CustomFieldId(field))
+            .await
+            .map_err(|_| ServiceError::invalid("custom_field_id", "not_found", "no such custom field"))?;
+        let normal = field
+            .normalize(&Value::String(value))
+            .map_err(|why| ServiceError::invalid("custom_field_value", "invalid", format!("`{}` {why}", field.name)))?;
+        Ok(Some((field.id, normal)))
+    }
+
     /// Checks that the connection is an active one of the caller's account.
     async fn check_connection(
         &self,
@@ -205,6 +244,12 @@ impl Service {
         let user = self
             .check_user(who, &format!("{prefix}default_user_id"), input.default_user_id, v)
             .await?;
+        let custom_fields = self
+            .check_custom_values(who, FieldTarget::Contact, prefix, input.custom_fields.as_ref(), v)
+            .await?
+            .into_iter()
+            .filter_map(|(field, value)| value.map(|value| (field, value)))
+            .collect();
         let tag_ids = self
             .check_tags(who, prefix, input.tag_ids.as_deref().unwrap_or_default(), v)
             .await?;
@@ -238,6 +283,7 @@ impl Service {
             default_department_id: department,
             default_user_id: user,
             tag_ids,
+            custom_fields,
             last_message_at: None,
             unread_count: 0,
             created_at: now,
@@ -349,6 +395,9 @@ impl Service {
             connection_id: filter.connection_id.map(ConnectionId),
             tag_id: filter.tag_id.map(TagId),
             blocked: filter.blocked,
+            custom_field: self
+                .custom_field_filter(who, filter.custom_field_id, filter.custom_field_value)
+                .await?,
         };
         let page = params.page_max(CONTACTS_PAGE_MAX)?;
         Ok(contacts::list(&mut self.store().read(), who.account_id, &filter, page).await?)
@@ -392,18 +441,32 @@ impl Service {
         if let Some(visible) = patch.visible {
             contact.visible = visible;
         }
+        let custom = self
+            .check_custom_values(who, FieldTarget::Contact, "", patch.custom_fields.as_ref(), &mut v)
+            .await?;
         v.finish()?;
         if let Some(tags) = tags {
             contact.tag_ids = tags;
         }
+        for (field, value) in &custom {
+            match value {
+                Some(value) => contact.custom_fields.insert(*field, value.clone()),
+                None => contact.custom_fields.remove(field),
+            };
+        }
         contact.updated_at = Timestamp::now();
-        match self.save_contact(&contact, patch.tag_ids.is_some()).await {
+        match self.save_contact(&contact, patch.tag_ids.is_some(), &custom).await {
             Ok(()) => Ok(contact),
             Err(err) => Err(self.duplicate(who, err, &contact).await),
         }
     }
 
-    async fn save_contact(&self, contact: &Contact, tags_changed: bool) -> Result<()> {
+    async fn save_contact(
+        &self,
+        contact: &Contact,
+        tags_changed: bool,
+        custom: &BTreeMap<CustomFieldId, Option<Value>>,
+    ) -> Result<()> {
         let mut tx = self.store().begin().await?;
         if !contacts::update(&mut tx, contact).await? {
             return Err(ServiceError::NotFound("contact"));
@@ -411,6 +474,7 @@ impl Service {
         if tags_changed {
             contacts::set_tags(&mut tx, contact.account_id, contact.id, &contact.tag_ids).await?;
         }
+        custom_fields::set_values(&mut tx, contact.account_id, contact.id.0, custom).await?;
         outbox::append(
             &mut tx,
             &[event(
@@ -442,7 +506,7 @@ impl Service {
         contact.blocked = blocked;
         contact.blocked_reason = if blocked { reason } else { None };
         contact.updated_at = Timestamp::now();
-        self.save_contact(&contact, false).await?;
+        self.save_contact(&contact, false, &BTreeMap::new()).await?;
         Ok(contact)
     }
 

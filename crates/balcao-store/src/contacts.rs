@@ -113,6 +113,7 @@ impl ContactRow {
             default_department_id: self.default_department_id.map(DepartmentId),
             default_user_id: self.default_user_id.map(UserId),
             tag_ids,
+            custom_fields: Default::default(),
             last_message_at: self.last_message_at.map(Timestamp::from_micros),
             unread_count: self.unread_count,
             created_at: Timestamp::from_micros(self.created_at),
@@ -169,6 +170,10 @@ pub async fn insert_many(db: &mut impl Exec, contacts: &[Contact]) -> Result<()>
     for c in contacts.iter().filter(|c| !c.tag_ids.is_empty()) {
         set_tags(db, c.account_id, c.id, &c.tag_ids).await?;
     }
+    for c in contacts.iter().filter(|c| !c.custom_fields.is_empty()) {
+        let values = c.custom_fields.iter().map(|(f, v)| (*f, Some(v.clone()))).collect();
+        crate::custom_fields::set_values(db, c.account_id, c.id.0, &values).await?;
+    }
     Ok(())
 }
 
@@ -200,14 +205,20 @@ pub async fn set_tags(db: &mut impl Exec, account: AccountId, contact: ContactId
     Ok(())
 }
 
+/// Contacts from their rows, with their tags and custom field values (two queries however
+/// many rows).
 async fn with_tags(db: &mut impl Exec, account: AccountId, rows: Vec<ContactRow>) -> Result<Vec<Contact>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut tags = crate::tags::of_contacts(db, account, &ids).await?;
+    let mut fields = crate::custom_fields::values_of(db, account, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let t = tags.remove(&r.id).unwrap_or_default();
-            r.into_contact(t)
+            let f = fields.remove(&r.id).unwrap_or_default();
+            let mut c = r.into_contact(t);
+            c.custom_fields = f;
+            c
         })
         .collect())
 }
@@ -279,6 +290,8 @@ pub struct ContactFilter {
     pub connection_id: Option<ConnectionId>,
     pub tag_id: Option<TagId>,
     pub blocked: Option<bool>,
+    /// Contacts whose value of this field equals the (normalised) value.
+    pub custom_field: Option<(balcao_core::CustomFieldId, serde_json::Value)>,
 }
 
 fn like_anywhere(value: &str) -> LikeExpr {
@@ -314,6 +327,19 @@ pub async fn list(
                     .column(ContactTags::ContactId)
                     .from(ContactTags::Table)
                     .and_where(Expr::col(ContactTags::TagId).eq(tag.0))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some((field, value)) = &filter.custom_field {
+        use crate::custom_fields::CustomFieldValues as V;
+        stmt.and_where(
+            Expr::col(Contacts::Id).in_subquery(
+                Query::select()
+                    .column(V::SubjectId)
+                    .from(V::Table)
+                    .and_where(Expr::col(V::FieldId).eq(field.0))
+                    .and_where(Expr::col(V::Value).eq(value.to_string()))
                     .to_owned(),
             ),
         );

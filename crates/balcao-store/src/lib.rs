@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod connections;
 pub mod contacts;
+pub mod custom_fields;
 pub mod departments;
 pub mod media;
 pub mod messages;

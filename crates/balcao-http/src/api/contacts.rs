@@ -51,6 +51,9 @@ pub struct ContactView {
     default_department_id: Option<Uuid>,
     default_user_id: Option<Uuid>,
     tag_ids: Vec<Uuid>,
+    /// Values of contact custom fields, by field id.
+    #[schema(value_type = Object)]
+    custom_fields: std::collections::BTreeMap<Uuid, serde_json::Value>,
     #[schema(value_type = Option<String>, format = DateTime)]
     last_message_at: Option<Timestamp>,
     unread_count: i64,
@@ -83,6 +86,7 @@ impl From<Contact> for ContactView {
             default_department_id: c.default_department_id.map(|d| d.0),
             default_user_id: c.default_user_id.map(|u| u.0),
             tag_ids: c.tag_ids.into_iter().map(|t| t.0).collect(),
+            custom_fields: c.custom_fields.into_iter().map(|(f, v)| (f.0, v)).collect(),
             last_message_at: c.last_message_at,
             unread_count: c.unread_count,
             created_at: c.created_at,
@@ -115,6 +119,9 @@ struct CreateContact {
     default_department_id: Option<Uuid>,
     default_user_id: Option<Uuid>,
     tag_ids: Option<Vec<Uuid>>,
+    /// Values of contact custom fields: `{"<field id>": value}`, checked by the field's type.
+    #[schema(value_type = Option<Object>)]
+    custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl From<CreateContact> for ContactInput {
@@ -136,6 +143,7 @@ impl From<CreateContact> for ContactInput {
             default_department_id: b.default_department_id,
             default_user_id: b.default_user_id,
             tag_ids: b.tag_ids,
+            custom_fields: b.custom_fields,
         }
     }
 }
@@ -180,6 +188,9 @@ struct UpdateContact {
     default_user_id: Option<Option<Uuid>>,
     /// Replaces the contact's tags.
     tag_ids: Option<Vec<Uuid>>,
+    /// Custom field values to set (`null` removes one; fields not named stay).
+    #[schema(value_type = Option<Object>)]
+    custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -191,6 +202,9 @@ struct ContactQuery {
     /// Only contacts with this tag.
     tag_id: Option<Uuid>,
     blocked: Option<bool>,
+    /// With `custom_field_value`: contacts whose value of this custom field equals it.
+    custom_field_id: Option<Uuid>,
+    custom_field_value: Option<String>,
     after: Option<Uuid>,
     /// Page size, 1 to 100 (default 50).
     limit: Option<u32>,
@@ -238,6 +252,8 @@ async fn list_contacts(
         connection_id: q.connection_id,
         tag_id: q.tag_id,
         blocked: q.blocked,
+        custom_field_id: q.custom_field_id,
+        custom_field_value: q.custom_field_value,
     };
     let params = balcao_service::ListParams {
         after: q.after,
@@ -333,6 +349,7 @@ async fn update_contact(
         default_department_id: b.default_department_id,
         default_user_id: b.default_user_id,
         tag_ids: b.tag_ids,
+        custom_fields: b.custom_fields,
     };
     Ok(Json(state.service.update_contact(&who, id, patch).await?.into()))
 }

@@ -3,6 +3,7 @@
 
 mod connections;
 mod contacts;
+mod custom_fields;
 mod departments;
 mod me;
 mod media;
@@ -76,6 +77,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(tokens::router())
             .merge(connections::router())
             .merge(contacts::router())
+            .merge(custom_fields::router())
             .merge(tags::router())
             .merge(tickets::router())
             .merge(messages::router())

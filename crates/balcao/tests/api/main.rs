@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod connections;
 mod contacts;
+mod custom_fields;
 mod departments;
 mod errors;
 mod media;
