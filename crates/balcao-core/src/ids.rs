@@ -81,4 +81,10 @@ id_type!(
     MediaId,
     /// A custom field definition.
     CustomFieldId,
+    /// A WhatsApp message template (pre-approved by Meta, needed outside the 24-hour window).
+    TemplateId,
+    /// A reusable interactive message (buttons or a list).
+    InteractiveTemplateId,
+    /// A canned answer agents insert by shortcut.
+    QuickReplyId,
 );

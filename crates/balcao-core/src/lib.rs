@@ -12,6 +12,7 @@ pub mod message;
 pub mod model;
 pub mod phone;
 pub mod role;
+pub mod template;
 pub mod ticket;
 pub mod time;
 pub mod validation;

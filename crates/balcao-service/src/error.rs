@@ -75,6 +75,7 @@ impl From<StoreError> for ServiceError {
                     "label" => "label_taken",
                     "phone" => "phone_taken",
                     "external_id" => "external_id_taken",
+                    "shortcut" => "shortcut_taken",
                     _ => "duplicate",
                 },
                 message: format!("another record already has this `{field}`"),

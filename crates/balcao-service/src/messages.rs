@@ -175,7 +175,7 @@ impl Service {
         let media = self
             .message_media(who, kind, input.media_id, input.file, &mut v)
             .await?;
-        let payload = match (kind, input.payload) {
+        let mut payload = match (kind, input.payload) {
             (MessageType::Text | MessageType::Note, p) => p.filter(|p| !p.is_null()),
             (k, p) if k.has_media() => p.filter(|p| !p.is_null()),
             (_, Some(Value::Object(map))) => Some(Value::Object(map)),
@@ -204,6 +204,16 @@ impl Service {
             }
             None => None,
         };
+        if let (Some(contact), Some(p)) = (&contact, payload.as_ref()) {
+            match kind {
+                MessageType::Template => {
+                    self.check_template_payload(who, contact.connection_id, p, &mut v)
+                        .await?
+                }
+                MessageType::Interactive => payload = Some(self.interactive_payload(who, p, &mut v).await?),
+                _ => {}
+            }
+        }
         if let Some(q) = input.quoted_message_id
             && messages::get(&mut self.store().read(), who.account_id, MessageId(q))
                 .await?

@@ -33,7 +33,7 @@ fn color(v: &mut Validator, value: &str) -> Option<String> {
 }
 
 impl Principal {
-    fn require_manager(&self, what: &str) -> Result<()> {
+    pub(crate) fn require_manager(&self, what: &str) -> Result<()> {
         match self.role {
             Role::Admin | Role::Supervisor => Ok(()),
             Role::Agent => Err(ServiceError::forbidden(format!(

@@ -21,6 +21,7 @@ pub mod media;
 pub mod messages;
 pub mod meta;
 pub mod outbox;
+pub mod reusable;
 pub mod sessions;
 pub mod tags;
 pub mod ticket_topics;

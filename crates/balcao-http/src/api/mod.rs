@@ -9,6 +9,7 @@ mod me;
 mod media;
 mod messages;
 mod oauth;
+mod reusable;
 mod tags;
 mod tickets;
 mod tokens;
@@ -48,7 +49,8 @@ use crate::AppState;
         (name = "contacts", description = "Customers and groups reached through a connection"),
         (name = "tags", description = "Labels put on contacts"),
         (name = "tickets", description = "Conversations with a contact, from opening to resolution, and their closing topics"),
-        (name = "messages", description = "Messages to and from contacts, internal notes, delivery")
+        (name = "messages", description = "Messages to and from contacts, internal notes, delivery"),
+        (name = "templates", description = "WhatsApp templates, interactive templates and quick replies")
     )
 )]
 struct ApiDoc;
@@ -81,7 +83,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(tags::router())
             .merge(tickets::router())
             .merge(messages::router())
-            .merge(media::router()),
+            .merge(media::router())
+            .merge(reusable::router()),
     )
 }
 

@@ -11,6 +11,7 @@ mod errors;
 mod media;
 mod ops;
 mod queries;
+mod reusable;
 mod tags;
 mod tenancy;
 mod tickets;
