@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{AccountId, ConnectionId, ContactId, CustomFieldId, DepartmentId, TagId, Timestamp, UserId};
+use crate::{
+    AccountId, ConnectionId, ContactId, CustomFieldId, DepartmentId, OrganizationId, PersonId, TagId, Timestamp, UserId,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Contact {
@@ -31,6 +33,8 @@ pub struct Contact {
     pub visible: bool,
     pub default_department_id: Option<DepartmentId>,
     pub default_user_id: Option<UserId>,
+    pub organization_id: Option<OrganizationId>,
+    pub person_id: Option<PersonId>,
     pub tag_ids: Vec<TagId>,
     /// Values of the account's contact custom fields, by field id.
     pub custom_fields: BTreeMap<CustomFieldId, serde_json::Value>,
@@ -50,6 +54,34 @@ pub struct Tag {
     pub color: String,
     /// Departments the tag is meant for (empty: all).
     pub department_ids: Vec<DepartmentId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A company the account's contacts belong to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub account_id: AccountId,
+    pub name: String,
+    /// CNPJ or CPF, digits only.
+    pub document: Option<String>,
+    pub note: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A person behind one or more contacts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub account_id: AccountId,
+    pub name: String,
+    /// CPF or CNPJ, digits only.
+    pub document: Option<String>,
+    pub email: Option<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub note: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

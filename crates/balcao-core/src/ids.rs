@@ -87,4 +87,8 @@ id_type!(
     InteractiveTemplateId,
     /// A canned answer agents insert by shortcut.
     QuickReplyId,
+    /// A company the account's contacts work for.
+    OrganizationId,
+    /// A person behind one or more contacts (the same human on several channels).
+    PersonId,
 );

@@ -18,7 +18,7 @@ pub mod time;
 pub mod validation;
 
 pub use connection::{Connection, ConnectionStatus, ConnectionType};
-pub use contact::{Contact, Tag};
+pub use contact::{Contact, Organization, Person, Tag};
 pub use custom_field::{CustomField, CustomFieldType, FieldTarget};
 pub use event::Event;
 pub use ids::*;

@@ -38,6 +38,8 @@ pub struct ContactInput {
     pub default_department_id: Option<Uuid>,
     pub default_user_id: Option<Uuid>,
     pub tag_ids: Option<Vec<Uuid>>,
+    pub organization_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
     /// Values of contact custom fields, by field id.
     pub custom_fields: Option<Map<String, Value>>,
 }
@@ -59,6 +61,8 @@ pub struct ContactPatch {
     pub default_department_id: Option<Option<Uuid>>,
     pub default_user_id: Option<Option<Uuid>>,
     pub tag_ids: Option<Vec<Uuid>>,
+    pub organization_id: Option<Option<Uuid>>,
+    pub person_id: Option<Option<Uuid>>,
     /// Values to set; `null` removes one; fields not named stay.
     pub custom_fields: Option<Map<String, Value>>,
 }
@@ -70,6 +74,8 @@ pub struct ContactFilter {
     pub connection_id: Option<Uuid>,
     pub tag_id: Option<Uuid>,
     pub blocked: Option<bool>,
+    pub organization_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
     /// With `custom_field_value`: contacts whose value of this field equals it.
     pub custom_field_id: Option<Uuid>,
     pub custom_field_value: Option<String>,
@@ -244,6 +250,12 @@ impl Service {
         let user = self
             .check_user(who, &format!("{prefix}default_user_id"), input.default_user_id, v)
             .await?;
+        let organization = self
+            .check_organization(who, &format!("{prefix}organization_id"), input.organization_id, v)
+            .await?;
+        let person = self
+            .check_person(who, &format!("{prefix}person_id"), input.person_id, v)
+            .await?;
         let custom_fields = self
             .check_custom_values(who, FieldTarget::Contact, prefix, input.custom_fields.as_ref(), v)
             .await?
@@ -282,6 +294,8 @@ impl Service {
             visible: input.visible.unwrap_or(true),
             default_department_id: department,
             default_user_id: user,
+            organization_id: organization,
+            person_id: person,
             tag_ids,
             custom_fields,
             last_message_at: None,
@@ -395,6 +409,8 @@ impl Service {
             connection_id: filter.connection_id.map(ConnectionId),
             tag_id: filter.tag_id.map(TagId),
             blocked: filter.blocked,
+            organization_id: filter.organization_id.map(balcao_core::OrganizationId),
+            person_id: filter.person_id.map(balcao_core::PersonId),
             custom_field: self
                 .custom_field_filter(who, filter.custom_field_id, filter.custom_field_value)
                 .await?,
@@ -440,6 +456,12 @@ impl Service {
         }
         if let Some(visible) = patch.visible {
             contact.visible = visible;
+        }
+        if let Some(org) = patch.organization_id {
+            contact.organization_id = self.check_organization(who, "organization_id", org, &mut v).await?;
+        }
+        if let Some(person) = patch.person_id {
+            contact.person_id = self.check_person(who, "person_id", person, &mut v).await?;
         }
         let custom = self
             .check_custom_values(who, FieldTarget::Contact, "", patch.custom_fields.as_ref(), &mut v)

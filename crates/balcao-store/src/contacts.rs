@@ -31,13 +31,15 @@ enum Contacts {
     Visible,
     DefaultDepartmentId,
     DefaultUserId,
+    OrganizationId,
+    PersonId,
     LastMessageAt,
     UnreadCount,
     CreatedAt,
     UpdatedAt,
 }
 
-const COLUMNS: [Contacts; 23] = [
+const COLUMNS: [Contacts; 25] = [
     Contacts::Id,
     Contacts::AccountId,
     Contacts::ConnectionId,
@@ -57,6 +59,8 @@ const COLUMNS: [Contacts; 23] = [
     Contacts::Visible,
     Contacts::DefaultDepartmentId,
     Contacts::DefaultUserId,
+    Contacts::OrganizationId,
+    Contacts::PersonId,
     Contacts::LastMessageAt,
     Contacts::UnreadCount,
     Contacts::CreatedAt,
@@ -84,6 +88,8 @@ struct ContactRow {
     visible: bool,
     default_department_id: Option<Uuid>,
     default_user_id: Option<Uuid>,
+    organization_id: Option<Uuid>,
+    person_id: Option<Uuid>,
     last_message_at: Option<i64>,
     unread_count: i64,
     created_at: i64,
@@ -112,6 +118,8 @@ impl ContactRow {
             visible: self.visible,
             default_department_id: self.default_department_id.map(DepartmentId),
             default_user_id: self.default_user_id.map(UserId),
+            organization_id: self.organization_id.map(balcao_core::OrganizationId),
+            person_id: self.person_id.map(balcao_core::PersonId),
             tag_ids,
             custom_fields: Default::default(),
             last_message_at: self.last_message_at.map(Timestamp::from_micros),
@@ -123,7 +131,7 @@ impl ContactRow {
 }
 
 /// The columns a write sets, in `COLUMNS` order.
-fn values(c: &Contact) -> [SimpleExpr; 23] {
+fn values(c: &Contact) -> [SimpleExpr; 25] {
     [
         c.id.0.into(),
         c.account_id.0.into(),
@@ -144,6 +152,8 @@ fn values(c: &Contact) -> [SimpleExpr; 23] {
         c.visible.into(),
         c.default_department_id.map(|d| d.0).into(),
         c.default_user_id.map(|u| u.0).into(),
+        c.organization_id.map(|o| o.0).into(),
+        c.person_id.map(|p| p.0).into(),
         c.last_message_at.map(Timestamp::micros).into(),
         c.unread_count.into(),
         c.created_at.micros().into(),
@@ -290,6 +300,8 @@ pub struct ContactFilter {
     pub connection_id: Option<ConnectionId>,
     pub tag_id: Option<TagId>,
     pub blocked: Option<bool>,
+    pub organization_id: Option<balcao_core::OrganizationId>,
+    pub person_id: Option<balcao_core::PersonId>,
     /// Contacts whose value of this field equals the (normalised) value.
     pub custom_field: Option<(balcao_core::CustomFieldId, serde_json::Value)>,
 }
@@ -316,6 +328,12 @@ pub async fn list(
     }
     if let Some(connection) = filter.connection_id {
         stmt.and_where(Expr::col(Contacts::ConnectionId).eq(connection.0));
+    }
+    if let Some(o) = filter.organization_id {
+        stmt.and_where(Expr::col(Contacts::OrganizationId).eq(o.0));
+    }
+    if let Some(p) = filter.person_id {
+        stmt.and_where(Expr::col(Contacts::PersonId).eq(p.0));
     }
     if let Some(blocked) = filter.blocked {
         stmt.and_where(Expr::col(Contacts::Blocked).eq(blocked));

@@ -17,6 +17,7 @@ pub mod connections;
 pub mod contacts;
 pub mod custom_fields;
 pub mod departments;
+pub mod directory;
 pub mod media;
 pub mod messages;
 pub mod meta;

@@ -50,6 +50,8 @@ pub struct ContactView {
     visible: bool,
     default_department_id: Option<Uuid>,
     default_user_id: Option<Uuid>,
+    organization_id: Option<Uuid>,
+    person_id: Option<Uuid>,
     tag_ids: Vec<Uuid>,
     /// Values of contact custom fields, by field id.
     #[schema(value_type = Object)]
@@ -85,6 +87,8 @@ impl From<Contact> for ContactView {
             visible: c.visible,
             default_department_id: c.default_department_id.map(|d| d.0),
             default_user_id: c.default_user_id.map(|u| u.0),
+            organization_id: c.organization_id.map(|o| o.0),
+            person_id: c.person_id.map(|p| p.0),
             tag_ids: c.tag_ids.into_iter().map(|t| t.0).collect(),
             custom_fields: c.custom_fields.into_iter().map(|(f, v)| (f.0, v)).collect(),
             last_message_at: c.last_message_at,
@@ -118,6 +122,8 @@ struct CreateContact {
     visible: Option<bool>,
     default_department_id: Option<Uuid>,
     default_user_id: Option<Uuid>,
+    organization_id: Option<Uuid>,
+    person_id: Option<Uuid>,
     tag_ids: Option<Vec<Uuid>>,
     /// Values of contact custom fields: `{"<field id>": value}`, checked by the field's type.
     #[schema(value_type = Option<Object>)]
@@ -142,6 +148,8 @@ impl From<CreateContact> for ContactInput {
             visible: b.visible,
             default_department_id: b.default_department_id,
             default_user_id: b.default_user_id,
+            organization_id: b.organization_id,
+            person_id: b.person_id,
             tag_ids: b.tag_ids,
             custom_fields: b.custom_fields,
         }
@@ -186,6 +194,12 @@ struct UpdateContact {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     default_user_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    organization_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    person_id: Option<Option<Uuid>>,
     /// Replaces the contact's tags.
     tag_ids: Option<Vec<Uuid>>,
     /// Custom field values to set (`null` removes one; fields not named stay).
@@ -202,6 +216,8 @@ struct ContactQuery {
     /// Only contacts with this tag.
     tag_id: Option<Uuid>,
     blocked: Option<bool>,
+    organization_id: Option<Uuid>,
+    person_id: Option<Uuid>,
     /// With `custom_field_value`: contacts whose value of this custom field equals it.
     custom_field_id: Option<Uuid>,
     custom_field_value: Option<String>,
@@ -252,6 +268,8 @@ async fn list_contacts(
         connection_id: q.connection_id,
         tag_id: q.tag_id,
         blocked: q.blocked,
+        organization_id: q.organization_id,
+        person_id: q.person_id,
         custom_field_id: q.custom_field_id,
         custom_field_value: q.custom_field_value,
     };
@@ -348,6 +366,8 @@ async fn update_contact(
         visible: b.visible,
         default_department_id: b.default_department_id,
         default_user_id: b.default_user_id,
+        organization_id: b.organization_id,
+        person_id: b.person_id,
         tag_ids: b.tag_ids,
         custom_fields: b.custom_fields,
     };

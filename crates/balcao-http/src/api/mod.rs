@@ -5,6 +5,7 @@ mod connections;
 mod contacts;
 mod custom_fields;
 mod departments;
+mod directory;
 mod me;
 mod media;
 mod messages;
@@ -80,6 +81,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(connections::router())
             .merge(contacts::router())
             .merge(custom_fields::router())
+            .merge(directory::router())
             .merge(tags::router())
             .merge(tickets::router())
             .merge(messages::router())

@@ -7,6 +7,7 @@ mod connections;
 mod contacts;
 mod custom_fields;
 mod departments;
+mod directory;
 mod errors;
 mod media;
 mod ops;

@@ -49,6 +49,8 @@ async fn seed(
             visible: true,
             default_department_id: None,
             default_user_id: None,
+            organization_id: None,
+            person_id: None,
             tag_ids: Vec::new(),
             custom_fields: Default::default(),
             last_message_at: Some(now),

@@ -1,0 +1,31 @@
+-- Organizations and people, and the contacts that belong to them; custom field values of
+-- tickets use custom_field_values as contacts' do.
+
+CREATE TABLE organizations (
+    id         BLOB PRIMARY KEY NOT NULL,
+    account_id BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    document   TEXT,
+    note       TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX organizations_account_idx ON organizations (account_id, id);
+
+CREATE TABLE people (
+    id              BLOB PRIMARY KEY NOT NULL,
+    account_id      BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    document        TEXT,
+    email           TEXT,
+    organization_id BLOB REFERENCES organizations (id) ON DELETE SET NULL,
+    note            TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX people_account_idx ON people (account_id, id);
+
+ALTER TABLE contacts ADD COLUMN organization_id BLOB REFERENCES organizations (id) ON DELETE SET NULL;
+ALTER TABLE contacts ADD COLUMN person_id BLOB REFERENCES people (id) ON DELETE SET NULL;
+CREATE INDEX contacts_organization_idx ON contacts (organization_id);
+CREATE INDEX contacts_person_idx ON contacts (person_id);
