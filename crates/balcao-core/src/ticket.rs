@@ -53,6 +53,8 @@ pub struct Ticket {
     pub unread_count: i64,
     /// Closing subjects, set at close.
     pub topic_ids: Vec<uuid::Uuid>,
+    /// Values of the account's ticket custom fields, by field id.
+    pub custom_fields: std::collections::BTreeMap<crate::CustomFieldId, serde_json::Value>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

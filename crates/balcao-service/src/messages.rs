@@ -439,6 +439,7 @@ impl Service {
             last_message_id: None,
             unread_count: 0,
             topic_ids: Vec::new(),
+            custom_fields: Default::default(),
             created_at: now,
             updated_at: now,
         };

@@ -387,6 +387,47 @@ impl Service {
         Ok(ticket)
     }
 
+    /// Sets (or, with `null`, removes) custom field values of a ticket, in any state.
+    pub async fn set_ticket_fields(
+        &self,
+        who: &Principal,
+        id: TicketId,
+        values: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<Ticket> {
+        let mut v = Validator::new();
+        let values = v.required("custom_fields", values);
+        let checked = self
+            .check_custom_values(who, balcao_core::FieldTarget::Ticket, "", values.as_ref(), &mut v)
+            .await?;
+        v.finish()?;
+        let mut tx = self.store().begin().await?;
+        let mut ticket = tickets::lock(&mut tx, who.account_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("ticket"))?;
+        for (field, value) in &checked {
+            match value {
+                Some(value) => ticket.custom_fields.insert(*field, value.clone()),
+                None => ticket.custom_fields.remove(field),
+            };
+        }
+        ticket.updated_at = Timestamp::now();
+        balcao_store::custom_fields::set_values(&mut tx, who.account_id, id.0, &checked).await?;
+        tickets::update(&mut tx, &ticket).await?;
+        outbox::append(
+            &mut tx,
+            &[event(
+                ticket.account_id,
+                "ticket.updated",
+                "ticket",
+                ticket.id.0,
+                &ticket_payload(&ticket),
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+
     pub async fn create_topic(&self, who: &Principal, name: Option<String>) -> Result<TicketTopic> {
         who.require_admin("create ticket topics")?;
         let mut v = Validator::new();

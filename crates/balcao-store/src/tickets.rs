@@ -134,6 +134,7 @@ impl TicketRow {
             last_message_id: self.last_message_id.map(MessageId),
             unread_count: self.unread_count,
             topic_ids,
+            custom_fields: Default::default(),
             created_at: ts(self.created_at),
             updated_at: ts(self.updated_at),
         })
@@ -248,10 +249,14 @@ async fn with_topics(db: &mut impl Exec, account: AccountId, rows: Vec<TicketRow
         &ids,
     )
     .await?;
+    let mut fields = crate::custom_fields::values_of(db, account, &ids).await?;
     rows.into_iter()
         .map(|r| {
             let t = topics.remove(&r.id).unwrap_or_default();
-            r.into_ticket(t)
+            let f = fields.remove(&r.id).unwrap_or_default();
+            let mut ticket = r.into_ticket(t)?;
+            ticket.custom_fields = f;
+            Ok(ticket)
         })
         .collect()
 }

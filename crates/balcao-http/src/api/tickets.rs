@@ -22,7 +22,7 @@ use crate::problem::{ApiError, Problem};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tickets))
-        .routes(routes!(get_ticket))
+        .routes(routes!(get_ticket, update_ticket))
         .routes(routes!(ticket_history))
         .routes(routes!(ticket_messages))
         .routes(routes!(transfer))
@@ -72,6 +72,9 @@ pub struct TicketView {
     unread_count: i64,
     /// Closing topics.
     topic_ids: Vec<Uuid>,
+    /// Values of ticket custom fields, by field id.
+    #[schema(value_type = Object)]
+    custom_fields: std::collections::BTreeMap<Uuid, serde_json::Value>,
     metrics: MetricsView,
     #[schema(value_type = String, format = DateTime)]
     created_at: Timestamp,
@@ -100,6 +103,7 @@ impl From<Ticket> for TicketView {
             last_message_id: t.last_message_id.map(|m| m.0),
             unread_count: t.unread_count,
             topic_ids: t.topic_ids,
+            custom_fields: t.custom_fields.into_iter().map(|(f, v)| (f.0, v)).collect(),
             metrics: MetricsView {
                 waiting_secs: m.waiting_secs,
                 handling_secs: m.handling_secs,
@@ -283,6 +287,30 @@ async fn get_ticket(
     PathId(id): PathId<TicketId>,
 ) -> Result<Json<TicketView>, ApiError> {
     Ok(Json(state.service.get_ticket(&who, id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct UpdateTicket {
+    /// Ticket custom field values: `{"<field id>": value}`; `null` removes one.
+    #[schema(value_type = Object)]
+    custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Set a ticket's custom field values (state changes have their own actions).
+#[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", params(("id" = Uuid, Path)), request_body = UpdateTicket,
+    security(("bearer" = [])),
+    responses((status = 200, body = TicketView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_ticket(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<TicketId>,
+    JsonBody(b): JsonBody<UpdateTicket>,
+) -> Result<Json<TicketView>, ApiError> {
+    Ok(Json(
+        state.service.set_ticket_fields(&who, id, b.custom_fields).await?.into(),
+    ))
 }
 
 /// The ticket's history: opened, transferred (from → to, by whom, comment), assigned, closed,

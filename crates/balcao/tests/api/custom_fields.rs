@@ -200,3 +200,75 @@ async fn contact_values_are_typed_merged_and_searchable() {
         .await;
     assert_eq!(r.body["errors"][0]["code"], "not_found");
 }
+
+#[tokio::test]
+async fn ticket_values_are_checked_and_kept_with_the_ticket() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let order = field(
+        &app,
+        &admin,
+        json!({"name": "Pedido", "type": "number", "applies_to": "ticket"}),
+    )
+    .await;
+    let contact_only = field(&app, &admin, json!({"name": "Plano", "type": "text"})).await;
+    let connection = app.connection(&admin, "WA").await;
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "Ana", "connection_id": connection}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let ticket = app
+        .post(
+            "/api/v1/messages",
+            &admin,
+            json!({"contact_id": contact, "text": "Olá"}),
+        )
+        .await
+        .str("ticket_id")
+        .to_owned();
+    let path = format!("/api/v1/tickets/{ticket}");
+    let set = app
+        .patch(&path, &admin, json!({"custom_fields": {order.clone(): "1234"}}))
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["custom_fields"], json!({order.clone(): 1234}));
+    assert_eq!(
+        app.get(&path, &admin).await.body["custom_fields"],
+        json!({order.clone(): 1234})
+    );
+    let listed = app.get("/api/v1/tickets", &admin).await;
+    assert_eq!(listed.body["data"][0]["custom_fields"], json!({order.clone(): 1234}));
+    let wrong = app
+        .patch(
+            &path,
+            &admin,
+            json!({"custom_fields": {contact_only.clone(): "x", order.clone(): "abc"}}),
+        )
+        .await;
+    wrong.assert_problem(422, "validation_failed");
+    assert_eq!(wrong.body["errors"].as_array().map(Vec::len), Some(2));
+    app.patch(&path, &admin, json!({}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let cleared = app
+        .patch(&path, &admin, json!({"custom_fields": {order.clone(): null}}))
+        .await;
+    assert_eq!(cleared.body["custom_fields"], json!({}));
+    let events = app.events(&admin, Some(&ticket)).await;
+    let last: Vec<(&str, Value)> = events[events.len() - 2..]
+        .iter()
+        .map(|e| (e.name.as_str(), e.data["custom_fields"].clone()))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            ("ticket.updated", json!({order.clone(): 1234})),
+            ("ticket.updated", json!({}))
+        ]
+    );
+}

@@ -100,6 +100,7 @@ async fn seed(
             last_message_id: Some(message.id),
             unread_count: 1,
             topic_ids: Vec::new(),
+            custom_fields: Default::default(),
             created_at: now,
             updated_at: now,
         });
