@@ -7,6 +7,7 @@ use balcao_core::{
 };
 use std::collections::BTreeMap;
 
+use balcao_store::group_members::{self, GroupMember};
 use balcao_store::{connections, contacts, custom_fields, outbox, tags, users};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -571,5 +572,91 @@ impl Service {
             return Err(ServiceError::NotFound("contact"));
         }
         Ok(())
+    }
+}
+
+/// Most members a group holds (WhatsApp's limit).
+pub const GROUP_MEMBERS_MAX: usize = 1024;
+
+/// A group member as a face sends it.
+#[derive(Clone, Debug, Default)]
+pub struct MemberInput {
+    pub phone: Option<String>,
+    pub name: Option<String>,
+    pub is_admin: Option<bool>,
+}
+
+impl Service {
+    /// Replaces the members of a group contact: phones normalised, each once.
+    pub async fn set_group_members(
+        &self,
+        who: &Principal,
+        id: ContactId,
+        members: Vec<MemberInput>,
+    ) -> Result<Vec<GroupMember>> {
+        let contact = self.get_contact(who, id).await?;
+        if !contact.is_group {
+            return Err(ServiceError::conflict(
+                "not_a_group",
+                "only group contacts have members",
+            ));
+        }
+        if members.len() > GROUP_MEMBERS_MAX {
+            return Err(ServiceError::invalid(
+                "members",
+                "too_many",
+                format!("a group has at most {GROUP_MEMBERS_MAX} members"),
+            ));
+        }
+        let mut v = Validator::new();
+        let mut list: Vec<GroupMember> = Vec::with_capacity(members.len());
+        for (i, m) in members.into_iter().enumerate() {
+            let mut c = Checks {
+                v: &mut v,
+                prefix: &format!("members[{i}]."),
+            };
+            let Some(phone) = c.phone(m.phone.as_deref()) else {
+                if m.phone.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                    v.add(format!("members[{i}].phone"), "required", "`phone` is required");
+                }
+                continue;
+            };
+            let name = c.text("name", m.name.as_deref());
+            if list.iter().any(|other| other.phone == phone) {
+                v.add(
+                    format!("members[{i}].phone"),
+                    "duplicate",
+                    format!("{phone} is listed twice"),
+                );
+                continue;
+            }
+            list.push(GroupMember {
+                phone,
+                name,
+                is_admin: m.is_admin.unwrap_or(false),
+            });
+        }
+        v.finish()?;
+        let mut tx = self.store().begin().await?;
+        group_members::replace(&mut tx, who.account_id, id, &list).await?;
+        let payload = serde_json::json!({ "id": id, "members": list });
+        outbox::append(
+            &mut tx,
+            &[event(
+                who.account_id,
+                "contact.members_updated",
+                "contact",
+                id.0,
+                &payload,
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    pub async fn group_members(&self, who: &Principal, id: ContactId) -> Result<Vec<GroupMember>> {
+        self.get_contact(who, id).await?;
+        Ok(group_members::list(&mut self.store().read(), who.account_id, id).await?)
     }
 }

@@ -28,9 +28,10 @@ use std::time::Duration;
 
 pub use accounts::{Bootstrap, BootstrapCreated, NewAccount};
 pub use auth::{AuthError, Credential, Principal, TokenPair};
+pub use balcao_store::group_members::GroupMember;
 pub use balcao_store::{ArchivedFilter, Store};
 pub use connections::{ConnectionPatch, NewConnection};
-pub use contacts::{ContactFilter, ContactInput, ContactPatch};
+pub use contacts::{ContactFilter, ContactInput, ContactPatch, MemberInput};
 pub use custom_fields::{CustomFieldPatch, NewCustomField};
 pub use departments::{DepartmentPatch, NewDepartment};
 pub use directory::DirectoryInput;

@@ -18,6 +18,7 @@ pub mod contacts;
 pub mod custom_fields;
 pub mod departments;
 pub mod directory;
+pub mod group_members;
 pub mod media;
 pub mod messages;
 pub mod meta;

@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_contact, update_contact, delete_contact))
         .routes(routes!(block_contact))
         .routes(routes!(unblock_contact))
+        .routes(routes!(get_members, set_members))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -417,4 +418,70 @@ async fn unblock_contact(
     Ok(Json(
         state.service.set_contact_blocked(&who, id, false, None).await?.into(),
     ))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+struct Member {
+    /// Any usual spelling; stored normalised.
+    phone: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    is_admin: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+struct Members {
+    /// The whole list (up to 1024): it replaces the current one.
+    members: Vec<Member>,
+}
+
+fn members_view(list: Vec<balcao_service::GroupMember>) -> Members {
+    Members {
+        members: list
+            .into_iter()
+            .map(|m| Member {
+                phone: Some(m.phone),
+                name: m.name,
+                is_admin: Some(m.is_admin),
+            })
+            .collect(),
+    }
+}
+
+/// The members of a group contact.
+#[utoipa::path(get, path = "/contacts/{id}/members", tag = "contacts", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Members), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_members(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<ContactId>,
+) -> Result<Json<Members>, ApiError> {
+    Ok(Json(members_view(state.service.group_members(&who, id).await?)))
+}
+
+/// Replace the members of a group contact (not a group: 409).
+#[utoipa::path(put, path = "/contacts/{id}/members", tag = "contacts", params(("id" = Uuid, Path)), request_body = Members,
+    security(("bearer" = [])),
+    responses((status = 200, body = Members),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn set_members(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<ContactId>,
+    JsonBody(b): JsonBody<Members>,
+) -> Result<Json<Members>, ApiError> {
+    let input = b
+        .members
+        .into_iter()
+        .map(|m| balcao_service::MemberInput {
+            phone: m.phone,
+            name: m.name,
+            is_admin: m.is_admin,
+        })
+        .collect();
+    Ok(Json(members_view(
+        state.service.set_group_members(&who, id, input).await?,
+    )))
 }

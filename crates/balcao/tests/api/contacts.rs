@@ -365,3 +365,70 @@ async fn foreign_contacts_are_404() {
         "B1"
     );
 }
+
+#[tokio::test]
+async fn group_contacts_have_members_with_admins() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let wa = app.connection(&admin, "WA").await;
+    let group = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "Equipe Loja", "connection_id": wa, "is_group": true, "external_id": "120363-group"}),
+        )
+        .await;
+    assert_eq!(group.body["is_group"], true);
+    let path = format!("/api/v1/contacts/{}/members", group.str("id"));
+    let set = app
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"members": [{"phone": "(11) 91234-5678", "name": "Ana", "is_admin": true}, {"phone": "+55 21 8765-4321"}]})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(
+        set.body["members"],
+        json!([{"phone": "5511912345678", "name": "Ana", "is_admin": true}, {"phone": "5521987654321", "name": null, "is_admin": false}])
+    );
+    assert_eq!(app.get(&path, &admin).await.body, set.body);
+    let twice = app
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"members": [{"phone": "11912345678"}, {"phone": "+55 11 91234-5678"}, {"phone": "x"}]})),
+        )
+        .await;
+    twice.assert_problem(422, "validation_failed");
+    let fields: Vec<&str> = twice.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(fields, ["members[1].phone", "members[2].phone"]);
+    assert_eq!(
+        app.get(&path, &admin).await.body["members"].as_array().map(Vec::len),
+        Some(2),
+        "unchanged"
+    );
+
+    let person = app
+        .post("/api/v1/contacts", &admin, json!({"name": "Ana", "connection_id": wa}))
+        .await;
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/contacts/{}/members", person.str("id")),
+        Some(&admin),
+        Some(json!({"members": []})),
+    )
+    .await
+    .assert_problem(409, "not_a_group");
+    assert_eq!(
+        app.event_names(&admin, group.str("id")).await,
+        ["contact.created", "contact.members_updated"]
+    );
+}
