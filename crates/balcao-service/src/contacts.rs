@@ -77,6 +77,8 @@ pub struct ContactFilter {
     pub blocked: Option<bool>,
     pub organization_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    /// `created` (default), `-created`, `name`, `-name`, `-last_message_at`, `-updated_at`.
+    pub sort: Option<String>,
     /// With `custom_field_value`: contacts whose value of this field equals it.
     pub custom_field_id: Option<Uuid>,
     pub custom_field_value: Option<String>,
@@ -410,6 +412,7 @@ impl Service {
             connection_id: filter.connection_id.map(ConnectionId),
             tag_id: filter.tag_id.map(TagId),
             blocked: filter.blocked,
+            sort: crate::parse_sort(filter.sort.as_deref(), &contacts::ContactSort::NAMES, &params)?,
             organization_id: filter.organization_id.map(balcao_core::OrganizationId),
             person_id: filter.person_id.map(balcao_core::PersonId),
             custom_field: self

@@ -117,10 +117,12 @@ impl Service {
     }
 }
 
-/// Keyset paging of lists: up to `limit` items after the id `after`.
-#[derive(Clone, Copy, Debug, Default)]
+/// Keyset paging of lists: up to `limit` items after the id `after`, or past `cursor` (the
+/// `next_cursor` of the previous page, for any sort).
+#[derive(Clone, Debug, Default)]
 pub struct ListParams {
     pub after: Option<uuid::Uuid>,
+    pub cursor: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -139,8 +141,15 @@ impl ListParams {
             );
             return Err(ServiceError::Validation(v.finish().err().unwrap_or_default()));
         }
+        let cursor = match self.cursor.as_deref() {
+            None => None,
+            Some(token) => Some(balcao_store::Cursor::decode(token).ok_or_else(|| {
+                ServiceError::invalid("cursor", "invalid", "`cursor` is not a cursor this server gave")
+            })?),
+        };
         Ok(balcao_store::PageRequest {
             after: self.after,
+            cursor,
             limit,
         })
     }
@@ -158,6 +167,25 @@ pub(crate) fn event(
 ) -> balcao_core::Event {
     let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
     balcao_core::Event::new(account, name, subject_type, subject_id, data)
+}
+
+/// A sort named by a face, among `names`.
+pub(crate) fn parse_sort<T: Copy + Default>(raw: Option<&str>, names: &[(&str, T)], params: &ListParams) -> Result<T> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(T::default());
+    };
+    let sort = names.iter().find(|(n, _)| *n == raw).map(|(_, s)| *s).ok_or_else(|| {
+        let known: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
+        ServiceError::invalid("sort", "invalid", format!("`sort` is one of {}", known.join(", ")))
+    })?;
+    if params.after.is_some() && raw != names[0].0 {
+        return Err(ServiceError::invalid(
+            "after",
+            "not_allowed",
+            "with a sort, page with `cursor`",
+        ));
+    }
+    Ok(sort)
 }
 
 impl ListParams {

@@ -26,6 +26,8 @@ pub struct TicketFilter {
     pub department_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
     pub unassigned: bool,
+    /// `created` (default), `-created`, `updated_at`, `-updated_at`, `-priority`.
+    pub sort: Option<String>,
 }
 
 /// Records a ticket list brings along.
@@ -219,6 +221,7 @@ impl Service {
             department_id: filter.department_id.map(DepartmentId),
             user_id: filter.user_id.map(UserId),
             unassigned: filter.unassigned,
+            sort: crate::parse_sort(filter.sort.as_deref(), &tickets::TicketSort::NAMES, &params)?,
         };
         let page = params.page_max(TICKETS_PAGE_MAX)?;
         Ok(tickets::list(&mut self.store().read(), who.account_id, &filter, page).await?)

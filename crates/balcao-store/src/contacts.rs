@@ -5,11 +5,11 @@ use sea_query::{Expr, Func, Iden, LikeExpr, LockType, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{execute, fetch_all, fetch_optional};
+use crate::db::{keyset, paginate_sorted};
 use crate::tags::ContactTags;
-use crate::users::paginate;
-use crate::{Exec, Page, PageRequest, Result, StoreError, Tx};
+use crate::{Cursor, CursorValue, Exec, Page, PageRequest, Result, StoreError, Tx};
 
-#[derive(Iden)]
+#[derive(Iden, Clone, Copy)]
 enum Contacts {
     Table,
     Id,
@@ -302,6 +302,7 @@ pub struct ContactFilter {
     pub blocked: Option<bool>,
     pub organization_id: Option<balcao_core::OrganizationId>,
     pub person_id: Option<balcao_core::PersonId>,
+    pub sort: ContactSort,
     /// Contacts whose value of this field equals the (normalised) value.
     pub custom_field: Option<(balcao_core::CustomFieldId, serde_json::Value)>,
 }
@@ -321,11 +322,13 @@ pub async fn list(
     stmt.columns(COLUMNS)
         .from(Contacts::Table)
         .and_where(Expr::col(Contacts::AccountId).eq(account.0))
-        .order_by(Contacts::Id, Order::Asc)
         .limit(u64::from(page.limit) + 1);
-    if let Some(after) = page.after {
-        stmt.and_where(Expr::col(Contacts::Id).gt(after));
-    }
+    let (sort, desc) = filter.sort.expression();
+    let position = page.cursor.clone().or(page.after.map(|id| Cursor {
+        v: CursorValue::Int(0),
+        id,
+    }));
+    keyset(&mut stmt, sort, Contacts::Id, desc, position.as_ref());
     if let Some(connection) = filter.connection_id {
         stmt.and_where(Expr::col(Contacts::ConnectionId).eq(connection.0));
     }
@@ -376,12 +379,65 @@ pub async fn list(
         stmt.and_where(any);
     }
     let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
-    let page = paginate(rows, page.limit, |r| r.id);
-    let next_after = page.next_after;
+    let sort = filter.sort;
+    let page = paginate_sorted(rows, page.limit, |r| Cursor {
+        v: match sort {
+            ContactSort::Created | ContactSort::CreatedDesc => CursorValue::Int(0),
+            ContactSort::Name | ContactSort::NameDesc => CursorValue::Text(r.name.clone()),
+            ContactSort::LastMessageDesc => CursorValue::Int(r.last_message_at.unwrap_or(0)),
+            ContactSort::UpdatedDesc => CursorValue::Int(r.updated_at),
+        },
+        id: r.id,
+    });
+    let next_after = (sort == ContactSort::Created)
+        .then(|| page.next_cursor.as_deref().and_then(Cursor::decode).map(|c| c.id))
+        .flatten();
     Ok(Page {
+        next_cursor: page.next_cursor,
         items: with_tags(db, account, page.items).await?,
         next_after,
     })
+}
+
+/// How a contact list is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContactSort {
+    /// Oldest first (the default).
+    #[default]
+    Created,
+    CreatedDesc,
+    /// By name as written (case-sensitive, the database's collation).
+    Name,
+    NameDesc,
+    /// Latest message first; contacts without messages last.
+    LastMessageDesc,
+    /// Latest change first.
+    UpdatedDesc,
+}
+
+impl ContactSort {
+    pub const NAMES: [(&'static str, ContactSort); 6] = [
+        ("created", ContactSort::Created),
+        ("-created", ContactSort::CreatedDesc),
+        ("name", ContactSort::Name),
+        ("-name", ContactSort::NameDesc),
+        ("-last_message_at", ContactSort::LastMessageDesc),
+        ("-updated_at", ContactSort::UpdatedDesc),
+    ];
+
+    fn expression(self) -> (Option<SimpleExpr>, bool) {
+        match self {
+            ContactSort::Created => (None, false),
+            ContactSort::CreatedDesc => (None, true),
+            ContactSort::Name => (Some(Expr::col(Contacts::Name).into()), false),
+            ContactSort::NameDesc => (Some(Expr::col(Contacts::Name).into()), true),
+            ContactSort::LastMessageDesc => (
+                Some(Func::coalesce([Expr::col(Contacts::LastMessageAt).into(), Expr::val(0i64).into()]).into()),
+                true,
+            ),
+            ContactSort::UpdatedDesc => (Some(Expr::col(Contacts::UpdatedAt).into()), true),
+        }
+    }
 }
 
 /// Which of `ids` are contacts of `account`.

@@ -270,6 +270,66 @@ pub(crate) async fn grouped_ids(
     Ok(map)
 }
 
+/// Orders `stmt` by `sort` then `id` (both ascending or both descending; no `sort`: by id
+/// alone) and, after a cursor, keeps the rows past it: `(sort, id) > (cursor.v, cursor.id)` (or
+/// `<`), a row-value comparison both backends evaluate with the same ordering as the `ORDER BY`.
+pub(crate) fn keyset(
+    stmt: &mut sea_query::SelectStatement,
+    sort: Option<sea_query::SimpleExpr>,
+    id: impl sea_query::IntoIden + Copy + 'static,
+    desc: bool,
+    after: Option<&crate::Cursor>,
+) {
+    let order = if desc {
+        sea_query::Order::Desc
+    } else {
+        sea_query::Order::Asc
+    };
+    if let Some(c) = after {
+        let (left, right): (sea_query::SimpleExpr, sea_query::SimpleExpr) = match &sort {
+            None => (sea_query::Expr::col(id).into(), c.id.into()),
+            Some(sort) => {
+                let value: sea_query::SimpleExpr = match &c.v {
+                    crate::CursorValue::Int(i) => (*i).into(),
+                    crate::CursorValue::Text(t) => t.clone().into(),
+                };
+                (
+                    sea_query::Expr::tuple([sort.clone(), sea_query::Expr::col(id).into()]).into(),
+                    sea_query::Expr::tuple([value, c.id.into()]).into(),
+                )
+            }
+        };
+        stmt.and_where(if desc {
+            sea_query::Expr::expr(left).lt(right)
+        } else {
+            sea_query::Expr::expr(left).gt(right)
+        });
+    }
+    if let Some(sort) = sort {
+        stmt.order_by_expr(sort, order.clone());
+    }
+    stmt.order_by(id, order);
+}
+
+/// Cuts a `limit + 1` fetch of a sorted list down to one page, with the cursor of its last row.
+pub(crate) fn paginate_sorted<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    cursor_of: impl Fn(&T) -> crate::Cursor,
+) -> crate::Page<T> {
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|last| cursor_of(last).encode())
+    } else {
+        None
+    };
+    crate::Page {
+        items,
+        next_after: None,
+        next_cursor,
+    }
+}
+
 /// Which of `ids` are rows of `table` in `account` (a table with `id` and `account_id`).
 pub(crate) async fn existing_ids(
     db: &mut impl Exec,

@@ -35,12 +35,46 @@ pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// One page of a keyset-paginated list, ordered by id (ids are time-ordered UUID v7).
+/// One page of a keyset-paginated list, ordered by id (ids are time-ordered UUID v7) unless a
+/// sort says otherwise.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Id of the last item when more items follow.
+    /// Id of the last item when more items follow (id-ordered lists).
     pub next_after: Option<uuid::Uuid>,
+    /// Opaque position after the last item when more items follow (sorted lists).
+    pub next_cursor: Option<String>,
+}
+
+/// A position in a sorted list: the sort value of the last row seen and its id (the tie-breaker).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cursor {
+    pub v: CursorValue,
+    pub id: uuid::Uuid,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum CursorValue {
+    Int(i64),
+    Text(String),
+}
+
+impl Cursor {
+    /// The cursor as an opaque URL-safe token.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// A token made by [`Cursor::encode`]; `None` for anything else.
+    pub fn decode(token: &str) -> Option<Cursor> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
 }
 
 /// Which rows of an archivable resource a list returns.
@@ -52,9 +86,11 @@ pub enum ArchivedFilter {
     All,
 }
 
-/// Keyset page request: at most `limit` items with ids after `after`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Keyset page request: at most `limit` items with ids after `after` (id-ordered lists), or
+/// past `cursor` (sorted lists).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageRequest {
     pub after: Option<uuid::Uuid>,
+    pub cursor: Option<Cursor>,
     pub limit: u32,
 }

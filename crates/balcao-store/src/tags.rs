@@ -176,6 +176,7 @@ pub async fn list(db: &mut impl Exec, account: AccountId, page: PageRequest) -> 
             })
             .collect(),
         next_after: page.next_after,
+        next_cursor: None,
     })
 }
 

@@ -10,8 +10,7 @@ use sea_query::{Expr, Iden, OnConflict, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{execute, fetch_all, fetch_optional, grouped_ids};
-use crate::users::paginate;
-use crate::{Exec, Page, PageRequest, Result, StoreError, Tx};
+use crate::{Cursor, CursorValue, Exec, Page, PageRequest, Result, StoreError, Tx};
 
 #[derive(Iden, Clone, Copy)]
 enum Tickets {
@@ -315,6 +314,7 @@ pub struct TicketFilter {
     pub user_id: Option<UserId>,
     /// Only tickets nobody is assigned to.
     pub unassigned: bool,
+    pub sort: TicketSort,
 }
 
 pub async fn list(
@@ -327,11 +327,13 @@ pub async fn list(
     stmt.columns(COLUMNS)
         .from(Tickets::Table)
         .and_where(Expr::col(Tickets::AccountId).eq(account.0))
-        .order_by(Tickets::Id, Order::Asc)
         .limit(u64::from(page.limit) + 1);
-    if let Some(after) = page.after {
-        stmt.and_where(Expr::col(Tickets::Id).gt(after));
-    }
+    let (sort, desc) = filter.sort.expression();
+    let position = page.cursor.clone().or(page.after.map(|id| Cursor {
+        v: CursorValue::Int(0),
+        id,
+    }));
+    crate::db::keyset(&mut stmt, sort, Tickets::Id, desc, position.as_ref());
     if !filter.statuses.is_empty() {
         stmt.and_where(Expr::col(Tickets::Status).is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
@@ -351,12 +353,58 @@ pub async fn list(
         stmt.and_where(Expr::col(Tickets::UserId).is_null());
     }
     let rows: Vec<TicketRow> = fetch_all(db, &stmt).await?;
-    let page = paginate(rows, page.limit, |r| r.id);
-    let next_after = page.next_after;
+    let sort = filter.sort;
+    let page = crate::db::paginate_sorted(rows, page.limit, |r| Cursor {
+        v: match sort {
+            TicketSort::Created | TicketSort::CreatedDesc => CursorValue::Int(0),
+            TicketSort::UpdatedDesc | TicketSort::Updated => CursorValue::Int(r.updated_at),
+            TicketSort::PriorityDesc => CursorValue::Int(i64::from(r.priority)),
+        },
+        id: r.id,
+    });
+    let next_after = (sort == TicketSort::Created)
+        .then(|| page.next_cursor.as_deref().and_then(Cursor::decode).map(|c| c.id))
+        .flatten();
     Ok(Page {
+        next_cursor: page.next_cursor,
         items: with_topics(db, account, page.items).await?,
         next_after,
     })
+}
+
+/// How a ticket list is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TicketSort {
+    /// Oldest first (the default).
+    #[default]
+    Created,
+    CreatedDesc,
+    /// Least recently changed first (the queue).
+    Updated,
+    /// Most recently changed first (the inbox).
+    UpdatedDesc,
+    /// Most urgent first.
+    PriorityDesc,
+}
+
+impl TicketSort {
+    pub const NAMES: [(&'static str, TicketSort); 5] = [
+        ("created", TicketSort::Created),
+        ("-created", TicketSort::CreatedDesc),
+        ("updated_at", TicketSort::Updated),
+        ("-updated_at", TicketSort::UpdatedDesc),
+        ("-priority", TicketSort::PriorityDesc),
+    ];
+
+    fn expression(self) -> (Option<sea_query::SimpleExpr>, bool) {
+        match self {
+            TicketSort::Created => (None, false),
+            TicketSort::CreatedDesc => (None, true),
+            TicketSort::Updated => (Some(Expr::col(Tickets::UpdatedAt).into()), false),
+            TicketSort::UpdatedDesc => (Some(Expr::col(Tickets::UpdatedAt).into()), true),
+            TicketSort::PriorityDesc => (Some(Expr::col(Tickets::Priority).into()), true),
+        }
+    }
 }
 
 /// Records the closing topics of a ticket.

@@ -87,7 +87,11 @@ pub(crate) fn paginate<T>(mut items: Vec<T>, limit: u32, id_of: impl Fn(&T) -> U
     } else {
         None
     };
-    Page { items, next_after }
+    Page {
+        items,
+        next_after,
+        next_cursor: None,
+    }
 }
 
 /// Inserts a user (with `user.department_ids` as memberships).
@@ -253,6 +257,7 @@ pub async fn list(
     Ok(Page {
         items,
         next_after: page.next_after,
+        next_cursor: None,
     })
 }
 

@@ -222,6 +222,10 @@ struct ContactQuery {
     /// With `custom_field_value`: contacts whose value of this custom field equals it.
     custom_field_id: Option<Uuid>,
     custom_field_value: Option<String>,
+    /// `created` (default), `-created`, `name`, `-name`, `-last_message_at`, `-updated_at`.
+    sort: Option<String>,
+    /// `next_cursor` of the previous page (any sort).
+    cursor: Option<String>,
     after: Option<Uuid>,
     /// Page size, 1 to 100 (default 50).
     limit: Option<u32>,
@@ -273,9 +277,11 @@ async fn list_contacts(
         person_id: q.person_id,
         custom_field_id: q.custom_field_id,
         custom_field_value: q.custom_field_value,
+        sort: q.sort,
     };
     let params = balcao_service::ListParams {
         after: q.after,
+        cursor: q.cursor,
         limit: q.limit,
     };
     let page = state.service.list_contacts(&who, filter, params).await?;

@@ -200,6 +200,7 @@ async fn list_people(
 ) -> Result<Json<ListOf<PersonView>>, ApiError> {
     let params = balcao_service::ListParams {
         after: q.after,
+        cursor: None,
         limit: q.limit,
     };
     let page = state.service.list_people(&who, q.organization_id, params).await?;

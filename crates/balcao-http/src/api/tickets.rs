@@ -166,6 +166,10 @@ struct TicketQuery {
     after: Option<Uuid>,
     /// Page size, 1 to 100 (default 50).
     limit: Option<u32>,
+    /// `created` (default), `-created`, `updated_at`, `-updated_at`, `-priority`.
+    sort: Option<String>,
+    /// `next_cursor` of the previous page (any sort).
+    cursor: Option<String>,
     /// Related records to embed, comma-separated: `contact`, `department`, `user`,
     /// `last_message`. However many tickets a page holds, each costs one query.
     include: Option<String>,
@@ -241,9 +245,11 @@ async fn list_tickets(
         department_id: q.department_id,
         user_id: q.user_id,
         unassigned: q.unassigned.unwrap_or(false),
+        sort: q.sort,
     };
     let params = balcao_service::ListParams {
         after: q.after,
+        cursor: q.cursor,
         limit: q.limit,
     };
     let page = state.service.list_tickets(&who, filter, params).await?;

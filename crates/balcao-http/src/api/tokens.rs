@@ -75,6 +75,7 @@ async fn list_tokens(
     };
     let params = balcao_service::ListParams {
         after: q.after,
+        cursor: None,
         limit: q.limit,
     };
     let page = state.service.list_tokens(&who, scope, params).await?;

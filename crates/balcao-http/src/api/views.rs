@@ -130,6 +130,9 @@ pub struct ListOf<T> {
     pub data: Vec<T>,
     /// Pass as `after` to get the next page; `null` on the last page.
     pub next_after: Option<Uuid>,
+    /// Sorted lists: pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl<T> ListOf<T> {
@@ -137,6 +140,7 @@ impl<T> ListOf<T> {
         ListOf {
             data: page.items.into_iter().map(f).collect(),
             next_after: page.next_after,
+            next_cursor: page.next_cursor,
         }
     }
 }
@@ -164,6 +168,7 @@ impl PageQuery {
     pub fn params(&self) -> ListParams {
         ListParams {
             after: self.after,
+            cursor: None,
             limit: self.limit,
         }
     }
@@ -186,6 +191,7 @@ impl ListQuery {
     pub fn params(&self) -> ListParams {
         ListParams {
             after: self.after,
+            cursor: None,
             limit: self.limit,
         }
     }

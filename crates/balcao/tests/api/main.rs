@@ -13,6 +13,7 @@ mod media;
 mod ops;
 mod queries;
 mod reusable;
+mod sorting;
 mod tags;
 mod tenancy;
 mod tickets;
