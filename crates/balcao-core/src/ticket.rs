@@ -90,6 +90,8 @@ pub enum TicketAction {
     Assigned,
     PriorityChanged,
     Snoozed,
+    /// A snooze ran out: the ticket is open again.
+    Woke,
     Closed,
     Reopened,
 }
@@ -100,6 +102,7 @@ crate::string_enum!(TicketAction {
     Assigned => "assigned",
     PriorityChanged => "priority_changed",
     Snoozed => "snoozed",
+    Woke => "woke",
     Closed => "closed",
     Reopened => "reopened",
 });

@@ -62,7 +62,7 @@ impl Validator {
         value
     }
 
-    /// A display name: trimmed, 1 to 200 characters, no control characters.
+    /// A display name: trimmed, 1 to 100 characters, no control characters.
     pub fn name(&mut self, field: &str, value: &str) -> Option<String> {
         let trimmed = value.trim();
         if trimmed.is_empty() {

@@ -127,7 +127,7 @@ pub struct ListParams {
 }
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
-pub const MAX_PAGE_SIZE: u32 = 200;
+pub const MAX_PAGE_SIZE: u32 = 100;
 
 impl ListParams {
     fn page(self) -> Result<balcao_store::PageRequest> {

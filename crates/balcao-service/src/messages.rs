@@ -598,21 +598,18 @@ impl Service {
             message.error_text = report.error_text;
         }
         message.updated_at = Timestamp::now();
-        messages::update(&mut tx, &message).await?;
-        outbox::append(
-            &mut tx,
-            &[event(
-                message.account_id,
-                "message.updated",
-                "message",
-                message.id.0,
-                &message,
-            )],
-        )
-        .await?;
-        tx.commit().await?;
+        save_message_update(tx, &message).await?;
         Ok(message)
     }
+}
+
+/// Writes a changed message and its `message.updated` event, and commits.
+async fn save_message_update(mut tx: Tx, message: &Message) -> Result<()> {
+    messages::update(&mut tx, message).await?;
+    let changed = event(message.account_id, "message.updated", "message", message.id.0, message);
+    outbox::append(&mut tx, &[changed]).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Longest reaction (an emoji may take several code points).
@@ -650,19 +647,7 @@ impl Service {
         message.text = text.map(str::to_owned);
         message.edited_at = Some(now);
         message.updated_at = now;
-        messages::update(&mut tx, &message).await?;
-        outbox::append(
-            &mut tx,
-            &[event(
-                message.account_id,
-                "message.updated",
-                "message",
-                message.id.0,
-                &message,
-            )],
-        )
-        .await?;
-        tx.commit().await?;
+        save_message_update(tx, &message).await?;
         Ok(message)
     }
 
@@ -688,19 +673,7 @@ impl Service {
             let now = Timestamp::now();
             message.revoked_at = Some(now);
             message.updated_at = now;
-            messages::update(&mut tx, &message).await?;
-            outbox::append(
-                &mut tx,
-                &[event(
-                    message.account_id,
-                    "message.updated",
-                    "message",
-                    message.id.0,
-                    &message,
-                )],
-            )
-            .await?;
-            tx.commit().await?;
+            save_message_update(tx, &message).await?;
         }
         Ok(message)
     }

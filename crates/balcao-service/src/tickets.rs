@@ -431,6 +431,43 @@ impl Service {
         Ok(ticket)
     }
 
+    /// Opens snoozed tickets whose time has come (at most `batch` per call), each with its
+    /// history entry, timeline message and `ticket.updated` event. Answers how many woke. Safe
+    /// to run from several instances at once: each ticket is re-read under its row lock.
+    pub async fn wake_snoozed_tickets(&self, batch: u64) -> Result<usize> {
+        let now = Timestamp::now();
+        let due = tickets::due_snoozes(&mut self.store().read(), now, batch).await?;
+        let mut woke = 0;
+        for (account, id) in due {
+            let mut tx = self.store().begin().await?;
+            let Some(mut ticket) = tickets::lock(&mut tx, account, id).await? else {
+                continue;
+            };
+            if ticket.status != TicketStatus::Snoozed || ticket.snoozed_until.is_none_or(|t| t > now) {
+                continue;
+            }
+            ticket.status = TicketStatus::Open;
+            ticket.snoozed_until = None;
+            ticket.updated_at = now;
+            tickets::update(&mut tx, &ticket).await?;
+            let mut events = Vec::new();
+            record(
+                &mut tx,
+                &ticket,
+                TicketAction::Woke,
+                None,
+                EntryDetail::default(),
+                "ticket.updated",
+                &mut events,
+            )
+            .await?;
+            outbox::append(&mut tx, &events).await?;
+            tx.commit().await?;
+            woke += 1;
+        }
+        Ok(woke)
+    }
+
     pub async fn create_topic(&self, who: &Principal, name: Option<String>) -> Result<TicketTopic> {
         who.require_admin("create ticket topics")?;
         let mut v = Validator::new();

@@ -407,6 +407,21 @@ impl TicketSort {
     }
 }
 
+/// Snoozed tickets whose time has come (any account: for the server's wake-up task), oldest
+/// first, at most `limit`.
+pub async fn due_snoozes(db: &mut impl Exec, now: Timestamp, limit: u64) -> Result<Vec<(AccountId, TicketId)>> {
+    let stmt = Query::select()
+        .columns([Tickets::AccountId, Tickets::Id])
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::Status).eq(TicketStatus::Snoozed.as_str()))
+        .and_where(Expr::col(Tickets::SnoozedUntil).lte(now.micros()))
+        .order_by(Tickets::SnoozedUntil, Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let rows: Vec<(Uuid, Uuid)> = fetch_all(db, &stmt).await?;
+    Ok(rows.into_iter().map(|(a, t)| (AccountId(a), TicketId(t))).collect())
+}
+
 /// Records the closing topics of a ticket.
 pub async fn set_topics(db: &mut impl Exec, account: AccountId, ticket: TicketId, topics: &[Uuid]) -> Result<()> {
     let delete = Query::delete()

@@ -96,6 +96,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         },
     }
 
+    let waker = tokio::spawn(wake_snoozed_tickets(service.clone()));
+
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -121,6 +123,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
             result = serve => result.context("HTTP server failed")?,
             () = deadline => tracing::warn!("grace period over: dropping unfinished requests"),
         }
+        waker.abort();
         store.close().await;
         Ok(())
     });
@@ -131,6 +134,25 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Every few seconds, opens snoozed tickets whose time has come.
+async fn wake_snoozed_tickets(service: Service) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        loop {
+            match service.wake_snoozed_tickets(200).await {
+                Ok(200) => continue,
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!(error = %err, "waking snoozed tickets failed");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -108,7 +108,7 @@ struct ConnectionQuery {
     #[param(rename = "type")]
     kind: Option<String>,
     after: Option<Uuid>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 100 (default 50).
     limit: Option<u32>,
     /// `active` (default), `archived` or `all`.
     #[param(inline)]

@@ -119,7 +119,7 @@ impl From<DirectoryBody> for DirectoryInput {
 struct PeopleQuery {
     organization_id: Option<Uuid>,
     after: Option<Uuid>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 100 (default 50).
     limit: Option<u32>,
 }
 

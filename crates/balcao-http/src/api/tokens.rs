@@ -56,7 +56,7 @@ struct TokenQuery {
     #[param(inline)]
     scope: Option<ScopeParam>,
     after: Option<Uuid>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 100 (default 50).
     limit: Option<u32>,
 }
 

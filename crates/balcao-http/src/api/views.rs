@@ -160,7 +160,7 @@ pub enum ArchivedParam {
 pub struct PageQuery {
     /// Id of the last item of the previous page.
     pub after: Option<Uuid>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 100 (default 50).
     pub limit: Option<u32>,
 }
 
@@ -180,7 +180,7 @@ impl PageQuery {
 pub struct ListQuery {
     /// Id of the last item of the previous page.
     pub after: Option<Uuid>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size, 1 to 100 (default 50).
     pub limit: Option<u32>,
     /// `active` (default), `archived` or `all`.
     #[param(inline)]

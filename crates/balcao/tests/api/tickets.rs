@@ -672,3 +672,62 @@ async fn messages_are_edited_revoked_and_reacted_to_by_the_right_people() {
     let names = app.event_names(&s.admin, mine.str("id")).await;
     assert_eq!(names, ["message.created", "message.updated", "message.updated"]);
 }
+
+#[tokio::test]
+async fn snoozed_tickets_wake_when_their_time_comes() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let ticket_id = inbound(&app, &s, "me lembra amanhã").await.str("ticket_id").to_owned();
+    let snoozed = app
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/snooze"),
+            &s.admin,
+            json!({"until": "2999-01-01T09:00:00-03:00"}),
+        )
+        .await;
+    assert_eq!(snoozed.body["status"], "snoozed");
+    assert_eq!(
+        app.service().wake_snoozed_tickets(100).await.expect("wake"),
+        0,
+        "not yet"
+    );
+
+    // Time passes: move the snooze into the past, as the clock would.
+    let account = balcao_core::AccountId(app.account_of(&s.admin).await);
+    let id = balcao_core::TicketId(uuid::Uuid::parse_str(&ticket_id).expect("id"));
+    let store = app.service().store();
+    let mut tx = store.begin().await.expect("begin");
+    let mut ticket = balcao_store::tickets::lock(&mut tx, account, id)
+        .await
+        .expect("read")
+        .expect("ticket");
+    ticket.snoozed_until = Some(balcao_core::Timestamp::from_micros(1));
+    balcao_store::tickets::update(&mut tx, &ticket).await.expect("update");
+    tx.commit().await.expect("commit");
+
+    assert_eq!(app.service().wake_snoozed_tickets(100).await.expect("wake"), 1);
+    let woke = app.get(&format!("/api/v1/tickets/{ticket_id}"), &s.admin).await;
+    assert_eq!(
+        (woke.body["status"].clone(), woke.body["snoozed_until"].clone()),
+        (json!("open"), Value::Null)
+    );
+    let history = app.get(&format!("/api/v1/tickets/{ticket_id}/history"), &s.admin).await;
+    let last = history.body["data"]
+        .as_array()
+        .and_then(|h| h.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (last["action"].clone(), last["by_user_id"].clone()),
+        (json!("woke"), Value::Null)
+    );
+    assert_eq!(
+        app.service().wake_snoozed_tickets(100).await.expect("wake"),
+        0,
+        "once only"
+    );
+    assert_eq!(
+        app.event_names(&s.admin, &ticket_id).await.last().map(String::as_str),
+        Some("ticket.updated")
+    );
+}
