@@ -211,6 +211,8 @@ impl Service {
                         .await?
                 }
                 MessageType::Interactive => payload = Some(self.interactive_payload(who, p, &mut v).await?),
+                MessageType::Location => check_location(p, &mut v),
+                MessageType::Contacts => check_contact_cards(p, &mut v),
                 _ => {}
             }
         }
@@ -600,6 +602,44 @@ impl Service {
         message.updated_at = Timestamp::now();
         save_message_update(tx, &message).await?;
         Ok(message)
+    }
+}
+
+/// A location: `latitude` (-90..90) and `longitude` (-180..180), optional `name` and `address`.
+fn check_location(payload: &Value, v: &mut Validator) {
+    for (field, bound) in [("latitude", 90.0), ("longitude", 180.0)] {
+        if !payload[field].as_f64().is_some_and(|x| x.abs() <= bound) {
+            v.add(
+                format!("payload.{field}"),
+                "invalid",
+                format!("`{field}` is a number between -{bound} and {bound}"),
+            );
+        }
+    }
+    for field in ["name", "address"] {
+        if !payload[field].is_null() && !payload[field].is_string() {
+            v.add(format!("payload.{field}"), "invalid", format!("`{field}` is a text"));
+        }
+    }
+}
+
+/// Contact cards: `contacts: [{name: {formatted_name}, phones?: [{phone}]}]`, 1 to 20 cards.
+fn check_contact_cards(payload: &Value, v: &mut Validator) {
+    let cards = payload["contacts"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if cards.is_empty() || cards.len() > 20 {
+        v.add("payload.contacts", "invalid", "`contacts` lists 1 to 20 cards");
+    }
+    for (i, card) in cards.iter().enumerate() {
+        if card["name"]["formatted_name"]
+            .as_str()
+            .is_none_or(|n| n.trim().is_empty())
+        {
+            v.add(
+                format!("payload.contacts[{i}].name.formatted_name"),
+                "required",
+                "each card needs `name.formatted_name`",
+            );
+        }
     }
 }
 

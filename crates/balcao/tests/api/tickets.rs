@@ -496,6 +496,14 @@ async fn bad_messages_and_foreign_ids() {
             "type",
         ),
         (json!({"contact_id": s.contact, "type": "location"}), "payload"),
+        (
+            json!({"contact_id": s.contact, "type": "location", "payload": {"latitude": 123.0, "longitude": 0}}),
+            "payload.latitude",
+        ),
+        (
+            json!({"contact_id": s.contact, "type": "contacts", "payload": {"contacts": [{"phones": []}]}}),
+            "payload.contacts[0].name.formatted_name",
+        ),
         (json!({"contact_id": s.contact, "type": "fax", "text": "x"}), "type"),
         (
             json!({"contact_id": s.contact, "text": "x", "direction": "sideways"}),
