@@ -47,6 +47,32 @@ fn check_note(v: &mut Validator, value: &Option<Option<String>>) -> Option<Optio
     Some(note)
 }
 
+/// Applies the fields organizations and people share: name (required on creation), document,
+/// note.
+fn apply_common(
+    v: &mut Validator,
+    input: &DirectoryInput,
+    creating: bool,
+    name: &mut String,
+    document: &mut Option<String>,
+    note: &mut Option<String>,
+) {
+    let new_name = if creating {
+        v.required("name", input.name.as_deref())
+    } else {
+        input.name.as_deref()
+    };
+    if let Some(n) = new_name.and_then(|n| v.name("name", n)) {
+        *name = n;
+    }
+    if let Some(d) = check_document(v, &input.document) {
+        *document = d;
+    }
+    if let Some(n) = check_note(v, &input.note) {
+        *note = n;
+    }
+}
+
 fn require_not_agent(who: &Principal, what: &str) -> Result<()> {
     if who.role == Role::Agent {
         return Err(ServiceError::forbidden(format!("agents cannot {what}")));
@@ -75,20 +101,14 @@ impl Service {
             },
         };
         let mut v = Validator::new();
-        let name = if id.is_none() {
-            v.required("name", input.name.as_deref())
-        } else {
-            input.name.as_deref()
-        };
-        if let Some(n) = name.and_then(|n| v.name("name", n)) {
-            org.name = n;
-        }
-        if let Some(d) = check_document(&mut v, &input.document) {
-            org.document = d;
-        }
-        if let Some(n) = check_note(&mut v, &input.note) {
-            org.note = n;
-        }
+        apply_common(
+            &mut v,
+            &input,
+            id.is_none(),
+            &mut org.name,
+            &mut org.document,
+            &mut org.note,
+        );
         v.finish()?;
         org.updated_at = now;
         if !directory::save_organization(&mut self.store().write(), &org, id.is_none()).await? {
@@ -133,20 +153,14 @@ impl Service {
             },
         };
         let mut v = Validator::new();
-        let name = if id.is_none() {
-            v.required("name", input.name.as_deref())
-        } else {
-            input.name.as_deref()
-        };
-        if let Some(n) = name.and_then(|n| v.name("name", n)) {
-            person.name = n;
-        }
-        if let Some(d) = check_document(&mut v, &input.document) {
-            person.document = d;
-        }
-        if let Some(n) = check_note(&mut v, &input.note) {
-            person.note = n;
-        }
+        apply_common(
+            &mut v,
+            &input,
+            id.is_none(),
+            &mut person.name,
+            &mut person.document,
+            &mut person.note,
+        );
         if let Some(email) = &input.email {
             person.email = match email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
                 Some(e) => v.email("email", e),

@@ -4,8 +4,8 @@
 use std::str::FromStr;
 
 use balcao_core::{
-    Contact, ContactId, DeliveryStatus, Direction, Media, MediaId, Message, MessageId, MessageType, Origin, Role,
-    Ticket, TicketAction, TicketId, TicketStatus, Timestamp, UserId, Validator,
+    Connection, Contact, ContactId, DeliveryStatus, Direction, Media, MediaId, Message, MessageId, MessageType, Origin,
+    Role, Ticket, TicketAction, TicketId, TicketStatus, Timestamp, UserId, Validator,
 };
 use balcao_store::messages::Timeline;
 use balcao_store::{Tx, connections, contacts, media, messages, outbox, tickets};
@@ -233,14 +233,15 @@ impl Service {
         if direction == Direction::Outbound && kind.is_sent() && contact.blocked {
             return Err(ServiceError::conflict("contact_blocked", "the contact is blocked"));
         }
-        if direction == Direction::Outbound && kind.is_sent() {
-            let connection = connections::get(&mut self.store().read(), who.account_id, contact.connection_id).await?;
-            if connection.is_some_and(|c| c.archived_at.is_some()) {
-                return Err(ServiceError::conflict(
-                    "connection_archived",
-                    "the contact's connection is archived",
-                ));
-            }
+        // Read once: its archive state gates sending, its default department opens tickets.
+        let connection = connections::get(&mut self.store().read(), who.account_id, contact.connection_id)
+            .await?
+            .ok_or(ServiceError::NotFound("connection"))?;
+        if direction == Direction::Outbound && kind.is_sent() && connection.archived_at.is_some() {
+            return Err(ServiceError::conflict(
+                "connection_archived",
+                "the contact's connection is archived",
+            ));
         }
         let now = Timestamp::now();
         let message = Message {
@@ -271,7 +272,7 @@ impl Service {
             updated_at: now,
         };
         let by = (direction == Direction::Outbound).then_some(who.user_id);
-        let (connection, external_id) = (message.connection_id, message.external_id.clone());
+        let (connection_id, external_id) = (message.connection_id, message.external_id.clone());
         // Two messages racing to open the contact's ticket: the loser finds the winner's ticket
         // on its next try (the unique index on active tickets decides, on every backend).
         let mut attempts = 0;
@@ -281,6 +282,7 @@ impl Service {
                 .store_message(
                     message.clone(),
                     contact.clone(),
+                    &connection,
                     by,
                     input.dont_open_ticket,
                     media.as_ref(),
@@ -302,7 +304,7 @@ impl Service {
             }) => {
                 // The same message again (a retried delivery): name the one already stored.
                 let existing = match external_id.as_deref() {
-                    Some(e) => messages::by_external_id(&mut self.store().read(), who.account_id, connection, e)
+                    Some(e) => messages::by_external_id(&mut self.store().read(), who.account_id, connection_id, e)
                         .await?
                         .map(|m| m.id.0),
                     None => None,
@@ -322,6 +324,7 @@ impl Service {
         &self,
         mut message: Message,
         contact: Contact,
+        connection: &Connection,
         by: Option<UserId>,
         dont_open_ticket: bool,
         new_media: Option<&NewMedia>,
@@ -346,7 +349,9 @@ impl Service {
         let ticket = match active {
             Some(t) => Some(t),
             None if opens => {
-                let opened = self.open_ticket(&mut tx, &contact, by, inbound, &mut events).await?;
+                let opened = self
+                    .open_ticket(&mut tx, &contact, connection, by, inbound, &mut events)
+                    .await?;
                 // Ids order the timeline: the message comes after the event that opened its ticket.
                 message.id = MessageId::new();
                 Some(opened)
@@ -414,13 +419,11 @@ impl Service {
         &self,
         tx: &mut Tx,
         contact: &Contact,
+        connection: &Connection,
         by: Option<UserId>,
         inbound: bool,
         events: &mut Vec<balcao_core::Event>,
     ) -> Result<Ticket> {
-        let connection = connections::get(tx, contact.account_id, contact.connection_id)
-            .await?
-            .ok_or(ServiceError::NotFound("connection"))?;
         let now = Timestamp::now();
         let number = tickets::next_number(tx, contact.account_id).await?;
         let ticket = Ticket {

@@ -133,11 +133,7 @@ pub async fn list(
         .and_where(Expr::col(Connections::AccountId).eq(account.0))
         .order_by(Connections::Id, Order::Asc)
         .limit(u64::from(page.limit) + 1);
-    match archived {
-        ArchivedFilter::Active => stmt.and_where(Expr::col(Connections::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => stmt.and_where(Expr::col(Connections::ArchivedAt).is_not_null()),
-        ArchivedFilter::All => &mut stmt,
-    };
+    archived.apply(&mut stmt, Connections::ArchivedAt);
     if let Some(kind) = kind {
         stmt.and_where(Expr::col(Connections::Type).eq(kind.as_str()));
     }

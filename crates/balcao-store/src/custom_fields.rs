@@ -152,11 +152,7 @@ pub async fn list(
     if let Some(target) = target {
         stmt.and_where(Expr::col(CustomFields::AppliesTo).eq(target.as_str()));
     }
-    match archived {
-        ArchivedFilter::Active => stmt.and_where(Expr::col(CustomFields::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => stmt.and_where(Expr::col(CustomFields::ArchivedAt).is_not_null()),
-        ArchivedFilter::All => &mut stmt,
-    };
+    archived.apply(&mut stmt, CustomFields::ArchivedAt);
     let rows: Vec<FieldRow> = fetch_all(db, &stmt).await?;
     rows.into_iter().map(CustomField::try_from).collect()
 }
@@ -208,7 +204,7 @@ pub async fn set_values(
 }
 
 /// The values of each of `subjects`, in one query.
-pub async fn values_of(
+pub(crate) async fn values_of(
     db: &mut impl Exec,
     account: AccountId,
     subjects: &[Uuid],

@@ -105,11 +105,7 @@ pub async fn list(
         .and_where(Expr::col(Departments::AccountId).eq(account.0))
         .order_by(Departments::Id, Order::Asc)
         .limit(u64::from(page.limit) + 1);
-    match archived {
-        ArchivedFilter::Active => stmt.and_where(Expr::col(Departments::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => stmt.and_where(Expr::col(Departments::ArchivedAt).is_not_null()),
-        ArchivedFilter::All => &mut stmt,
-    };
+    archived.apply(&mut stmt, Departments::ArchivedAt);
     if let Some(after) = page.after {
         stmt.and_where(Expr::col(Departments::Id).gt(after));
     }

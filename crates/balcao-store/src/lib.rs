@@ -86,6 +86,18 @@ pub enum ArchivedFilter {
     All,
 }
 
+impl ArchivedFilter {
+    /// Narrows `stmt` to the rows this filter keeps, by their `archived_at` column.
+    pub(crate) fn apply(self, stmt: &mut sea_query::SelectStatement, archived_at: impl sea_query::IntoIden + 'static) {
+        let column = sea_query::Expr::col(archived_at);
+        match self {
+            ArchivedFilter::Active => stmt.and_where(column.is_null()),
+            ArchivedFilter::Archived => stmt.and_where(column.is_not_null()),
+            ArchivedFilter::All => stmt,
+        };
+    }
+}
+
 /// Keyset page request: at most `limit` items with ids after `after` (id-ordered lists), or
 /// past `cursor` (sorted lists).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -216,12 +216,3 @@ pub async fn revoke_all_of_user(db: &mut impl Exec, account: AccountId, user: Us
         .to_owned();
     Ok(execute(db, &stmt).await?)
 }
-
-/// Deletes sessions whose refresh token expired before `before`.
-pub async fn purge_expired(db: &mut impl Exec, before: Timestamp) -> Result<u64> {
-    let stmt = Query::delete()
-        .from_table(LoginSessions::Table)
-        .and_where(Expr::col(LoginSessions::RefreshExpiresAt).lt(before.micros()))
-        .to_owned();
-    Ok(execute(db, &stmt).await?)
-}

@@ -234,11 +234,7 @@ pub async fn list(
         .and_where(Expr::col(Users::AccountId).eq(account.0))
         .order_by(Users::Id, Order::Asc)
         .limit(u64::from(page.limit) + 1);
-    match archived {
-        ArchivedFilter::Active => stmt.and_where(Expr::col(Users::ArchivedAt).is_null()),
-        ArchivedFilter::Archived => stmt.and_where(Expr::col(Users::ArchivedAt).is_not_null()),
-        ArchivedFilter::All => &mut stmt,
-    };
+    archived.apply(&mut stmt, Users::ArchivedAt);
     if let Some(after) = page.after {
         stmt.and_where(Expr::col(Users::Id).gt(after));
     }
@@ -353,16 +349,4 @@ pub async fn login_by_email(db: &mut impl Exec, email: &str) -> Result<Option<Lo
         password_hash: r.password_hash,
         archived: r.archived_at.is_some(),
     }))
-}
-
-/// The stored password hash of a user of `account`.
-pub async fn password_hash(db: &mut impl Exec, account: AccountId, id: UserId) -> Result<Option<String>> {
-    let stmt = Query::select()
-        .column(Users::PasswordHash)
-        .from(Users::Table)
-        .and_where(Expr::col(Users::AccountId).eq(account.0))
-        .and_where(Expr::col(Users::Id).eq(id.0))
-        .to_owned();
-    let row: Option<(String,)> = fetch_optional(db, &stmt).await?;
-    Ok(row.map(|(h,)| h))
 }
