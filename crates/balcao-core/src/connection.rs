@@ -98,15 +98,21 @@ const fn spec(name: &'static str, kind: SettingKind, required: bool, secret: boo
 
 use SettingKind::{Boolean, Integer, Text, TextList};
 
+/// Meta's Graph API with the version Balcão speaks, for `graph_api_url` left unset.
+pub const GRAPH_API_URL: &str = "https://graph.facebook.com/v24.0";
+
+/// Messages a WhatsApp number may send per second unless `max_messages_per_second` says
+/// otherwise (Meta's default throughput).
+pub const WHATSAPP_DEFAULT_RATE: u32 = 80;
+
 const WHATSAPP_CLOUD: &[SettingSpec] = &[
     spec("phone_number_id", Text, true, false),
-    spec("business_account_id", Text, false, false),
-    spec("display_phone_number", Text, false, false),
+    spec("waba_id", Text, false, false),
     spec("access_token", Text, true, true),
     spec("app_secret", Text, false, true),
-    spec("verify_token", Text, false, true),
-    spec("api_version", Text, false, false),
-    spec("graph_base_url", Text, false, false),
+    spec("verify_token", Text, false, false),
+    spec("graph_api_url", Text, false, false),
+    spec("max_messages_per_second", Integer, false, false),
 ];
 
 const TELEGRAM: &[SettingSpec] = &[
@@ -243,6 +249,16 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// A text setting, if set.
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings.get(name).and_then(Value::as_str)
+    }
+
+    /// An integer setting, if set.
+    pub fn int_setting(&self, name: &str) -> Option<i64> {
+        self.settings.get(name).and_then(Value::as_i64)
+    }
+
     /// The shape events carry (secrets left out).
     pub fn event_payload(&self) -> Value {
         serde_json::json!({
@@ -286,15 +302,15 @@ mod tests {
         let errors = t
             .merge_settings(
                 &created,
-                &map(json!({"access_token": null, "colour": "red", "api_version": 21})),
+                &map(json!({"access_token": null, "colour": "red", "graph_api_url": 21})),
             )
             .expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
             fields,
             [
-                ("settings.api_version", "invalid"),
                 ("settings.colour", "unknown_field"),
+                ("settings.graph_api_url", "invalid"),
                 ("settings.access_token", "required")
             ]
         );

@@ -35,6 +35,8 @@ pub enum MessageType {
     Template,
     Interactive,
     Reaction,
+    /// A message the channel could not show (a type it does not support).
+    Unsupported,
     /// A ticket's history entry shown in the timeline.
     TicketEvent,
 }
@@ -52,6 +54,7 @@ crate::string_enum!(MessageType {
     Template => "template",
     Interactive => "interactive",
     Reaction => "reaction",
+    Unsupported => "unsupported",
     TicketEvent => "ticket_event",
 });
 

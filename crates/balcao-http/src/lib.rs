@@ -3,6 +3,7 @@
 //! - [`api`]: the native REST API under `/api/v1` (JSON, snake_case, RFC 9457 problems), its
 //!   generated OpenAPI document and the offline docs page at `/api/docs`.
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics`.
+//! - [`webhooks`]: where channels deliver (`/webhooks/whatsapp/{connection_id}`).
 //!
 //! Vendor-compatible faces (`/digisac`, `/poli`, `/wegly`) and the agent web app mount beside
 //! these as their own modules with their own error shapes.
@@ -12,6 +13,7 @@ pub mod extract;
 pub mod metrics;
 pub mod ops;
 pub mod problem;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -55,6 +57,7 @@ pub fn router(service: Service, settings: HttpSettings) -> Router {
     Router::new()
         .merge(api::router())
         .merge(ops::router())
+        .merge(webhooks::router())
         .fallback(problem::route_not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

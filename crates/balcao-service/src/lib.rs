@@ -7,6 +7,7 @@
 
 mod accounts;
 mod auth;
+mod channels;
 mod connections;
 mod contacts;
 mod custom_fields;
@@ -30,6 +31,7 @@ pub use accounts::{Bootstrap, BootstrapCreated, NewAccount};
 pub use auth::{AuthError, Credential, Principal, TokenPair};
 pub use balcao_store::group_members::GroupMember;
 pub use balcao_store::{ArchivedFilter, Store};
+pub use channels::{FETCH_MEDIA, IngestReport, JobOutcome, MARK_READ, SEND, whatsapp_notification};
 pub use connections::{ConnectionPatch, NewConnection};
 pub use contacts::{ContactFilter, ContactInput, ContactPatch, MemberInput};
 pub use custom_fields::{CustomFieldPatch, NewCustomField};
@@ -59,6 +61,12 @@ pub struct ServiceSettings {
     pub login_failure_window: Duration,
     /// Folder of the content-addressed media store.
     pub media_root: std::path::PathBuf,
+    /// How long a call to a channel's API may take.
+    pub channel_timeout: Duration,
+    /// Delay before the first retry of a failed job; it doubles with each try.
+    pub job_retry_base: Duration,
+    /// Tries of a job before it fails for good.
+    pub job_max_attempts: u32,
 }
 
 impl Default for ServiceSettings {
@@ -69,6 +77,9 @@ impl Default for ServiceSettings {
             login_max_failures: 10,
             login_failure_window: Duration::from_secs(15 * 60),
             media_root: std::path::PathBuf::from("data/media"),
+            channel_timeout: Duration::from_secs(20),
+            job_retry_base: Duration::from_secs(2),
+            job_max_attempts: 10,
         }
     }
 }
@@ -85,21 +96,31 @@ struct Inner {
     hasher: passwords::Hasher,
     login_limiter: ratelimit::FailureLimiter,
     media: balcao_store::media::MediaFiles,
+    graph: balcao_channels::whatsapp::GraphClient,
+    limiter: channels::SendLimiter,
+    jobs_queued: tokio::sync::Notify,
 }
 
 impl Service {
-    pub fn new(store: Store, settings: ServiceSettings) -> Self {
+    /// The service over `store`. Fails only when the HTTP client for channels cannot be built
+    /// (no TLS roots).
+    pub fn new(store: Store, settings: ServiceSettings) -> Result<Self> {
         let login_limiter = ratelimit::FailureLimiter::new(settings.login_max_failures, settings.login_failure_window);
         let media = balcao_store::media::MediaFiles::new(settings.media_root.clone());
-        Self {
+        let graph = balcao_channels::whatsapp::GraphClient::new(settings.channel_timeout)
+            .map_err(|e| ServiceError::Internal(e.to_string().into()))?;
+        Ok(Self {
             inner: Arc::new(Inner {
                 store,
                 settings,
                 hasher: passwords::Hasher::new(),
                 login_limiter,
                 media,
+                graph,
+                limiter: channels::SendLimiter::default(),
+                jobs_queued: tokio::sync::Notify::new(),
             }),
-        }
+        })
     }
 
     pub fn store(&self) -> &Store {

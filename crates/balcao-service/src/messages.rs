@@ -55,7 +55,7 @@ pub struct FileInput {
 pub const CAPTION_MAX: usize = 1024;
 
 /// The file of a message being created.
-enum NewMedia {
+pub(crate) enum NewMedia {
     /// Uploaded before: its row exists.
     Uploaded(Media),
     /// Sent inline: its file is stored, its row goes in with the message.
@@ -68,6 +68,20 @@ impl NewMedia {
             NewMedia::Uploaded(m) | NewMedia::Inline(m) => m.id,
         }
     }
+}
+
+/// How a message is stored, besides the message itself.
+#[derive(Default)]
+pub(crate) struct Storing<'a> {
+    /// The company user who wrote it.
+    pub by: Option<UserId>,
+    /// Never open a ticket for it.
+    pub dont_open_ticket: bool,
+    pub media: Option<&'a NewMedia>,
+    /// Inbound: the name the contact shows on the channel (becomes the contact's `name`).
+    pub profile_name: Option<&'a str>,
+    /// Inbound: the file, still on the channel's side, to fetch after the message is stored.
+    pub remote_media: Option<&'a balcao_core::RemoteMedia>,
 }
 
 /// Whose timeline to read.
@@ -243,6 +257,9 @@ impl Service {
                 "the contact's connection is archived",
             ));
         }
+        if direction == Direction::Outbound && kind.is_sent() {
+            self.check_service_window(&connection, &contact, kind).await?;
+        }
         let now = Timestamp::now();
         let message = Message {
             id: MessageId::new(),
@@ -271,31 +288,14 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        let by = (direction == Direction::Outbound).then_some(who.user_id);
-        let (connection_id, external_id) = (message.connection_id, message.external_id.clone());
-        // Two messages racing to open the contact's ticket: the loser finds the winner's ticket
-        // on its next try (the unique index on active tickets decides, on every backend).
-        let mut attempts = 0;
-        let stored = loop {
-            attempts += 1;
-            match self
-                .store_message(
-                    message.clone(),
-                    contact.clone(),
-                    &connection,
-                    by,
-                    input.dont_open_ticket,
-                    media.as_ref(),
-                )
-                .await
-            {
-                Err(ServiceError::Conflict {
-                    code: "another_ticket_open",
-                    ..
-                }) if attempts < 3 => continue,
-                other => break other,
-            }
+        let storing = Storing {
+            by: (direction == Direction::Outbound).then_some(who.user_id),
+            dont_open_ticket: input.dont_open_ticket,
+            media: media.as_ref(),
+            ..Storing::default()
         };
+        let (connection_id, external_id) = (message.connection_id, message.external_id.clone());
+        let stored = self.store_retrying(message, &contact, &connection, &storing).await;
         match stored {
             Err(ServiceError::Conflict {
                 code: "external_id_taken",
@@ -319,18 +319,41 @@ impl Service {
         }
     }
 
-    /// Stores a message with its ticket effects, in one transaction.
+    /// Stores a message (see [`Service::store_message`]). Two messages racing to open the
+    /// contact's ticket: the loser finds the winner's ticket on its next try (the unique index
+    /// on active tickets decides, on every backend).
+    pub(crate) async fn store_retrying(
+        &self,
+        message: Message,
+        contact: &Contact,
+        connection: &Connection,
+        storing: &Storing<'_>,
+    ) -> Result<Message> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.store_message(message.clone(), contact, connection, storing).await {
+                Err(ServiceError::Conflict {
+                    code: "another_ticket_open",
+                    ..
+                }) if attempts < 3 => continue,
+                other => break other,
+            }
+        }
+    }
+
+    /// Stores a message with its ticket effects and the jobs it needs (its send through the
+    /// channel, the fetch of an inbound file), in one transaction.
     async fn store_message(
         &self,
         mut message: Message,
-        contact: Contact,
+        contact: &Contact,
         connection: &Connection,
-        by: Option<UserId>,
-        dont_open_ticket: bool,
-        new_media: Option<&NewMedia>,
+        storing: &Storing<'_>,
     ) -> Result<Message> {
+        let (by, dont_open_ticket) = (storing.by, storing.dont_open_ticket);
         let mut tx = self.store().begin().await?;
-        if let Some(NewMedia::Inline(m)) = new_media {
+        if let Some(NewMedia::Inline(m)) = storing.media {
             media::insert(&mut tx, m).await?;
         }
         let mut events = Vec::new();
@@ -342,7 +365,7 @@ impl Service {
         let active = tickets::lock_active_for(&mut tx, message.account_id, contact.id, contact.connection_id).await?;
         let inbound = message.direction == Direction::Inbound;
         let opens = if inbound {
-            !contact.blocked
+            !contact.blocked && !dont_open_ticket
         } else {
             message.kind.is_sent() && !dont_open_ticket
         };
@@ -406,11 +429,29 @@ impl Service {
             contact.last_message_at = Some(message.created_at);
             if inbound {
                 contact.unread_count += 1;
+                if let Some(name) = storing.profile_name.map(str::trim).filter(|n| !n.is_empty())
+                    && contact.name != name
+                {
+                    contact.name = name.to_owned();
+                    contact.updated_at = message.created_at;
+                    events.push(event(
+                        contact.account_id,
+                        "contact.updated",
+                        "contact",
+                        contact.id.0,
+                        &contact,
+                    ));
+                }
             }
             contacts::update(&mut tx, &contact).await?;
         }
+        let jobs = crate::channels::jobs_for(&message, connection, storing.remote_media);
+        balcao_store::jobs::enqueue(&mut tx, &jobs).await?;
         outbox::append(&mut tx, &events).await?;
         tx.commit().await?;
+        if !jobs.is_empty() {
+            self.wake_workers();
+        }
         Ok(message)
     }
 

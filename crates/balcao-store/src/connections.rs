@@ -120,6 +120,18 @@ pub async fn get(db: &mut impl Exec, account: AccountId, id: ConnectionId) -> Re
     row.map(Connection::try_from).transpose()
 }
 
+/// A connection by id alone, for channel webhooks: the caller proves it may act for the
+/// connection with the connection's own secret.
+pub async fn get_unscoped(db: &mut impl Exec, id: ConnectionId) -> Result<Option<Connection>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Connections::Table)
+        .and_where(Expr::col(Connections::Id).eq(id.0))
+        .to_owned();
+    let row: Option<ConnectionRow> = fetch_optional(db, &stmt).await?;
+    row.map(Connection::try_from).transpose()
+}
+
 pub async fn list(
     db: &mut impl Exec,
     account: AccountId,

@@ -19,6 +19,7 @@ pub mod custom_fields;
 pub mod departments;
 pub mod directory;
 pub mod group_members;
+pub mod jobs;
 pub mod media;
 pub mod messages;
 pub mod meta;

@@ -159,6 +159,9 @@ impl TestApp {
             account_name: "Test account".to_owned(),
             database_max_connections: 4,
             shutdown_grace_secs: 5,
+            // Retries and channel timeouts at test speed.
+            job_retry_base_ms: 50,
+            channel_timeout_secs: 2,
             ..Settings::default()
         };
         configure(&mut settings);
@@ -192,6 +195,15 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.shutdown().await.expect("clean shutdown");
         }
+    }
+
+    /// Stops the server gracefully and starts it again on the same database and data folder
+    /// (on a new port).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let server = balcao::start(self.settings.clone()).await.expect("server restarts");
+        self.addr = server.addr;
+        self.server = Some(server);
     }
 
     /// Starts a graceful shutdown and answers at once; the task ends when the server has.
@@ -268,8 +280,18 @@ impl TestApp {
         (id, self.token_for(email, password).await)
     }
 
-    /// Creates a WhatsApp Cloud connection and answers its id.
+    /// Creates a connection for tests of rules that hold on every channel (a webchat one: no
+    /// channel rule of its own, nothing sent anywhere) and answers its id.
     pub async fn connection(&self, admin_token: &str, name: &str) -> String {
+        let body = json!({"type": "webchat", "name": name});
+        let r = self.post("/api/v1/connections", admin_token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "create connection: {}", r.body);
+        r.str("id").to_owned()
+    }
+
+    /// Creates a WhatsApp Cloud connection that is never started (for templates and the
+    /// like) and answers its id.
+    pub async fn whatsapp_connection(&self, admin_token: &str, name: &str) -> String {
         let body = json!({"type": "whatsapp_cloud", "name": name,
                           "settings": {"phone_number_id": "1000", "access_token": "test-access-token"}});
         let r = self.post("/api/v1/connections", admin_token, body).await;

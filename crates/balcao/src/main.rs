@@ -32,6 +32,39 @@ enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Run a local simulator of a channel's API (for trying Balcão without the real channel).
+    Sim {
+        #[command(subcommand)]
+        channel: SimCommand,
+    },
+    /// Start Balcão on a fresh data folder with the WhatsApp simulator and simulated customers
+    /// writing in, and print how to log in and watch conversations arrive.
+    Demo {
+        /// Where Balcão listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// An empty or missing folder (default: a new folder under the system's temporary folder).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Simulated customers.
+        #[arg(long, default_value_t = 3)]
+        customers: usize,
+        /// Seconds between the customers' messages.
+        #[arg(long, default_value_t = 5)]
+        every: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// Meta's WhatsApp Cloud API (Graph API): sends, media, phone-number info, signed webhooks.
+    Whatsapp {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// Where notifications go (Balcão's `/webhooks/whatsapp/{connection_id}`); settable later.
+        #[arg(long)]
+        webhook_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +131,23 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             server.run_until(shutdown_signal()).await?;
             tracing::info!("stopped");
         }
+        Command::Sim {
+            channel: SimCommand::Whatsapp { listen, webhook_url },
+        } => balcao::demo::simulate_whatsapp(listen, webhook_url).await?,
+        Command::Demo {
+            listen,
+            data_dir,
+            customers,
+            every,
+        } => {
+            let options = balcao::demo::DemoOptions {
+                listen,
+                data_dir,
+                customers,
+                interval: std::time::Duration::from_secs(every.max(1)),
+            };
+            balcao::demo::demo(settings, options).await?;
+        }
         Command::Migrate => {
             let store = open_store(&settings).await?;
             store.close().await;
@@ -105,7 +155,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Accounts { command } => {
             let store = open_store(&settings).await?;
-            let service = Service::new(store.clone(), settings.service_settings());
+            let service = Service::new(store.clone(), settings.service_settings())?;
             let result = accounts(&service, command).await;
             store.close().await;
             return result;

@@ -69,7 +69,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         database = %balcao_store::redact_url(&settings.resolved_database_url()),
         "database ready"
     );
-    let service = Service::new(store.clone(), settings.service_settings());
+    let service = Service::new(store.clone(), settings.service_settings())?;
     match service
         .bootstrap(
             &settings.account_name,
@@ -97,6 +97,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     }
 
     let waker = tokio::spawn(wake_snoozed_tickets(service.clone()));
+    let workers = settings
+        .workers
+        .then(|| balcao_workers::Workers::spawn(service.clone(), settings.worker_settings()));
 
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -124,6 +127,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
             () = deadline => tracing::warn!("grace period over: dropping unfinished requests"),
         }
         waker.abort();
+        if let Some(workers) = workers {
+            workers.shutdown(grace).await;
+        }
         store.close().await;
         Ok(())
     });

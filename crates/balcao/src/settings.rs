@@ -47,6 +47,16 @@ pub struct Settings {
     /// How long in-flight requests may take to finish after SIGTERM / Ctrl-C.
     pub shutdown_grace_secs: u64,
     pub log_format: LogFormat,
+    /// Run the background job runner (channel sends, media fetches) in this process.
+    pub workers: bool,
+    /// Jobs the runner runs at once.
+    pub worker_concurrency: usize,
+    /// Delay before the first retry of a failed job (doubling with each try, with jitter).
+    pub job_retry_base_ms: u64,
+    /// Tries of a job before it fails for good.
+    pub job_max_attempts: u32,
+    /// How long a call to a channel's API (Meta's Graph API) may take.
+    pub channel_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -67,6 +77,11 @@ impl Default for Settings {
             trust_forwarded_for: false,
             shutdown_grace_secs: 30,
             log_format: LogFormat::Text,
+            workers: true,
+            worker_concurrency: 32,
+            job_retry_base_ms: 2000,
+            job_max_attempts: 10,
+            channel_timeout_secs: 20,
         }
     }
 }
@@ -89,6 +104,11 @@ impl fmt::Debug for Settings {
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .field("log_format", &self.log_format)
+            .field("workers", &self.workers)
+            .field("worker_concurrency", &self.worker_concurrency)
+            .field("job_retry_base_ms", &self.job_retry_base_ms)
+            .field("job_max_attempts", &self.job_max_attempts)
+            .field("channel_timeout_secs", &self.channel_timeout_secs)
             .finish()
     }
 }
@@ -116,6 +136,11 @@ pub const ENV_VARS: &[&str] = &[
     "BALCAO_TRUST_FORWARDED_FOR",
     "BALCAO_SHUTDOWN_GRACE_SECS",
     "BALCAO_LOG_FORMAT",
+    "BALCAO_WORKERS",
+    "BALCAO_WORKER_CONCURRENCY",
+    "BALCAO_JOB_RETRY_BASE_MS",
+    "BALCAO_JOB_MAX_ATTEMPTS",
+    "BALCAO_CHANNEL_TIMEOUT_SECS",
 ];
 
 fn parse<T: FromStr>(name: &str, value: &str) -> anyhow::Result<T>
@@ -200,6 +225,21 @@ impl Settings {
         if let Some(v) = var("BALCAO_SHUTDOWN_GRACE_SECS") {
             self.shutdown_grace_secs = parse("BALCAO_SHUTDOWN_GRACE_SECS", &v)?;
         }
+        if let Some(v) = var("BALCAO_WORKERS") {
+            self.workers = parse_bool("BALCAO_WORKERS", &v)?;
+        }
+        if let Some(v) = var("BALCAO_WORKER_CONCURRENCY") {
+            self.worker_concurrency = parse("BALCAO_WORKER_CONCURRENCY", &v)?;
+        }
+        if let Some(v) = var("BALCAO_JOB_RETRY_BASE_MS") {
+            self.job_retry_base_ms = parse("BALCAO_JOB_RETRY_BASE_MS", &v)?;
+        }
+        if let Some(v) = var("BALCAO_JOB_MAX_ATTEMPTS") {
+            self.job_max_attempts = parse("BALCAO_JOB_MAX_ATTEMPTS", &v)?;
+        }
+        if let Some(v) = var("BALCAO_CHANNEL_TIMEOUT_SECS") {
+            self.channel_timeout_secs = parse("BALCAO_CHANNEL_TIMEOUT_SECS", &v)?;
+        }
         if let Some(v) = var("BALCAO_LOG_FORMAT") {
             self.log_format = match v.trim().to_ascii_lowercase().as_str() {
                 "text" => LogFormat::Text,
@@ -213,6 +253,9 @@ impl Settings {
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.body_limit_bytes == 0 {
             bail!("body_limit_bytes must be greater than 0");
+        }
+        if self.worker_concurrency == 0 || self.job_max_attempts == 0 || self.channel_timeout_secs == 0 {
+            bail!("worker_concurrency, job_max_attempts and channel_timeout_secs must be greater than 0");
         }
         if self.database_max_connections == 0 {
             bail!("database_max_connections must be greater than 0");
@@ -238,6 +281,16 @@ impl Settings {
             login_max_failures: self.login_max_failures,
             login_failure_window: Duration::from_secs(self.login_failure_window_secs),
             media_root: self.data_dir.join("media"),
+            channel_timeout: Duration::from_secs(self.channel_timeout_secs),
+            job_retry_base: Duration::from_millis(self.job_retry_base_ms),
+            job_max_attempts: self.job_max_attempts,
+        }
+    }
+
+    pub fn worker_settings(&self) -> balcao_workers::WorkerSettings {
+        balcao_workers::WorkerSettings {
+            concurrency: self.worker_concurrency,
+            ..balcao_workers::WorkerSettings::default()
         }
     }
 

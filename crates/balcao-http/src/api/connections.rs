@@ -22,6 +22,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_connection, update_connection))
         .routes(routes!(archive_connection))
         .routes(routes!(unarchive_connection))
+        .routes(routes!(start_connection))
+        .routes(routes!(stop_connection))
+        .routes(routes!(restart_connection))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,8 +82,9 @@ struct CreateConnection {
     name: Option<String>,
     default_department_id: Option<Uuid>,
     /// Settings of the type. whatsapp_cloud: `phone_number_id`*, `access_token`* (secret),
-    /// `business_account_id`, `display_phone_number`, `app_secret` (secret), `verify_token`
-    /// (secret), `api_version`, `graph_base_url`. telegram: `bot_token`* (secret),
+    /// `waba_id`, `app_secret` (secret: signs webhooks), `verify_token`, `graph_api_url`
+    /// (default Meta's Graph API with its version), `max_messages_per_second` (default 80).
+    /// telegram: `bot_token`* (secret),
     /// `bot_username`, `webhook_secret` (secret), `api_base_url`. webchat: `allowed_origins`,
     /// `greeting`, `color`. email: `address`*, `imap_host`, `imap_port`, `smtp_host`,
     /// `smtp_port`, `username`, `password` (secret), `use_tls`. (* required)
@@ -217,4 +221,52 @@ async fn unarchive_connection(
     Ok(Json(
         state.service.set_connection_archived(&who, id, false).await?.into(),
     ))
+}
+
+/// Start a connection (admins): checks its credentials with the channel (WhatsApp: the phone
+/// number's details through the Graph API) and connects it. When the check fails the answer is
+/// still 200, with `status: error` and `status_detail` saying what is wrong. Queued messages
+/// go out once it is connected.
+#[utoipa::path(post, path = "/connections/{id}/start", tag = "connections", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ConnectionView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn start_connection(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<ConnectionId>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    Ok(Json(state.service.start_connection(&who, id).await?.into()))
+}
+
+/// Stop a connection (admins): nothing more is sent through it (messages stay queued) until
+/// it starts again; what the channel delivers is still received.
+#[utoipa::path(post, path = "/connections/{id}/stop", tag = "connections", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ConnectionView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn stop_connection(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<ConnectionId>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    Ok(Json(state.service.stop_connection(&who, id).await?.into()))
+}
+
+/// Stop and start a connection again (admins), checking its credentials anew.
+#[utoipa::path(post, path = "/connections/{id}/restart", tag = "connections", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ConnectionView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn restart_connection(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<ConnectionId>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    Ok(Json(state.service.restart_connection(&who, id).await?.into()))
 }

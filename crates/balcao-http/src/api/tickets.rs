@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(snooze))
         .routes(routes!(close))
         .routes(routes!(reopen))
+        .routes(routes!(read))
         .routes(routes!(list_topics, create_topic))
         .routes(routes!(update_topic))
 }
@@ -492,6 +493,20 @@ async fn close(
         comment: b.comment,
     };
     change(&state, &who, id, c).await
+}
+
+/// Mark the conversation read: the ticket's and the contact's unread counts drop to zero, and
+/// on WhatsApp the contact sees its newest message read (sent in the background).
+#[utoipa::path(post, path = "/tickets/{id}/read", tag = "tickets", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = TicketView),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn read(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<TicketId>,
+) -> Result<Json<TicketView>, ApiError> {
+    Ok(Json(state.service.read_ticket(&who, id).await?.into()))
 }
 
 /// Reopen a resolved ticket (409 when the contact already has another open ticket there).

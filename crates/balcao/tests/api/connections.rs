@@ -17,7 +17,7 @@ async fn secret_settings_are_write_only() {
             &admin,
             json!({"type": "whatsapp_cloud", "name": "WhatsApp Vendas", "default_department_id": sales,
                    "settings": {"phone_number_id": "109876", "access_token": "EAAG-very-secret",
-                                "app_secret": "app-secret-value", "api_version": "v21.0"}}),
+                                "app_secret": "app-secret-value", "graph_api_url": "http://127.0.0.1:9/v24.0"}}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
@@ -27,7 +27,7 @@ async fn secret_settings_are_write_only() {
     assert_eq!(created.body["default_department_id"], sales.as_str());
     assert_eq!(
         created.body["settings"],
-        json!({"phone_number_id": "109876", "api_version": "v21.0"})
+        json!({"phone_number_id": "109876", "graph_api_url": "http://127.0.0.1:9/v24.0"})
     );
     assert_eq!(created.body["secrets_set"], json!(["access_token", "app_secret"]));
 
@@ -130,7 +130,7 @@ async fn invalid_connections_are_422_naming_each_setting() {
     .await
     .assert_problem(422, "validation_failed");
     // Removing a required setting is refused and changes nothing.
-    let id = app.connection(&admin, "WA").await;
+    let id = app.whatsapp_connection(&admin, "WA").await;
     app.patch(
         &format!("/api/v1/connections/{id}"),
         &admin,

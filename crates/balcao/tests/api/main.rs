@@ -19,3 +19,4 @@ mod tenancy;
 mod tickets;
 mod tokens;
 mod users;
+mod whatsapp;

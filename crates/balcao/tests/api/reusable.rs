@@ -19,7 +19,7 @@ fn fields(body: &Value) -> Vec<String> {
 async fn whatsapp_templates_gate_template_messages() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let wa = app.connection(&admin, "WA").await;
+    let wa = app.whatsapp_connection(&admin, "WA").await;
     let tg = app
         .post(
             "/api/v1/connections",
@@ -130,7 +130,7 @@ async fn interactive_templates_follow_whatsapp_limits_and_fill_messages() {
     too_many.assert_problem(422, "validation_failed");
     assert_eq!(fields(&too_many.body), ["action.buttons", "action.buttons[3].title"]);
 
-    let wa = app.connection(&admin, "WA").await;
+    let wa = app.connection(&admin, "Site").await;
     let contact = app
         .post("/api/v1/contacts", &admin, json!({"name": "Ana", "connection_id": wa}))
         .await

@@ -23,8 +23,7 @@ async fn setup(app: &TestApp) -> Setup {
         .post(
             "/api/v1/connections",
             &admin,
-            json!({"type": "whatsapp_cloud", "name": "WA", "default_department_id": department,
-                   "settings": {"phone_number_id": "1", "access_token": "t"}}),
+            json!({"type": "webchat", "name": "Site", "default_department_id": department}),
         )
         .await
         .str("id")

@@ -1,0 +1,20 @@
+-- Background jobs: channel sends, media fetches, read receipts. A job is due at `run_at`;
+-- claiming it moves `run_at` past a lease, so a worker that dies lets it come due again.
+-- Jobs sharing a `queue_key` (a contact's sends) run one at a time, oldest first.
+
+CREATE TABLE jobs (
+    id            BLOB PRIMARY KEY NOT NULL,
+    account_id    BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    connection_id BLOB NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL,
+    subject_id    BLOB NOT NULL,
+    queue_key     BLOB NOT NULL,
+    payload       TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    run_at        INTEGER NOT NULL,
+    last_error    TEXT,
+    created_at    INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX jobs_subject_key ON jobs (kind, subject_id);
+CREATE INDEX jobs_queue_idx ON jobs (queue_key, id);
+CREATE INDEX jobs_due_idx ON jobs (run_at, id);
