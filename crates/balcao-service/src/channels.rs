@@ -753,7 +753,7 @@ impl Service {
         };
         let stored = self.inner.media.put(&bytes, limit).await?;
         if let Some(expected) = remote.sha256.as_deref().or(info.sha256.as_deref())
-            && !expected.eq_ignore_ascii_case(&stored.sha256)
+            && !digest_matches(expected, &stored.sha256)
         {
             tracing::warn!(message = %message.id, "media digest differs from the channel's");
         }
@@ -807,6 +807,20 @@ enum Step {
     Fail(String),
 }
 
+/// Whether a channel's SHA-256 (hex, or base64 as WhatsApp's notifications spell it) is the
+/// digest `hex` of the file received.
+fn digest_matches(expected: &str, hex: &str) -> bool {
+    use base64::Engine;
+    if expected.eq_ignore_ascii_case(hex) {
+        return true;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect();
+    bytes.is_some_and(|b| base64::engine::general_purpose::STANDARD.encode(b) == expected.trim())
+}
+
 fn send_rate(c: &Connection) -> u32 {
     c.int_setting("max_messages_per_second")
         .and_then(|r| u32::try_from(r).ok())
@@ -829,4 +843,19 @@ pub fn whatsapp_notification(
     }
     let number = connection.setting("phone_number_id").unwrap_or_default();
     whatsapp::webhook::parse(body, number).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digests_match_in_hex_or_base64() {
+        let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert!(super::digest_matches(hex, hex));
+        assert!(super::digest_matches(&hex.to_uppercase(), hex));
+        assert!(super::digest_matches(
+            "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
+            hex
+        ));
+        assert!(!super::digest_matches("AAAA", hex));
+    }
 }
