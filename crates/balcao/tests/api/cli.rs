@@ -251,3 +251,89 @@ async fn bad_configuration_is_reported_not_guessed() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported scheme"));
 }
+
+/// `balcao demo`: a fresh server, the simulator and simulated customers; its printed login
+/// works and conversations arrive.
+#[tokio::test]
+async fn the_demo_starts_with_customers_writing_in() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("demo");
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("RUST_LOG", "warn")
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--every",
+            "1",
+            "--customers",
+            "2",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("demo starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut base, mut password) = (String::new(), String::new());
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix("Balcão demo is running on ") {
+                base = url.trim().to_owned();
+            }
+            if let Some(login) = line.trim().strip_prefix("log in") {
+                password = login.rsplit(' ').next().unwrap_or_default().to_owned();
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the demo prints how to log in");
+    assert!(
+        base.starts_with("http://127.0.0.1:") && !password.is_empty(),
+        "{base} {password}"
+    );
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    let token: balcao_testkit::serde_json::Value = client
+        .post(format!("{base}/api/v1/oauth/token"))
+        .json(&json!({"grant_type": "password", "username": "admin@demo.local", "password": password}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let tickets: balcao_testkit::serde_json::Value = client
+            .get(format!("{base}/api/v1/tickets"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("tickets")
+            .json()
+            .await
+            .expect("json");
+        if tickets["data"].as_array().is_some_and(|t| !t.is_empty()) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no conversation arrived");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = child.kill().await;
+    // A data folder that is not empty is refused.
+    let refused = Command::new(BIN)
+        .env_clear()
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .output()
+        .await
+        .expect("runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("fresh data folder"));
+}

@@ -1,0 +1,117 @@
+//! Load generator for the WhatsApp webhook: posts signed notifications, each carrying new
+//! messages from a pool of customers, and reports messages stored per second and latency.
+//!
+//! ```sh
+//! cargo run --release --example inbound_load -- <webhook url> <app secret> \
+//!     [messages=20000] [concurrency=32] [per_notification=1] [customers=2000]
+//! ```
+//! Used by `bench/whatsapp_inbound.sh`, which starts the server and creates the connection.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+fn notification(seq: usize, per: usize, customers: usize) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let customer = 5_511_900_000_000_u64 + (seq % customers) as u64;
+    let messages: Vec<String> = (0..per)
+        .map(|i| {
+            format!(
+                r#"{{"from":"{customer}","id":"wamid.load.{seq}.{i}","timestamp":"{now}","type":"text","text":{{"body":"mensagem {seq}.{i}"}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"200000000000002","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"551140000000","phone_number_id":"100000000000001"}},"contacts":[{{"profile":{{"name":"Cliente {customer}"}},"wa_id":"{customer}"}}],"messages":[{}]}}}}]}}]}}"#,
+        messages.join(",")
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(url), Some(secret)) = (args.first().cloned(), args.get(1).cloned()) else {
+        eprintln!(
+            "usage: inbound_load <webhook url> <app secret> [messages] [concurrency] [per_notification] [customers]"
+        );
+        std::process::exit(2);
+    };
+    let arg = |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+    let (messages, concurrency, per, customers) = (arg(2, 20_000), arg(3, 32), arg(4, 1).max(1), arg(5, 2_000));
+    let notifications = messages.div_ceil(per);
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    let next = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, secret, next, failures) = (
+            client.clone(),
+            url.clone(),
+            secret.clone(),
+            next.clone(),
+            failures.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let seq = next.fetch_add(1, Ordering::Relaxed);
+                if seq >= notifications {
+                    break;
+                }
+                let body = notification(seq, per, customers);
+                let signature = sign(&secret, body.as_bytes());
+                let t = Instant::now();
+                let ok = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-hub-signature-256", signature)
+                    .body(body)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                latencies.push(t.elapsed());
+                if !ok {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            latencies
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "{} messages in {} notifications of {per}, {concurrency} concurrent: {:.2} s, {:.0} messages/s; \
+         latency p50 {:.2} ms, p99 {:.2} ms; failures {}",
+        notifications * per,
+        notifications,
+        elapsed.as_secs_f64(),
+        (notifications * per) as f64 / elapsed.as_secs_f64(),
+        pct(0.5).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        failures.load(Ordering::Relaxed)
+    );
+}
