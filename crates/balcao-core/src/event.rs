@@ -5,6 +5,28 @@ use serde_json::Value;
 
 use crate::{AccountId, EventId, Timestamp};
 
+/// Every event name Balcão emits (what webhook subscriptions may name).
+pub const EVENT_NAMES: &[&str] = &[
+    "connection.created",
+    "connection.updated",
+    "contact.created",
+    "contact.deleted",
+    "contact.members_updated",
+    "contact.updated",
+    "message.created",
+    "message.updated",
+    "tag.created",
+    "tag.deleted",
+    "tag.updated",
+    "ticket.assigned",
+    "ticket.closed",
+    "ticket.opened",
+    "ticket.reopened",
+    "ticket.transferred",
+    "ticket.updated",
+    "webhook.disabled",
+];
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     pub id: EventId,

@@ -77,6 +77,10 @@ id_type!(
     TicketEntryId,
     /// A message of the timeline: to or from a contact, an internal note, or a ticket event.
     MessageId,
+    /// A company's webhook subscription.
+    WebhookId,
+    /// One event on its way to one webhook (stable across retries).
+    DeliveryId,
     /// A stored file (image, audio, video, document, sticker).
     MediaId,
     /// A custom field definition.

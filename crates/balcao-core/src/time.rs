@@ -28,6 +28,11 @@ impl Timestamp {
         Self(self.0.saturating_add(delta))
     }
 
+    /// This instant plus a duration (saturating).
+    pub fn plus(self, d: std::time::Duration) -> Self {
+        Self(self.0.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)))
+    }
+
     /// Whole seconds from `self` until `later` (zero when `later` is not later).
     pub fn secs_until(self, later: Timestamp) -> u64 {
         u64::try_from(later.0.saturating_sub(self.0) / 1_000_000).unwrap_or(0)

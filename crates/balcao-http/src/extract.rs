@@ -166,6 +166,25 @@ impl<S: Send + Sync, T: From<Uuid>> FromRequestParts<S> for PathId<T> {
     }
 }
 
+/// The two ids of a nested path (`/{id}/.../{sub_id}`), typed; anything but UUIDs answers 400.
+pub struct PathIds<A, B>(pub A, pub B);
+
+impl<S: Send + Sync, A: From<Uuid>, B: From<Uuid>> FromRequestParts<S> for PathIds<A, B> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((a, b)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+        let parse = |raw: &str| {
+            Uuid::parse_str(raw).map_err(|_| {
+                ApiError::bad_request("invalid_id", format!("`{raw}` is not a valid id (a UUID is expected)"))
+            })
+        };
+        Ok(PathIds(A::from(parse(&a)?), B::from(parse(&b)?)))
+    }
+}
+
 /// Query-string parameters; a malformed one answers 400 naming it.
 pub struct QueryParams<T>(pub T);
 

@@ -504,8 +504,11 @@ impl Service {
         Ok(ticket)
     }
 
-    /// Claims due jobs for this worker (see [`balcao_store::jobs::claim`]).
-    pub async fn claim_jobs(&self, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+    /// Claims due jobs for this worker (see [`balcao_store::jobs::claim`]). The lease outlasts
+    /// one run (an upload and a send, each within the channel timeout, and a margin), so a job
+    /// in flight when its process died comes due again soon after.
+    pub async fn claim_jobs(&self, limit: u32) -> Result<Vec<Job>> {
+        let lease = self.settings().channel_timeout * 2 + Duration::from_secs(15);
         let now = Timestamp::now();
         let until = Timestamp::from_micros(now.micros() + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
         Ok(jobs::claim(&mut self.store().write(), now, until, limit).await?)

@@ -23,6 +23,7 @@ mod tags;
 mod tickets;
 mod tokens;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +46,7 @@ pub use tags::{NewTag, TagPatch};
 pub use tickets::{TicketChange, TicketFilter, TicketIncludes, TicketRelated};
 pub use tokens::{CreatedToken, NewToken, TokenScope};
 pub use users::{NewUser, UserPatch};
+pub use webhooks::{WebhookInput, signature as webhook_signature};
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
@@ -67,6 +69,16 @@ pub struct ServiceSettings {
     pub job_retry_base: Duration,
     /// Tries of a job before it fails for good.
     pub job_max_attempts: u32,
+    /// How long a webhook receiver may take to answer.
+    pub webhook_timeout: Duration,
+    /// Delay before the first retry of a failed delivery; it doubles with each try.
+    pub webhook_retry_base: Duration,
+    /// How long a delivery is retried before it is given up (dead-lettered).
+    pub webhook_max_age: Duration,
+    /// A subscription failing this long without a success is disabled.
+    pub webhook_disable_after: Duration,
+    /// Networks webhook targets may not be in.
+    pub webhook_deny_networks: Vec<balcao_core::net::IpNet>,
 }
 
 impl Default for ServiceSettings {
@@ -80,8 +92,22 @@ impl Default for ServiceSettings {
             channel_timeout: Duration::from_secs(20),
             job_retry_base: Duration::from_secs(2),
             job_max_attempts: 10,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_base: Duration::from_secs(10),
+            webhook_max_age: Duration::from_secs(24 * 3600),
+            webhook_disable_after: Duration::from_secs(3 * 24 * 3600),
+            webhook_deny_networks: default_deny_networks(),
         }
     }
+}
+
+/// Networks webhook targets may not be in unless configured otherwise: link-local, where
+/// cloud providers serve instance metadata (IPv4 and IPv6).
+pub fn default_deny_networks() -> Vec<balcao_core::net::IpNet> {
+    ["169.254.0.0/16", "fe80::/10"]
+        .iter()
+        .filter_map(|n| n.parse().ok())
+        .collect()
 }
 
 /// The service layer; cheap to clone.
@@ -99,6 +125,8 @@ struct Inner {
     graph: balcao_channels::whatsapp::GraphClient,
     limiter: channels::SendLimiter,
     jobs_queued: tokio::sync::Notify,
+    webhook_sender: webhooks::Sender,
+    deliveries_due: tokio::sync::Notify,
 }
 
 impl Service {
@@ -109,6 +137,8 @@ impl Service {
         let media = balcao_store::media::MediaFiles::new(settings.media_root.clone());
         let graph = balcao_channels::whatsapp::GraphClient::new(settings.channel_timeout)
             .map_err(|e| ServiceError::Internal(e.to_string().into()))?;
+        let webhook_sender = webhooks::Sender::new(settings.webhook_timeout, settings.webhook_deny_networks.clone())
+            .map_err(|e| ServiceError::Internal(e.into()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -119,6 +149,8 @@ impl Service {
                 graph,
                 limiter: channels::SendLimiter::default(),
                 jobs_queued: tokio::sync::Notify::new(),
+                webhook_sender,
+                deliveries_due: tokio::sync::Notify::new(),
             }),
         })
     }

@@ -30,6 +30,7 @@ pub mod tags;
 pub mod ticket_topics;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{BackendKind, Exec, Pool, Store, StoreOptions, Tx, redact_url};
 pub use error::StoreError;

@@ -2,7 +2,7 @@
 //! describe, so a change is never without its event and an event never without its change.
 
 use balcao_core::{AccountId, Event, EventId, Timestamp};
-use sea_query::{Expr, Iden, Order, Query};
+use sea_query::{Alias, Expr, Iden, Order, Query};
 use uuid::Uuid;
 
 use crate::db::{execute, fetch_all};
@@ -112,4 +112,43 @@ pub async fn list(db: &mut impl Exec, account: AccountId, subject: Option<Uuid>)
     }
     let rows: Vec<EventRow> = fetch_all(db, &stmt).await?;
     rows.into_iter().map(StoredEvent::try_from).collect()
+}
+
+const CLAIM_SQLITE: &str = "UPDATE outbox_events SET dispatched_at = ? \
+     WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?) \
+     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at";
+
+const CLAIM_POSTGRES: &str = "UPDATE outbox_events SET dispatched_at = $1 \
+     WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT $2 \
+       FOR UPDATE SKIP LOCKED) \
+     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at";
+
+/// Marks up to `limit` undispatched events dispatched and answers them, oldest first. Run it in
+/// the transaction that records what the dispatch produced (webhook deliveries), so a crash
+/// dispatches nothing half-way; on PostgreSQL, concurrent dispatchers skip each other's rows.
+pub async fn claim_undispatched(db: &mut impl Exec, now: Timestamp, limit: u32) -> Result<Vec<StoredEvent>> {
+    let sql = match db.kind() {
+        crate::BackendKind::Sqlite => CLAIM_SQLITE,
+        crate::BackendKind::Postgres => CLAIM_POSTGRES,
+    };
+    let values = sea_query_binder::SqlxValues(sea_query::Values(vec![now.micros().into(), i64::from(limit).into()]));
+    let rows: Vec<EventRow> = db.fetch_all_raw(sql, values).await?;
+    let mut events = rows
+        .into_iter()
+        .map(StoredEvent::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    events.sort_by_key(|e| e.id.0);
+    Ok(events)
+}
+
+/// Whether any event waits for dispatch (a cheap read before claiming).
+pub async fn has_undispatched(db: &mut impl Exec) -> Result<bool> {
+    let stmt = Query::select()
+        .column(OutboxEvents::Id)
+        .from(OutboxEvents::Table)
+        .and_where(Expr::col(Alias::new("dispatched_at")).is_null())
+        .limit(1)
+        .to_owned();
+    let row: Option<(Uuid,)> = crate::db::fetch_optional(db, &stmt).await?;
+    Ok(row.is_some())
 }

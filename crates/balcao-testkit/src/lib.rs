@@ -121,6 +121,16 @@ impl TestDatabase {
         }
     }
 
+    /// A handle on the same database that does not own it (dropping it drops nothing).
+    fn shared(of: &TestDatabase) -> TestDatabase {
+        TestDatabase {
+            url: of.url.clone(),
+            data_dir: of.data_dir.clone(),
+            _pg: None,
+            _dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+
     /// Environment for a `balcao` process using this database.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         let mut env = vec![("BALCAO_DATA_DIR", self.data_dir.display().to_string())];
@@ -161,6 +171,7 @@ impl TestApp {
             shutdown_grace_secs: 5,
             // Retries and channel timeouts at test speed.
             job_retry_base_ms: 50,
+            webhook_retry_base_ms: 50,
             channel_timeout_secs: 2,
             ..Settings::default()
         };
@@ -204,6 +215,22 @@ impl TestApp {
         let server = balcao::start(self.settings.clone()).await.expect("server restarts");
         self.addr = server.addr;
         self.server = Some(server);
+    }
+
+    /// Another server on the same database and data folder (a second instance), on its own
+    /// port. The database stays this app's: stop the sibling first.
+    pub async fn spawn_sibling(&self) -> TestApp {
+        let server = balcao::start(self.settings.clone())
+            .await
+            .expect("second instance starts");
+        let client = reqwest::Client::builder().no_proxy().build().expect("HTTP client");
+        TestApp {
+            addr: server.addr,
+            client,
+            settings: self.settings.clone(),
+            server: Some(server),
+            database: TestDatabase::shared(&self.database),
+        }
     }
 
     /// Starts a graceful shutdown and answers at once; the task ends when the server has.

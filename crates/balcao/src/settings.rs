@@ -57,6 +57,16 @@ pub struct Settings {
     pub job_max_attempts: u32,
     /// How long a call to a channel's API (Meta's Graph API) may take.
     pub channel_timeout_secs: u64,
+    /// How long a webhook receiver may take to answer.
+    pub webhook_timeout_secs: u64,
+    /// First retry delay of a failed webhook delivery (doubling, capped at an hour, with jitter).
+    pub webhook_retry_base_ms: u64,
+    /// How long a failing delivery is retried before it is dead-lettered.
+    pub webhook_max_age_secs: u64,
+    /// A subscription failing this long without a success is disabled.
+    pub webhook_disable_after_secs: u64,
+    /// Networks (CIDR) webhook targets may not be in.
+    pub webhook_deny_networks: Vec<String>,
 }
 
 impl Default for Settings {
@@ -82,6 +92,11 @@ impl Default for Settings {
             job_retry_base_ms: 2000,
             job_max_attempts: 10,
             channel_timeout_secs: 20,
+            webhook_timeout_secs: 10,
+            webhook_retry_base_ms: 10_000,
+            webhook_max_age_secs: 24 * 3600,
+            webhook_disable_after_secs: 3 * 24 * 3600,
+            webhook_deny_networks: vec!["169.254.0.0/16".into(), "fe80::/10".into()],
         }
     }
 }
@@ -109,6 +124,11 @@ impl fmt::Debug for Settings {
             .field("job_retry_base_ms", &self.job_retry_base_ms)
             .field("job_max_attempts", &self.job_max_attempts)
             .field("channel_timeout_secs", &self.channel_timeout_secs)
+            .field("webhook_timeout_secs", &self.webhook_timeout_secs)
+            .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
+            .field("webhook_max_age_secs", &self.webhook_max_age_secs)
+            .field("webhook_disable_after_secs", &self.webhook_disable_after_secs)
+            .field("webhook_deny_networks", &self.webhook_deny_networks)
             .finish()
     }
 }
@@ -141,6 +161,11 @@ pub const ENV_VARS: &[&str] = &[
     "BALCAO_JOB_RETRY_BASE_MS",
     "BALCAO_JOB_MAX_ATTEMPTS",
     "BALCAO_CHANNEL_TIMEOUT_SECS",
+    "BALCAO_WEBHOOK_TIMEOUT_SECS",
+    "BALCAO_WEBHOOK_RETRY_BASE_MS",
+    "BALCAO_WEBHOOK_MAX_AGE_SECS",
+    "BALCAO_WEBHOOK_DISABLE_AFTER_SECS",
+    "BALCAO_WEBHOOK_DENY_NETWORKS",
 ];
 
 fn parse<T: FromStr>(name: &str, value: &str) -> anyhow::Result<T>
@@ -240,6 +265,27 @@ impl Settings {
         if let Some(v) = var("BALCAO_CHANNEL_TIMEOUT_SECS") {
             self.channel_timeout_secs = parse("BALCAO_CHANNEL_TIMEOUT_SECS", &v)?;
         }
+        if let Some(v) = var("BALCAO_WEBHOOK_TIMEOUT_SECS") {
+            self.webhook_timeout_secs = parse("BALCAO_WEBHOOK_TIMEOUT_SECS", &v)?;
+        }
+        if let Some(v) = var("BALCAO_WEBHOOK_RETRY_BASE_MS") {
+            self.webhook_retry_base_ms = parse("BALCAO_WEBHOOK_RETRY_BASE_MS", &v)?;
+        }
+        if let Some(v) = var("BALCAO_WEBHOOK_MAX_AGE_SECS") {
+            self.webhook_max_age_secs = parse("BALCAO_WEBHOOK_MAX_AGE_SECS", &v)?;
+        }
+        if let Some(v) = var("BALCAO_WEBHOOK_DISABLE_AFTER_SECS") {
+            self.webhook_disable_after_secs = parse("BALCAO_WEBHOOK_DISABLE_AFTER_SECS", &v)?;
+        }
+        if let Some(v) = get("BALCAO_WEBHOOK_DENY_NETWORKS") {
+            // Set and empty means: deny nothing.
+            self.webhook_deny_networks = v
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if let Some(v) = var("BALCAO_LOG_FORMAT") {
             self.log_format = match v.trim().to_ascii_lowercase().as_str() {
                 "text" => LogFormat::Text,
@@ -256,6 +302,13 @@ impl Settings {
         }
         if self.worker_concurrency == 0 || self.job_max_attempts == 0 || self.channel_timeout_secs == 0 {
             bail!("worker_concurrency, job_max_attempts and channel_timeout_secs must be greater than 0");
+        }
+        for net in &self.webhook_deny_networks {
+            net.parse::<balcao_core::net::IpNet>()
+                .map_err(|e| anyhow::anyhow!("webhook_deny_networks: {e}"))?;
+        }
+        if self.webhook_timeout_secs == 0 {
+            bail!("webhook_timeout_secs must be greater than 0");
         }
         if self.database_max_connections == 0 {
             bail!("database_max_connections must be greater than 0");
@@ -284,6 +337,15 @@ impl Settings {
             channel_timeout: Duration::from_secs(self.channel_timeout_secs),
             job_retry_base: Duration::from_millis(self.job_retry_base_ms),
             job_max_attempts: self.job_max_attempts,
+            webhook_timeout: Duration::from_secs(self.webhook_timeout_secs),
+            webhook_retry_base: Duration::from_millis(self.webhook_retry_base_ms),
+            webhook_max_age: Duration::from_secs(self.webhook_max_age_secs),
+            webhook_disable_after: Duration::from_secs(self.webhook_disable_after_secs),
+            webhook_deny_networks: self
+                .webhook_deny_networks
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect(),
         }
     }
 

@@ -16,6 +16,7 @@ mod tickets;
 mod tokens;
 mod users;
 mod views;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -51,7 +52,8 @@ use crate::AppState;
         (name = "tags", description = "Labels put on contacts"),
         (name = "tickets", description = "Conversations with a contact, from opening to resolution, and their closing topics"),
         (name = "messages", description = "Messages to and from contacts, internal notes, delivery"),
-        (name = "templates", description = "WhatsApp templates, interactive templates and quick replies")
+        (name = "templates", description = "WhatsApp templates, interactive templates and quick replies"),
+        (name = "webhooks", description = "Subscriptions to events, their deliveries and tries")
     )
 )]
 struct ApiDoc;
@@ -86,7 +88,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(tickets::router())
             .merge(messages::router())
             .merge(media::router())
-            .merge(reusable::router()),
+            .merge(reusable::router())
+            .merge(webhooks::router()),
     )
 }
 

@@ -337,3 +337,141 @@ async fn the_demo_starts_with_customers_writing_in() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("fresh data folder"));
 }
+
+/// SIGKILL in the middle of a burst of events: after a restart every event is delivered at
+/// least once, and repeats carry the same `X-Balcao-Delivery`.
+#[tokio::test]
+async fn events_survive_a_sigkill_in_the_middle_of_a_burst() {
+    let db = TestDatabase::new().await;
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    let receiver = crate::webhooks::Receiver::start().await;
+    let start = || {
+        let mut cmd = balcao(&db);
+        cmd.arg("serve")
+            .env("BALCAO_LISTEN", "127.0.0.1:0")
+            .env("BALCAO_ADMIN_EMAIL", "admin@example.com")
+            .env("BALCAO_ADMIN_PASSWORD", "admin-password-1")
+            .env("BALCAO_WEBHOOK_RETRY_BASE_MS", "50")
+            // A delivery in flight at the kill comes due again when its lease (timeout + 5 s) ends.
+            .env("BALCAO_WEBHOOK_TIMEOUT_SECS", "2");
+        Process::spawn(cmd)
+    };
+    let mut first = start();
+    let addr = field(&first.wait_for("listening").await, "addr").to_owned();
+    let token = login(&client, &addr, "admin@example.com", "admin-password-1")
+        .await
+        .body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let post = |path: &str, body: balcao_testkit::serde_json::Value| {
+        client
+            .post(format!("http://{addr}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let connection: balcao_testkit::serde_json::Value =
+        post("/api/v1/connections", json!({"type": "webchat", "name": "Site"}))
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+    let connection = connection["id"].as_str().expect("id").to_owned();
+    let subscribed = post(
+        "/api/v1/webhooks",
+        json!({"url": receiver.url(), "events": ["contact.created"]}),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(subscribed.status(), StatusCode::CREATED);
+
+    let burst = {
+        let (client, addr, token, connection) = (client.clone(), addr.clone(), token.clone(), connection.clone());
+        tokio::spawn(async move {
+            for i in 0..400 {
+                let sent = client
+                    .post(format!("http://{addr}/api/v1/contacts"))
+                    .bearer_auth(&token)
+                    .json(&json!({"name": format!("Cliente {i}"), "connection_id": connection}))
+                    .send()
+                    .await;
+                if sent.is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    receiver.wait("the first deliveries", |g| g.len() >= 30).await;
+    first.child.kill().await.expect("SIGKILL");
+    let _ = burst.await;
+    let delivered_before = receiver.got().len();
+
+    let mut second = start();
+    let addr = field(&second.wait_for("listening").await, "addr").to_owned();
+    let token = login(&client, &addr, "admin@example.com", "admin-password-1")
+        .await
+        .body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let mut stored = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut url = format!("http://{addr}/api/v1/contacts?limit=100");
+        if let Some(a) = &after {
+            url.push_str(&format!("&after={a}"));
+        }
+        let page: balcao_testkit::serde_json::Value = client
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        for c in page["data"].as_array().expect("data") {
+            stored.push(c["id"].as_str().expect("id").to_owned());
+        }
+        match page["next_after"].as_str() {
+            Some(a) => after = Some(a.to_owned()),
+            None => break,
+        }
+    }
+    assert!(
+        stored.len() > 30 && stored.len() < 400,
+        "the kill landed mid-burst: {} contacts",
+        stored.len()
+    );
+    let got = receiver
+        .wait("every stored contact's event", |g| {
+            stored
+                .iter()
+                .all(|id| g.iter().any(|r| r.json["data"]["id"] == id.as_str()))
+        })
+        .await;
+    assert!(got.len() > delivered_before);
+    eprintln!(
+        "{} contacts stored before the kill; {} deliveries received ({} before the restart)",
+        stored.len(),
+        got.len(),
+        delivered_before
+    );
+    for id in &stored {
+        let mut deliveries: Vec<&str> = got
+            .iter()
+            .filter(|r| r.json["data"]["id"] == id.as_str())
+            .map(|r| r.headers["x-balcao-delivery"].as_str())
+            .collect();
+        deliveries.sort_unstable();
+        deliveries.dedup();
+        assert_eq!(
+            deliveries.len(),
+            1,
+            "repeats of one event share their delivery id: {deliveries:?}"
+        );
+    }
+    assert!(second.terminate().await);
+}

@@ -19,4 +19,5 @@ mod tenancy;
 mod tickets;
 mod tokens;
 mod users;
+mod webhooks;
 mod whatsapp;
