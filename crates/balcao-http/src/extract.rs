@@ -246,28 +246,33 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
-        let token = match parts.headers.get(header::AUTHORIZATION) {
-            None => None,
-            Some(value) => {
-                let value = value.to_str().unwrap_or_default();
-                match value.split_once(' ') {
-                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Some(token),
-                    _ => {
-                        return Err(ApiError::new(
-                            StatusCode::UNAUTHORIZED,
-                            "invalid_token",
-                            "the Authorization header must be `Bearer <token>`",
-                        ));
-                    }
+        Ok(Auth(bearer_principal(&app, &parts.headers).await?))
+    }
+}
+
+/// The caller named by `Authorization: Bearer <token>` (with `Origin`/`Referer` for tokens
+/// bound to a domain).
+pub(crate) async fn bearer_principal(app: &AppState, headers: &axum::http::HeaderMap) -> Result<Principal, ApiError> {
+    let token = match headers.get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => {
+            let value = value.to_str().unwrap_or_default();
+            match value.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Some(token),
+                _ => {
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_token",
+                        "the Authorization header must be `Bearer <token>`",
+                    ));
                 }
             }
-        };
-        let origin = [header::ORIGIN, header::REFERER]
-            .iter()
-            .find_map(|h| parts.headers.get(h).and_then(|v| v.to_str().ok()));
-        let principal = app.service.authenticate(token, origin).await?;
-        Ok(Auth(principal))
-    }
+        }
+    };
+    let origin = [header::ORIGIN, header::REFERER]
+        .iter()
+        .find_map(|h| headers.get(h).and_then(|v| v.to_str().ok()));
+    Ok(app.service.authenticate(token, origin).await?)
 }
 
 #[cfg(test)]

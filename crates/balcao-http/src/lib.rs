@@ -28,6 +28,8 @@ pub struct HttpSettings {
     pub body_limit: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// How often an idle realtime stream gets a heartbeat.
+    pub stream_heartbeat: std::time::Duration,
 }
 
 impl Default for HttpSettings {
@@ -35,6 +37,7 @@ impl Default for HttpSettings {
         Self {
             body_limit: 1024 * 1024,
             trust_forwarded_for: false,
+            stream_heartbeat: std::time::Duration::from_secs(15),
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct Principal {
 pub enum Credential {
     Session(SessionId),
     ApiToken(ApiTokenId),
+    /// A short-lived stream ticket (opens a realtime stream and nothing else).
+    StreamTicket,
 }
 
 impl Principal {

@@ -18,6 +18,7 @@ mod media;
 mod messages;
 mod passwords;
 mod ratelimit;
+mod realtime;
 mod reusable;
 mod tags;
 mod tickets;
@@ -41,6 +42,7 @@ pub use directory::DirectoryInput;
 pub use error::ServiceError;
 pub use media::MEDIA_MAX;
 pub use messages::{FileInput, NewMessage, StatusReport, TimelineOf};
+pub use realtime::{HUB_POLL, HubCursor, LiveEvent, Viewer};
 pub use reusable::{NewInteractive, NewTemplate, QuickReplyInput};
 pub use tags::{NewTag, TagPatch};
 pub use tickets::{TicketChange, TicketFilter, TicketIncludes, TicketRelated};
@@ -127,6 +129,8 @@ struct Inner {
     jobs_queued: tokio::sync::Notify,
     webhook_sender: webhooks::Sender,
     deliveries_due: tokio::sync::Notify,
+    hub: realtime::Hub,
+    stream_key: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl Service {
@@ -151,6 +155,8 @@ impl Service {
                 jobs_queued: tokio::sync::Notify::new(),
                 webhook_sender,
                 deliveries_due: tokio::sync::Notify::new(),
+                hub: realtime::Hub::new(),
+                stream_key: std::sync::OnceLock::new(),
             }),
         })
     }

@@ -152,3 +152,32 @@ pub async fn has_undispatched(db: &mut impl Exec) -> Result<bool> {
     let row: Option<(Uuid,)> = crate::db::fetch_optional(db, &stmt).await?;
     Ok(row.is_some())
 }
+
+/// Events after `after` (by id, which is time-ordered), oldest first, of every account or of
+/// one: what realtime streams relay and replay.
+pub async fn since(
+    db: &mut impl Exec,
+    account: Option<AccountId>,
+    after: Uuid,
+    limit: u64,
+) -> Result<Vec<StoredEvent>> {
+    let mut stmt = Query::select();
+    stmt.columns([
+        OutboxEvents::Id,
+        OutboxEvents::AccountId,
+        OutboxEvents::Name,
+        OutboxEvents::SubjectType,
+        OutboxEvents::SubjectId,
+        OutboxEvents::Payload,
+        OutboxEvents::CreatedAt,
+    ])
+    .from(OutboxEvents::Table)
+    .and_where(Expr::col(OutboxEvents::Id).gt(after))
+    .order_by(OutboxEvents::Id, Order::Asc)
+    .limit(limit);
+    if let Some(account) = account {
+        stmt.and_where(Expr::col(OutboxEvents::AccountId).eq(account.0));
+    }
+    let rows: Vec<EventRow> = crate::db::fetch_all(db, &stmt).await?;
+    rows.into_iter().map(StoredEvent::try_from).collect()
+}

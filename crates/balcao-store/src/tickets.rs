@@ -538,3 +538,24 @@ pub async fn entries(db: &mut impl Exec, account: AccountId, ticket: TicketId) -
         })
         .collect()
 }
+
+/// Where tickets are routed (department, user), by id, whatever their account: for the
+/// realtime hub deciding who sees an event about a ticket or its messages.
+pub async fn routing(
+    db: &mut impl Exec,
+    ids: &[TicketId],
+) -> Result<std::collections::HashMap<TicketId, (Option<DepartmentId>, Option<UserId>)>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let stmt = Query::select()
+        .columns([Tickets::Id, Tickets::DepartmentId, Tickets::UserId])
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::Id).is_in(ids.iter().map(|t| t.0)))
+        .to_owned();
+    let rows: Vec<(Uuid, Option<Uuid>, Option<Uuid>)> = fetch_all(db, &stmt).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, d, u)| (TicketId(id), (d.map(DepartmentId), u.map(UserId))))
+        .collect())
+}

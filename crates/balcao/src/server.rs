@@ -97,6 +97,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     }
 
     let waker = tokio::spawn(wake_snoozed_tickets(service.clone()));
+    let hub = tokio::spawn(relay_events(service.clone()));
     let workers = settings
         .workers
         .then(|| balcao_workers::Workers::spawn(service.clone(), settings.worker_settings()));
@@ -127,6 +128,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
             () = deadline => tracing::warn!("grace period over: dropping unfinished requests"),
         }
         waker.abort();
+        hub.abort();
         if let Some(workers) = workers {
             workers.shutdown(grace).await;
         }
@@ -157,6 +159,20 @@ async fn wake_snoozed_tickets(service: Service) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Relays new outbox events (of this instance and of any other sharing the database) to the
+/// realtime streams of this process.
+async fn relay_events(service: Service) {
+    let mut cursor = balcao_service::HubCursor::now();
+    let mut tick = tokio::time::interval(balcao_service::HUB_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) = service.relay_events(&mut cursor).await {
+            tracing::warn!(error = %err, "relaying events failed");
         }
     }
 }

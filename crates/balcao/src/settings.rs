@@ -67,6 +67,8 @@ pub struct Settings {
     pub webhook_disable_after_secs: u64,
     /// Networks (CIDR) webhook targets may not be in.
     pub webhook_deny_networks: Vec<String>,
+    /// Seconds between heartbeats of an idle realtime stream.
+    pub stream_heartbeat_secs: u64,
 }
 
 impl Default for Settings {
@@ -97,6 +99,7 @@ impl Default for Settings {
             webhook_max_age_secs: 24 * 3600,
             webhook_disable_after_secs: 3 * 24 * 3600,
             webhook_deny_networks: vec!["169.254.0.0/16".into(), "fe80::/10".into()],
+            stream_heartbeat_secs: 15,
         }
     }
 }
@@ -129,6 +132,7 @@ impl fmt::Debug for Settings {
             .field("webhook_max_age_secs", &self.webhook_max_age_secs)
             .field("webhook_disable_after_secs", &self.webhook_disable_after_secs)
             .field("webhook_deny_networks", &self.webhook_deny_networks)
+            .field("stream_heartbeat_secs", &self.stream_heartbeat_secs)
             .finish()
     }
 }
@@ -166,6 +170,7 @@ pub const ENV_VARS: &[&str] = &[
     "BALCAO_WEBHOOK_MAX_AGE_SECS",
     "BALCAO_WEBHOOK_DISABLE_AFTER_SECS",
     "BALCAO_WEBHOOK_DENY_NETWORKS",
+    "BALCAO_STREAM_HEARTBEAT_SECS",
 ];
 
 fn parse<T: FromStr>(name: &str, value: &str) -> anyhow::Result<T>
@@ -286,6 +291,9 @@ impl Settings {
                 .map(str::to_owned)
                 .collect();
         }
+        if let Some(v) = var("BALCAO_STREAM_HEARTBEAT_SECS") {
+            self.stream_heartbeat_secs = parse("BALCAO_STREAM_HEARTBEAT_SECS", &v)?;
+        }
         if let Some(v) = var("BALCAO_LOG_FORMAT") {
             self.log_format = match v.trim().to_ascii_lowercase().as_str() {
                 "text" => LogFormat::Text,
@@ -360,6 +368,7 @@ impl Settings {
         balcao_http::HttpSettings {
             body_limit: self.body_limit_bytes,
             trust_forwarded_for: self.trust_forwarded_for,
+            stream_heartbeat: Duration::from_secs(self.stream_heartbeat_secs.max(1)),
         }
     }
 }

@@ -6,6 +6,7 @@ mod contacts;
 mod custom_fields;
 mod departments;
 mod directory;
+mod events;
 mod me;
 mod media;
 mod messages;
@@ -53,7 +54,8 @@ use crate::AppState;
         (name = "tickets", description = "Conversations with a contact, from opening to resolution, and their closing topics"),
         (name = "messages", description = "Messages to and from contacts, internal notes, delivery"),
         (name = "templates", description = "WhatsApp templates, interactive templates and quick replies"),
-        (name = "webhooks", description = "Subscriptions to events, their deliveries and tries")
+        (name = "webhooks", description = "Subscriptions to events, their deliveries and tries"),
+        (name = "events", description = "The realtime stream of the account's events")
     )
 )]
 struct ApiDoc;
@@ -89,7 +91,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(messages::router())
             .merge(media::router())
             .merge(reusable::router())
-            .merge(webhooks::router()),
+            .merge(webhooks::router())
+            .merge(events::router()),
     )
 }
 

@@ -9,6 +9,7 @@ mod custom_fields;
 mod departments;
 mod directory;
 mod errors;
+mod events;
 mod media;
 mod ops;
 mod queries;
