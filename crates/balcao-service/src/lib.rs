@@ -42,7 +42,7 @@ pub use directory::DirectoryInput;
 pub use error::ServiceError;
 pub use media::MEDIA_MAX;
 pub use messages::{FileInput, NewMessage, StatusReport, TimelineOf};
-pub use realtime::{HUB_POLL, HubCursor, LiveEvent, Viewer};
+pub use realtime::{HUB_POLL, HubCursor, LiveEvent, OpenedStream, Viewer};
 pub use reusable::{NewInteractive, NewTemplate, QuickReplyInput};
 pub use tags::{NewTag, TagPatch};
 pub use tickets::{TicketChange, TicketFilter, TicketIncludes, TicketRelated};

@@ -66,6 +66,14 @@ impl Viewer {
     }
 }
 
+/// A stream as opened: who watches, what to replay, the live feed, and where it starts.
+pub struct OpenedStream {
+    pub viewer: Viewer,
+    pub replay: Vec<LiveEvent>,
+    pub live: broadcast::Receiver<Arc<LiveEvent>>,
+    pub after: Uuid,
+}
+
 /// How long a stream ticket may be used to open streams.
 const STREAM_TICKET_TTL_SECS: u64 = 60;
 /// Events a hub reads per look.
@@ -121,6 +129,12 @@ impl HubCursor {
 impl Service {
     /// One look of the hub: relays outbox events new since the last look; answers how many.
     pub async fn relay_events(&self, cursor: &mut HubCursor) -> Result<usize> {
+        // Nobody listening: nothing to read. A stream opened later starts from about now (its
+        // past comes from its own replay), so the cursor moves along.
+        if self.inner.hub.sender.receiver_count() == 0 {
+            *cursor = HubCursor::now();
+            return Ok(0);
+        }
         let from = id_floor(cursor.newest_ms.saturating_sub(HUB_WINDOW_MS));
         let events = outbox::since(&mut self.store().read(), None, from, HUB_BATCH).await?;
         let fresh: Vec<StoredEvent> = events.into_iter().filter(|e| !cursor.seen.contains(&e.id.0)).collect();
@@ -168,12 +182,9 @@ impl Service {
     }
 
     /// Opens a stream for the caller: the live events, and (with `last_event_id`) the events
-    /// after that one, replayed first.
-    pub async fn open_stream(
-        &self,
-        who: &Principal,
-        last_event_id: Option<Uuid>,
-    ) -> Result<(Viewer, Vec<LiveEvent>, broadcast::Receiver<Arc<LiveEvent>>)> {
+    /// after that one, replayed first. Live events at or before `after` are for the stream to
+    /// skip: it starts at the resume point, or at the moment it opened.
+    pub async fn open_stream(&self, who: &Principal, last_event_id: Option<Uuid>) -> Result<OpenedStream> {
         // Subscribe before replaying, so nothing falls between the two.
         let live = self.inner.hub.sender.subscribe();
         let user = users::get(&mut self.store().read(), who.account_id, who.user_id)
@@ -194,7 +205,14 @@ impl Service {
                     .collect()
             }
         };
-        Ok((viewer, replay, live))
+        let after =
+            last_event_id.unwrap_or_else(|| id_floor(u64::try_from(Timestamp::now().micros() / 1000).unwrap_or(0)));
+        Ok(OpenedStream {
+            viewer,
+            replay,
+            live,
+            after,
+        })
     }
 
     async fn stream_key(&self) -> Result<Vec<u8>> {

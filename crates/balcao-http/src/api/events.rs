@@ -68,6 +68,8 @@ struct StreamState {
     replay: VecDeque<LiveEvent>,
     replayed: HashSet<Uuid>,
     live: broadcast::Receiver<Arc<LiveEvent>>,
+    /// Live events at or before this id came before the stream's start.
+    after: Uuid,
 }
 
 fn sse_event(e: &LiveEvent) -> Event {
@@ -92,7 +94,9 @@ fn events(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {
         }
         loop {
             match s.live.recv().await {
-                Ok(e) if s.replayed.contains(&e.event.id.0) || !s.viewer.may_see(&e) => continue,
+                Ok(e) if e.event.id.0 <= s.after || s.replayed.contains(&e.event.id.0) || !s.viewer.may_see(&e) => {
+                    continue;
+                }
                 Ok(e) => {
                     let event = sse_event(&e);
                     return Some((Ok(event), s));
@@ -134,16 +138,17 @@ async fn event_stream(State(state): State<AppState>, headers: HeaderMap, Query(q
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Uuid::parse_str(v.trim()).ok())
         .or(q.last_event_id);
-    let (viewer, replay, live) = match state.service.open_stream(&who, last).await {
+    let opened = match state.service.open_stream(&who, last).await {
         Ok(opened) => opened,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let replayed = replay.iter().map(|e| e.event.id.0).collect();
+    let replayed = opened.replay.iter().map(|e| e.event.id.0).collect();
     let stream = events(StreamState {
-        viewer,
-        replay: replay.into(),
+        viewer: opened.viewer,
+        replay: opened.replay.into(),
         replayed,
-        live,
+        live: opened.live,
+        after: opened.after,
     });
     Sse::new(stream)
         .keep_alive(
