@@ -47,13 +47,17 @@ pub struct AppState {
     pub service: Service,
     pub settings: Arc<HttpSettings>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Turns true when the server begins shutting down: long-lived responses (realtime
+    /// streams) end then, so the graceful shutdown is not held up by them.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
-/// The whole HTTP application.
-pub fn router(service: Service, settings: HttpSettings) -> Router {
+/// The whole HTTP application; `shutdown` turning true ends its open streams.
+pub fn router(service: Service, settings: HttpSettings, shutdown: tokio::sync::watch::Receiver<bool>) -> Router {
     let body_limit = settings.body_limit;
     let state = AppState {
         service,
+        shutdown,
         settings: Arc::new(settings),
         metrics: Arc::new(metrics::Metrics::default()),
     };

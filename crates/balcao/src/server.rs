@@ -106,7 +106,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let app = balcao_http::router(service.clone(), settings.http_settings());
+    let (closing, closing_rx) = tokio::sync::watch::channel(false);
+    let app = balcao_http::router(service.clone(), settings.http_settings(), closing_rx);
     let (tx, rx) = oneshot::channel::<()>();
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     let task = tokio::spawn(async move {
@@ -114,6 +115,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
+                let _ = closing.send(true);
                 let _ = stop_tx.send(());
             });
         let deadline = async move {

@@ -70,6 +70,7 @@ struct StreamState {
     live: broadcast::Receiver<Arc<LiveEvent>>,
     /// Live events at or before this id came before the stream's start.
     after: Uuid,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 fn sse_event(e: &LiveEvent) -> Event {
@@ -93,7 +94,15 @@ fn events(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {
             return Some((Ok(event), s));
         }
         loop {
-            match s.live.recv().await {
+            if *s.shutdown.borrow() {
+                return None;
+            }
+            let received = tokio::select! {
+                r = s.live.recv() => r,
+                // The server is stopping: end the stream (the client reconnects elsewhere).
+                _ = s.shutdown.changed() => return None,
+            };
+            match received {
                 Ok(e) if e.event.id.0 <= s.after || s.replayed.contains(&e.event.id.0) || !s.viewer.may_see(&e) => {
                     continue;
                 }
@@ -149,6 +158,7 @@ async fn event_stream(State(state): State<AppState>, headers: HeaderMap, Query(q
         replayed,
         live: opened.live,
         after: opened.after,
+        shutdown: state.shutdown.clone(),
     });
     Sse::new(stream)
         .keep_alive(

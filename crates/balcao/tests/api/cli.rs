@@ -475,3 +475,103 @@ async fn events_survive_a_sigkill_in_the_middle_of_a_burst() {
     }
     assert!(second.terminate().await);
 }
+
+/// Two `balcao serve` processes on one database: each webhook event is delivered once by the
+/// pair, and an event written through one reaches a stream held on the other.
+#[tokio::test]
+async fn two_processes_share_the_work_and_the_events() {
+    let db = TestDatabase::new().await;
+    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    let receiver = crate::webhooks::Receiver::start().await;
+    let start = || {
+        let mut cmd = balcao(&db);
+        cmd.arg("serve")
+            .env("BALCAO_LISTEN", "127.0.0.1:0")
+            .env("BALCAO_ADMIN_EMAIL", "admin@example.com")
+            .env("BALCAO_ADMIN_PASSWORD", "admin-password-1");
+        Process::spawn(cmd)
+    };
+    let mut a = start();
+    let addr_a = field(&a.wait_for("listening").await, "addr").to_owned();
+    let mut b = start();
+    let addr_b = field(&b.wait_for("listening").await, "addr").to_owned();
+    let token = login(&client, &addr_a, "admin@example.com", "admin-password-1")
+        .await
+        .body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let post = |addr: &str, path: &str, body: balcao_testkit::serde_json::Value| {
+        client
+            .post(format!("http://{addr}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let connection: balcao_testkit::serde_json::Value = post(
+        &addr_a,
+        "/api/v1/connections",
+        json!({"type": "webchat", "name": "Site"}),
+    )
+    .await
+    .expect("sent")
+    .json()
+    .await
+    .expect("json");
+    let connection = connection["id"].as_str().expect("id").to_owned();
+    let subscribed = post(
+        &addr_b,
+        "/api/v1/webhooks",
+        json!({"url": receiver.url(), "events": ["contact.created"]}),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(subscribed.status(), StatusCode::CREATED);
+
+    // A stream held on B.
+    let mut stream = client
+        .get(format!("http://{addr_b}/api/v1/events/stream"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), StatusCode::OK);
+    let created = post(&addr_a, "/api/v1/tags", json!({"label": "Escrita em A"}))
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let written = std::time::Instant::now();
+    let mut text = String::new();
+    tokio::time::timeout(Duration::from_secs(1), async {
+        while !text.contains("Escrita em A") {
+            match stream.chunk().await {
+                Ok(Some(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => break,
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("B's stream did not relay A's event within a second: {text}"));
+    assert!(text.contains("event: tag.created"), "{text}");
+    assert!(written.elapsed() < Duration::from_secs(1));
+
+    for i in 0..30 {
+        let addr = if i % 2 == 0 { &addr_a } else { &addr_b };
+        let r = post(
+            addr,
+            "/api/v1/contacts",
+            json!({"name": format!("Cliente {i}"), "connection_id": connection}),
+        )
+        .await
+        .expect("sent");
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    receiver.wait("30 events", |g| g.len() >= 30).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = receiver.got();
+    let mut ids: Vec<&str> = got.iter().map(|r| r.json["id"].as_str().unwrap_or_default()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((got.len(), ids.len()), (30, 30), "each event once by the pair");
+    assert!(a.terminate().await && b.terminate().await);
+}
