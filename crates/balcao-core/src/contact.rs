@@ -85,3 +85,29 @@ pub struct Person {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
+
+/// The fields of contacts a query may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactField {
+    Id,
+    ConnectionId,
+    Name,
+    InternalName,
+    AlternativeName,
+    Phone,
+    ExternalId,
+    Email,
+    Document,
+    Note,
+    Blocked,
+    IsGroup,
+    Visible,
+    DefaultDepartmentId,
+    DefaultUserId,
+    OrganizationId,
+    PersonId,
+    LastMessageAt,
+    UnreadCount,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -13,6 +13,7 @@ pub mod message;
 pub mod model;
 pub mod net;
 pub mod phone;
+pub mod query;
 pub mod role;
 pub mod template;
 pub mod ticket;

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod faces;
 pub mod metrics;
 pub mod ops;
 pub mod problem;
@@ -65,6 +66,7 @@ pub fn router(service: Service, settings: HttpSettings, shutdown: tokio::sync::w
         .merge(api::router())
         .merge(ops::router())
         .merge(webhooks::router())
+        .merge(faces::digisac::router())
         .fallback(problem::route_not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

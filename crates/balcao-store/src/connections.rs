@@ -178,3 +178,18 @@ pub async fn update(db: &mut impl Exec, c: &Connection) -> Result<bool> {
         .to_owned();
     Ok(execute(db, &stmt).await? == 1)
 }
+
+/// The connections of `account` among `ids`, in one query.
+pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[ConnectionId]) -> Result<Vec<Connection>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Connections::Table)
+        .and_where(Expr::col(Connections::AccountId).eq(account.0))
+        .and_where(Expr::col(Connections::Id).is_in(ids.iter().map(|c| c.0)))
+        .to_owned();
+    let rows: Vec<ConnectionRow> = fetch_all(db, &stmt).await?;
+    rows.into_iter().map(Connection::try_from).collect()
+}

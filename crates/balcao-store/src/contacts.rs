@@ -487,3 +487,90 @@ pub async fn touch_many(
     let rows: Vec<ContactRow> = fetch_all(db, &select).await?;
     with_tags(db, account, rows).await
 }
+
+impl crate::query::Fields for balcao_core::contact::ContactField {
+    fn column(self) -> (&'static str, balcao_core::query::FieldKind) {
+        use balcao_core::contact::ContactField as F;
+        use balcao_core::query::FieldKind as K;
+        match self {
+            F::Id => ("id", K::Id),
+            F::ConnectionId => ("connection_id", K::Id),
+            F::Name => ("name", K::Text),
+            F::InternalName => ("internal_name", K::Text),
+            F::AlternativeName => ("alternative_name", K::Text),
+            F::Phone => ("phone", K::Text),
+            F::ExternalId => ("external_id", K::Text),
+            F::Email => ("email", K::Text),
+            F::Document => ("document", K::Text),
+            F::Note => ("note", K::Text),
+            F::Blocked => ("blocked", K::Boolean),
+            F::IsGroup => ("is_group", K::Boolean),
+            F::Visible => ("visible", K::Boolean),
+            F::DefaultDepartmentId => ("default_department_id", K::Id),
+            F::DefaultUserId => ("default_user_id", K::Id),
+            F::OrganizationId => ("organization_id", K::Id),
+            F::PersonId => ("person_id", K::Id),
+            F::LastMessageAt => ("last_message_at", K::Time),
+            F::UnreadCount => ("unread_count", K::Integer),
+            F::CreatedAt => ("created_at", K::Time),
+            F::UpdatedAt => ("updated_at", K::Time),
+        }
+    }
+}
+
+/// Contacts with a tag matching a relation's conditions (`id` or `label` of the tag).
+fn tags_relation(r: &balcao_core::query::Relation) -> SimpleExpr {
+    use crate::tags::Tags;
+    let mut sub = Query::select();
+    sub.expr(Expr::val(1))
+        .from(ContactTags::Table)
+        .inner_join(
+            Tags::Table,
+            Expr::col((Tags::Table, Tags::Id)).equals((ContactTags::Table, ContactTags::TagId)),
+        )
+        .and_where(Expr::col((ContactTags::Table, ContactTags::ContactId)).equals((Contacts::Table, Contacts::Id)));
+    for (field, op, value) in &r.conds {
+        let column: SimpleExpr = match *field {
+            "label" => Expr::col((Tags::Table, Tags::Label)).into(),
+            _ => Expr::col((Tags::Table, Tags::Id)).into(),
+        };
+        sub.and_where(crate::query::compare(column, *op, value));
+    }
+    Expr::exists(sub)
+}
+
+/// Contacts matching a query (its conditions, order and offset page), with how many match in
+/// all: two statements, and the tags of the page in one more.
+pub async fn query(
+    db: &mut impl Exec,
+    account: AccountId,
+    q: &balcao_core::query::Query<balcao_core::contact::ContactField>,
+) -> Result<(Vec<Contact>, u64)> {
+    use crate::query::Fields;
+    let filter = crate::query::condition("contacts", &q.cond, &tags_relation);
+    let count = Query::select()
+        .expr(Expr::col((Contacts::Table, Contacts::Id)).count())
+        .from(Contacts::Table)
+        .and_where(Expr::col((Contacts::Table, Contacts::AccountId)).eq(account.0))
+        .and_where(filter.clone())
+        .to_owned();
+    let total: Option<(i64,)> = fetch_optional(db, &count).await?;
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS.map(|c| (Contacts::Table, c)))
+        .from(Contacts::Table)
+        .and_where(Expr::col((Contacts::Table, Contacts::AccountId)).eq(account.0))
+        .and_where(filter)
+        .offset(q.offset)
+        .limit(q.limit);
+    for (field, dir) in &q.order {
+        let order = match dir {
+            balcao_core::query::Direction::Asc => Order::Asc,
+            balcao_core::query::Direction::Desc => Order::Desc,
+        };
+        stmt.order_by((Contacts::Table, sea_query::Alias::new(field.column().0)), order);
+    }
+    stmt.order_by((Contacts::Table, Contacts::Id), Order::Asc);
+    let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
+    let total = total.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0));
+    Ok((with_tags(db, account, rows).await?, total))
+}

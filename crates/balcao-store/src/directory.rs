@@ -275,3 +275,18 @@ pub async fn delete_person(db: &mut impl Exec, account: AccountId, id: PersonId)
         .to_owned();
     Ok(execute(db, &stmt).await? == 1)
 }
+
+/// The people of `account` among `ids`, in one query.
+pub async fn people_by_ids(db: &mut impl Exec, account: AccountId, ids: &[PersonId]) -> Result<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(PEOPLE_COLUMNS)
+        .from(People::Table)
+        .and_where(Expr::col(People::AccountId).eq(account.0))
+        .and_where(Expr::col(People::Id).is_in(ids.iter().map(|p| p.0)))
+        .to_owned();
+    let rows: Vec<PersonRow> = crate::db::fetch_all(db, &stmt).await?;
+    Ok(rows.into_iter().map(Person::from).collect())
+}

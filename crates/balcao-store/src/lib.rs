@@ -24,6 +24,7 @@ pub mod media;
 pub mod messages;
 pub mod meta;
 pub mod outbox;
+pub mod query;
 pub mod reusable;
 pub mod sessions;
 pub mod tags;

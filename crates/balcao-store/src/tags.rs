@@ -11,7 +11,7 @@ use crate::users::paginate;
 use crate::{Exec, Page, PageRequest, Result, StoreError};
 
 #[derive(Iden)]
-enum Tags {
+pub(crate) enum Tags {
     Table,
     Id,
     AccountId,
@@ -269,5 +269,28 @@ pub(crate) async fn of_contacts(
     Ok(map
         .into_iter()
         .map(|(c, ids)| (c, ids.into_iter().map(TagId).collect()))
+        .collect())
+}
+
+/// The tags of `account` among `ids`, in two queries.
+pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[TagId]) -> Result<Vec<Tag>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Tags::Table)
+        .and_where(Expr::col(Tags::AccountId).eq(account.0))
+        .and_where(Expr::col(Tags::Id).is_in(ids.iter().map(|t| t.0)))
+        .to_owned();
+    let rows: Vec<TagRow> = crate::db::fetch_all(db, &stmt).await?;
+    let row_ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut departments = departments_of(db, account, &row_ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let d = departments.remove(&r.id).unwrap_or_default();
+            r.into_tag(d)
+        })
         .collect())
 }

@@ -7,6 +7,7 @@ mod connections;
 mod contacts;
 mod custom_fields;
 mod departments;
+mod digisac;
 mod directory;
 mod errors;
 mod events;

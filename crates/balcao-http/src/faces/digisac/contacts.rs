@@ -1,0 +1,375 @@
+//! Digisac's contact routes.
+
+use axum::Router;
+use axum::extract::{OriginalUri, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use balcao_core::ContactId;
+use balcao_core::contact::ContactField as F;
+use balcao_core::query::{Cond, FieldKind as K, Op, Value as QValue};
+use balcao_service::{ContactInput, ContactPatch};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::body::Body;
+use super::query::{Constant, Include, Model, RelationSpec, parse_list, parse_spec};
+use super::views;
+use super::{Caller, DigisacError, envelope};
+use crate::AppState;
+
+pub const SERVED: &[(Method, &str)] = &[
+    (Method::GET, "/api/v1/contacts"),
+    (Method::POST, "/api/v1/contacts"),
+    (Method::GET, "/api/v1/contacts/{p0}"),
+    (Method::PUT, "/api/v1/contacts/{p0}"),
+    (Method::DELETE, "/api/v1/contacts/{p0}"),
+    (Method::POST, "/api/v1/contacts/count"),
+    (Method::POST, "/api/v1/contacts/many"),
+    (Method::DELETE, "/api/v1/contacts/many"),
+    (Method::POST, "/api/v1/contacts/{p0}/block"),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/contacts", get(list).post(create))
+        .route("/api/v1/contacts/count", post(count))
+        .route("/api/v1/contacts/many", post(create_many).delete(delete_many))
+        .route("/api/v1/contacts/{p0}", get(one).put(update).delete(remove))
+        .route("/api/v1/contacts/{p0}/block", post(block))
+}
+
+pub static MODEL: Model<F> = Model {
+    name: "contact",
+    fields: &[
+        ("id", F::Id, K::Id),
+        ("name", F::Name, K::Text),
+        ("internalName", F::InternalName, K::Text),
+        ("alternativeName", F::AlternativeName, K::Text),
+        ("serviceId", F::ConnectionId, K::Id),
+        ("personId", F::PersonId, K::Id),
+        ("defaultDepartmentId", F::DefaultDepartmentId, K::Id),
+        ("defaultUserId", F::DefaultUserId, K::Id),
+        ("note", F::Note, K::Text),
+        ("visible", F::Visible, K::Boolean),
+        ("isGroup", F::IsGroup, K::Boolean),
+        ("unread", F::UnreadCount, K::Integer),
+        ("lastMessageAt", F::LastMessageAt, K::Time),
+        ("createdAt", F::CreatedAt, K::Time),
+        ("updatedAt", F::UpdatedAt, K::Time),
+        ("data.number", F::Phone, K::Text),
+        ("data.email", F::Email, K::Text),
+        ("data.whatsapp.isBlocked", F::Blocked, K::Boolean),
+    ],
+    includes: &[
+        (
+            "tags",
+            Some(RelationSpec {
+                relation: "tags",
+                fields: &[("id", "id", K::Id), ("label", "label", K::Text)],
+            }),
+        ),
+        ("service", None),
+        ("person", None),
+        ("customFieldValues", None),
+        ("avatar", None),
+        ("thumbAvatar", None),
+    ],
+    period_field: Some(F::CreatedAt),
+    constants: &[
+        ("accountId", Constant::Account),
+        ("isBroadcast", Constant::Bool(false)),
+        ("isMe", Constant::Bool(false)),
+        ("isMyContact", Constant::Bool(true)),
+        ("unsubscribed", Constant::Bool(false)),
+    ],
+};
+
+async fn render(
+    state: &AppState,
+    who: &balcao_service::Principal,
+    list: &[balcao_core::Contact],
+    includes: &[Include],
+    attributes: Option<&[String]>,
+) -> Result<Vec<Value>, DigisacError> {
+    let want = |m: &str| includes.iter().any(|i| i.model == m);
+    let related = state
+        .service
+        .contact_relations(who, list, (want("tags"), want("service"), want("person")))
+        .await?;
+    Ok(list
+        .iter()
+        .map(|c| {
+            let mut v = views::contact(c, includes, &related);
+            if let Some(keep) = attributes {
+                let included: Vec<String> = includes.iter().map(|i| i.model.clone()).collect();
+                let keep: Vec<String> = keep.iter().cloned().chain(included).collect();
+                v = views::project(v, Some(&keep));
+            }
+            v
+        })
+        .collect())
+}
+
+async fn list(State(state): State<AppState>, Caller(who): Caller, uri: OriginalUri) -> Result<Response, DigisacError> {
+    let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
+    let (contacts, total) = state.service.query_contacts(&who, &spec.query).await?;
+    let data = render(&state, &who, &contacts, &spec.includes, spec.attributes.as_deref()).await?;
+    Ok(axum::Json(envelope(data, total, spec.page, spec.per_page)).into_response())
+}
+
+fn path_id(raw: &str) -> Result<Uuid, DigisacError> {
+    Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    uri: OriginalUri,
+) -> Result<Response, DigisacError> {
+    let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
+    let contact = state.service.get_contact(&who, ContactId(path_id(&id)?)).await?;
+    let mut data = render(
+        &state,
+        &who,
+        std::slice::from_ref(&contact),
+        &spec.includes,
+        spec.attributes.as_deref(),
+    )
+    .await?;
+    Ok(axum::Json(data.pop().unwrap_or(Value::Null)).into_response())
+}
+
+/// A text field of a lenient body (numbers become text).
+pub fn text(body: &Value, key: &str) -> Option<String> {
+    match &body[key] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Present and `null` (a field to clear), or present with a value.
+fn optional_text(body: &Value, key: &str) -> Option<Option<String>> {
+    body.get(key).map(|v| match v {
+        Value::Null => None,
+        _ => text(body, key),
+    })
+}
+
+pub fn id(body: &Value, key: &str) -> Result<Option<Uuid>, DigisacError> {
+    match &body[key] {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => Uuid::parse_str(s.trim())
+            .map(Some)
+            .map_err(|_| DigisacError::bad_request(format!("`{key}` is not a valid id"))),
+        _ => Err(DigisacError::bad_request(format!("`{key}` is not a valid id"))),
+    }
+}
+
+fn optional_id(body: &Value, key: &str) -> Result<Option<Option<Uuid>>, DigisacError> {
+    if body.get(key).is_none() {
+        return Ok(None);
+    }
+    id(body, key).map(Some)
+}
+
+pub fn boolean(body: &Value, key: &str) -> Option<bool> {
+    match &body[key] {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn ids(body: &Value, key: &str) -> Result<Option<Vec<Uuid>>, DigisacError> {
+    match &body[key] {
+        Value::Null => Ok(None),
+        Value::Array(items) => items
+            .iter()
+            .filter(|i| !i.as_str().is_some_and(|s| s.trim().is_empty()))
+            .map(|i| {
+                i.as_str()
+                    .and_then(|s| Uuid::parse_str(s.trim()).ok())
+                    .ok_or_else(|| DigisacError::bad_request(format!("`{key}` holds an invalid id")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        _ => Err(DigisacError::bad_request(format!("`{key}` must be a list of ids"))),
+    }
+}
+
+/// `customFields: [{id, value}]` as Balcão's `{field id: value}`.
+fn custom_fields(body: &Value) -> Result<Option<Map<String, Value>>, DigisacError> {
+    match &body["customFields"] {
+        Value::Null => Ok(None),
+        Value::Array(items) => {
+            let mut map = Map::new();
+            for item in items {
+                let field = item["id"]
+                    .as_str()
+                    .ok_or_else(|| DigisacError::bad_request("each of `customFields` needs an `id`"))?;
+                map.insert(field.to_owned(), item["value"].clone());
+            }
+            Ok(Some(map))
+        }
+        Value::Object(map) => Ok(Some(map.clone())),
+        _ => Err(DigisacError::bad_request(
+            "`customFields` must be a list of {id, value}",
+        )),
+    }
+}
+
+fn input(body: &Value) -> Result<ContactInput, DigisacError> {
+    let name = text(body, "name")
+        .or_else(|| text(body, "internalName"))
+        .or_else(|| text(body, "number"));
+    Ok(ContactInput {
+        connection_id: id(body, "serviceId")?,
+        name,
+        internal_name: text(body, "internalName"),
+        alternative_name: text(body, "alternativeName"),
+        phone: text(body, "number").or_else(|| text(&body["data"], "number")),
+        email: text(body, "email").or_else(|| text(&body["data"], "email")),
+        note: text(body, "note"),
+        visible: boolean(body, "visible"),
+        default_department_id: id(body, "defaultDepartmentId")?,
+        default_user_id: id(body, "defaultUserId")?,
+        tag_ids: ids(body, "tagIds")?,
+        person_id: id(body, "personId")?,
+        custom_fields: custom_fields(body)?,
+        ..ContactInput::default()
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Body(body): Body,
+) -> Result<Response, DigisacError> {
+    let contact = state.service.create_contact(&who, input(&body)?).await?;
+    let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
+    Ok((
+        StatusCode::OK,
+        axum::Json(data.into_iter().next().unwrap_or(Value::Null)),
+    )
+        .into_response())
+}
+
+async fn create_many(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Body(body): Body,
+) -> Result<Response, DigisacError> {
+    let items = match &body {
+        Value::Array(items) => items.clone(),
+        Value::Object(_) => body["contacts"].as_array().cloned().unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let inputs = items.iter().map(input).collect::<Result<Vec<_>, _>>()?;
+    let created = state.service.create_contacts(&who, inputs).await?;
+    let data = render(&state, &who, &created, &[], None).await?;
+    Ok(axum::Json(Value::Array(data)).into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    Body(body): Body,
+) -> Result<Response, DigisacError> {
+    let contact = ContactId(path_id(&raw)?);
+    let patch = ContactPatch {
+        name: text(&body, "name"),
+        internal_name: optional_text(&body, "internalName"),
+        alternative_name: optional_text(&body, "alternativeName"),
+        phone: optional_text(&body, "number"),
+        email: optional_text(&body, "email"),
+        note: optional_text(&body, "note"),
+        visible: boolean(&body, "visible"),
+        default_department_id: optional_id(&body, "defaultDepartmentId")?,
+        default_user_id: optional_id(&body, "defaultUserId")?,
+        tag_ids: ids(&body, "tagIds")?,
+        person_id: optional_id(&body, "personId")?,
+        custom_fields: custom_fields(&body)?,
+        ..ContactPatch::default()
+    };
+    let updated = state.service.update_contact(&who, contact, patch).await?;
+    let data = render(&state, &who, std::slice::from_ref(&updated), &[], None).await?;
+    Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> Result<Response, DigisacError> {
+    let id = ContactId(path_id(&raw)?);
+    let contact = state.service.get_contact(&who, id).await?;
+    state.service.delete_contact(&who, id).await?;
+    let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
+    Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+}
+
+/// `DELETE /contacts/many` with `{"where": {"id": [...]}}`: answers the ids deleted.
+async fn delete_many(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Body(body): Body,
+) -> Result<Response, DigisacError> {
+    let raw = match &body["where"]["id"] {
+        Value::Object(ops) => ops.get("$in").cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    let list = ids(&json!({"id": raw}), "id")?
+        .ok_or_else(|| DigisacError::bad_request("`where.id` lists the contacts to delete"))?;
+    let deleted = state.service.delete_contacts(&who, &list).await?;
+    Ok(axum::Json(json!({"deleted": deleted.len(), "ids": deleted})).into_response())
+}
+
+/// `POST /contacts/count`: how many contacts match (`where` as in a list, and Digisac's
+/// `query.departmentIds`, the contacts' default departments). Answers `{"count": n}`.
+async fn count(State(state): State<AppState>, Caller(who): Caller, Body(body): Body) -> Result<Response, DigisacError> {
+    let mut spec = match &body {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
+    };
+    spec.insert("perPage".into(), json!(1));
+    let mut parsed = parse_spec(&MODEL, &spec, who.account_id.0)?;
+    if let Some(departments) = body["query"]["departmentIds"].as_array().filter(|d| !d.is_empty()) {
+        let values = departments
+            .iter()
+            .map(|d| super::query::coerce("departmentIds", K::Id, d))
+            .collect::<Result<Vec<_>, _>>()?;
+        parsed.query.cond = parsed.query.cond.and(Cond::Cmp {
+            field: F::DefaultDepartmentId,
+            op: Op::In,
+            value: QValue::List(values),
+        });
+    }
+    let (_, total) = state.service.query_contacts(&who, &parsed.query).await?;
+    Ok(axum::Json(json!({"count": total})).into_response())
+}
+
+/// `POST /contacts/{id}/block` with `{block, description}`.
+async fn block(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    Body(body): Body,
+) -> Result<Response, DigisacError> {
+    let id = ContactId(path_id(&raw)?);
+    let block = boolean(&body, "block").unwrap_or(true);
+    let contact = state
+        .service
+        .set_contact_blocked(&who, id, block, text(&body, "description"))
+        .await?;
+    let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
+    Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+}

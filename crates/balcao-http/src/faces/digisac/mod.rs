@@ -1,0 +1,205 @@
+//! The Digisac-compatible face, under `/digisac`: a Digisac client keeps working after its
+//! base URL becomes `http://<host>/digisac`. Requests are parsed as Digisac's clients send
+//! them, the same service layer does the work, and answers take Digisac's shapes (camelCase
+//! objects, the `{data,total,limit,skip,currentPage,lastPage,from,to}` list envelope, errors
+//! `{error,message,status}`). Ids are Balcão's ids.
+
+mod body;
+pub mod catalog;
+mod contacts;
+mod me;
+pub mod query;
+mod services;
+mod views;
+
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
+use balcao_service::{Principal, ServiceError};
+use serde_json::json;
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+/// An error in Digisac's shape: `{"error": "<Kind>HttpError", "message", "status"}`.
+#[derive(Debug)]
+pub struct DigisacError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl DigisacError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        DigisacError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    fn kind(&self) -> &'static str {
+        match self.status {
+            StatusCode::BAD_REQUEST => "BadRequestHttpError",
+            StatusCode::UNAUTHORIZED => "HttpError",
+            StatusCode::FORBIDDEN => "ForbiddenHttpError",
+            StatusCode::NOT_FOUND => "NotFoundHttpError",
+            StatusCode::CONFLICT => "ConflictHttpError",
+            StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLargeHttpError",
+            StatusCode::TOO_MANY_REQUESTS => "TooManyRequestsHttpError",
+            StatusCode::NOT_IMPLEMENTED => "NotImplementedHttpError",
+            StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedHttpError",
+            _ => "InternalServerError",
+        }
+    }
+}
+
+impl IntoResponse for DigisacError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": self.kind(), "message": self.message, "status": self.status.as_u16()});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<ApiError> for DigisacError {
+    fn from(e: ApiError) -> Self {
+        let message = match e.status {
+            StatusCode::UNAUTHORIZED => "Invalid token: access token is invalid".to_owned(),
+            StatusCode::NOT_FOUND => "Not found.".to_owned(),
+            _ if !e.errors.is_empty() => e
+                .errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => e.detail,
+        };
+        // Digisac answers bad input with 400, including what the native API calls 422.
+        let status = if e.status == StatusCode::UNPROCESSABLE_ENTITY {
+            StatusCode::BAD_REQUEST
+        } else {
+            e.status
+        };
+        DigisacError { status, message }
+    }
+}
+
+impl From<ServiceError> for DigisacError {
+    fn from(e: ServiceError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+/// The caller, by `Authorization: Bearer` (Balcão's access and personal tokens).
+pub struct Caller(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = DigisacError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        Ok(Caller(crate::extract::bearer_principal(&app, &parts.headers).await?))
+    }
+}
+
+/// The list envelope: `{data, total, limit, skip, currentPage, lastPage, from, to}`.
+pub fn envelope(data: Vec<serde_json::Value>, total: u64, page: u64, per_page: u64) -> serde_json::Value {
+    let skip = (page - 1) * per_page;
+    let count = data.len() as u64;
+    json!({
+        "data": data,
+        "total": total,
+        "limit": per_page,
+        "skip": skip,
+        "currentPage": page,
+        "lastPage": total.div_ceil(per_page).max(1),
+        "from": if count == 0 { 0 } else { skip + 1 },
+        "to": skip + count,
+    })
+}
+
+fn method_filter(method: &str) -> Option<MethodFilter> {
+    Some(match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "PATCH" => MethodFilter::PATCH,
+        "DELETE" => MethodFilter::DELETE,
+        _ => return None,
+    })
+}
+
+/// Routes this face serves, as (method, path): every other catalogued route answers 501.
+fn served() -> Vec<(Method, &'static str)> {
+    let mut all = Vec::new();
+    all.extend(me::SERVED);
+    all.extend(contacts::SERVED);
+    all.extend(services::SERVED);
+    all.iter().map(|(m, p)| (m.clone(), *p)).collect()
+}
+
+/// A catalogue path with its parameters renamed by position (`{p0}`, `{p1}`, ...): Digisac's
+/// collection names one parameter differently in different routes.
+pub fn canonical(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    let mut n = 0;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push_str(&rest[..open]);
+        out.push_str(&format!("{{p{n}}}"));
+        n += 1;
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn router() -> Router<AppState> {
+    let served = served();
+    let mut api = Router::new()
+        .merge(me::router())
+        .merge(contacts::router())
+        .merge(services::router());
+    // Where the catalogue lists one route twice (under two categories), the entry whose
+    // capability exists answers.
+    let mut entries: Vec<_> = catalog::ROUTES.iter().collect();
+    entries.sort_by_key(|(_, _, _, missing)| missing.is_some());
+    let mut registered = std::collections::HashSet::new();
+    for (method, path, category, missing) in entries {
+        let Some(filter) = method_filter(method) else { continue };
+        let route = canonical(path);
+        if served.iter().any(|(m, p)| m.as_str() == *method && *p == route) {
+            continue;
+        }
+        if !registered.insert((*method, route.clone())) {
+            continue;
+        }
+        let message = match missing {
+            Some(capability) => format!(
+                "{capability} is not available in Balcão yet ({method} {path}, Digisac category \"{category}\")"
+            ),
+            None => format!("{method} {path} of the Digisac API is not served by Balcão yet"),
+        };
+        api = api.route(
+            &route,
+            on(filter, move || {
+                let message = message.clone();
+                async move { DigisacError::new(StatusCode::NOT_IMPLEMENTED, message) }
+            }),
+        );
+    }
+    Router::new().nest("/digisac", api.fallback(not_found))
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> DigisacError {
+    DigisacError::new(StatusCode::NOT_FOUND, format!("Cannot {method} {}", uri.path()))
+}

@@ -1,0 +1,109 @@
+//! Compiles `balcao_core::query` conditions to SQL expressions with bound values. Field names
+//! come from each resource's static whitelist, values are always bound.
+
+use balcao_core::query::{Cond, FieldKind, Op, Relation, Value};
+use sea_query::{Alias, Expr, Func, LikeExpr, SimpleExpr};
+
+/// The fields of a resource a query may name, and their columns.
+pub trait Fields: Copy {
+    /// The column and what it holds.
+    fn column(self) -> (&'static str, FieldKind);
+}
+
+fn bound(v: &Value) -> sea_query::Value {
+    match v {
+        Value::Null => sea_query::Value::String(None),
+        Value::Id(u) => (*u).into(),
+        Value::Text(t) => t.clone().into(),
+        Value::Integer(i) => (*i).into(),
+        Value::Boolean(b) => (*b).into(),
+        Value::Time(t) => t.micros().into(),
+        Value::List(_) => sea_query::Value::String(None),
+    }
+}
+
+fn list(v: &Value) -> Vec<sea_query::Value> {
+    match v {
+        Value::List(items) => items.iter().map(bound).collect(),
+        other => vec![bound(other)],
+    }
+}
+
+/// `column op value` for one comparison.
+pub fn compare(column: SimpleExpr, op: Op, value: &Value) -> SimpleExpr {
+    let col = Expr::expr(column.clone());
+    match (op, value) {
+        (Op::Eq, Value::Null) => col.is_null(),
+        (Op::Ne, Value::Null) => col.is_not_null(),
+        (Op::Eq, v) => col.eq(bound(v)),
+        (Op::Ne, v) => col.ne(bound(v)),
+        (Op::In, v) => {
+            let values = list(v);
+            if values.is_empty() {
+                Expr::cust("1 = 0")
+            } else {
+                col.is_in(values)
+            }
+        }
+        (Op::NotIn, v) => {
+            let values = list(v);
+            if values.is_empty() {
+                Expr::cust("1 = 1")
+            } else {
+                col.is_not_in(values)
+            }
+        }
+        (Op::Gt, v) => col.gt(bound(v)),
+        (Op::Gte, v) => col.gte(bound(v)),
+        (Op::Lt, v) => col.lt(bound(v)),
+        (Op::Lte, v) => col.lte(bound(v)),
+        (Op::Between, Value::List(pair)) if pair.len() == 2 => col.between(bound(&pair[0]), bound(&pair[1])),
+        (Op::Between, _) => Expr::cust("1 = 0"),
+        (Op::Like | Op::NotLike | Op::ILike | Op::NotILike, v) => {
+            let pattern = match v {
+                Value::Text(t) => t.clone(),
+                _ => String::new(),
+            };
+            let insensitive = matches!(op, Op::ILike | Op::NotILike);
+            let (target, pattern) = if insensitive {
+                (Expr::expr(Func::lower(column)), pattern.to_lowercase())
+            } else {
+                (col, pattern)
+            };
+            let like = LikeExpr::new(pattern);
+            if matches!(op, Op::Like | Op::ILike) {
+                target.like(like)
+            } else {
+                target.not_like(like)
+            }
+        }
+    }
+}
+
+/// The SQL of a condition over `table`'s fields; `relation` compiles a condition on related
+/// rows (an `EXISTS` subquery the resource knows how to write).
+pub fn condition<F: Fields>(
+    table: &'static str,
+    cond: &Cond<F>,
+    relation: &dyn Fn(&Relation) -> SimpleExpr,
+) -> SimpleExpr {
+    match cond {
+        Cond::True => Expr::cust("1 = 1"),
+        Cond::All(parts) => parts
+            .iter()
+            .map(|c| condition(table, c, relation))
+            .reduce(SimpleExpr::and)
+            .unwrap_or_else(|| Expr::cust("1 = 1")),
+        Cond::Any(parts) => parts
+            .iter()
+            .map(|c| condition(table, c, relation))
+            .reduce(SimpleExpr::or)
+            .unwrap_or_else(|| Expr::cust("1 = 0")),
+        Cond::Not(inner) => condition(table, inner, relation).not(),
+        Cond::Cmp { field, op, value } => {
+            let (column, _) = field.column();
+            compare(Expr::col((Alias::new(table), Alias::new(column))).into(), *op, value)
+        }
+        Cond::Has(r) => relation(r),
+    }
+}

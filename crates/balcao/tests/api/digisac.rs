@@ -1,0 +1,387 @@
+//! The Digisac-compatible face: its catalogue of routes, errors and envelopes, contacts, and
+//! the query language (including hostile input).
+
+use balcao_testkit::TestApp;
+use balcao_testkit::serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+
+/// A request to the face as a Digisac client sends it: raw body text, any content type.
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, &str)>,
+) -> (StatusCode, Value) {
+    let mut req = app.client.request(method, app.url(&format!("/digisac{path}")));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some((content_type, text)) = body {
+        req = req.header("content-type", content_type).body(text.to_owned());
+    }
+    let response = req.send().await.expect("sent");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    (
+        status,
+        balcao_testkit::serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// Whether the catalogue lists this route again under another parameter name.
+fn shared_route(method: &str, path: &str) -> bool {
+    use balcao_http::faces::digisac::{canonical, catalog::ROUTES};
+    ROUTES
+        .iter()
+        .any(|(m, p, _, _)| *m == method && *p != path && canonical(p) == canonical(path))
+}
+
+fn is_digisac_error(body: &Value, status: StatusCode) -> bool {
+    body["error"].is_string() && body["message"].is_string() && body["status"] == status.as_u16()
+}
+
+#[tokio::test]
+async fn every_catalogued_route_is_served_or_names_what_is_missing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let id = "0190f0a0-0000-7000-8000-000000000001";
+    let mut unavailable = 0;
+    for (method, path, category, missing) in balcao_http::faces::digisac::catalog::ROUTES {
+        let concrete: String = {
+            let mut out = String::new();
+            let mut rest = *path;
+            while let Some(open) = rest.find('{') {
+                out.push_str(&rest[..open]);
+                let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+                out.push_str(id);
+                rest = &rest[close..];
+            }
+            out.push_str(rest);
+            out
+        };
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        let (status, body) = call(
+            &app,
+            method.clone(),
+            &concrete,
+            Some(&admin),
+            Some(("application/json", "{}")),
+        )
+        .await;
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let route_missing =
+            status == StatusCode::NOT_FOUND && body["message"].as_str().is_some_and(|m| m.starts_with("Cannot "));
+        assert!(!route_missing, "{method} {path} is not routed");
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{method} {path}: {body}");
+        if !status.is_success() {
+            assert!(is_digisac_error(&body, status), "{method} {path}: {status} {body}");
+        }
+        if status == StatusCode::NOT_IMPLEMENTED {
+            unavailable += 1;
+            let message = body["message"].as_str().unwrap_or_default();
+            let shared = shared_route(method.as_str(), path);
+            if let Some(capability) = missing.filter(|_| !shared) {
+                assert!(message.contains(capability), "{message}");
+                assert!(message.contains(category));
+            }
+        } else if !shared_route(method.as_str(), path) {
+            assert!(
+                missing.is_none(),
+                "{method} {path} claims {missing:?} but answered {status}"
+            );
+        }
+    }
+    assert!(unavailable > 0);
+    let (status, body) = call(&app, Method::GET, "/api/v1/nothing-here", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(is_digisac_error(&body, status));
+}
+
+#[tokio::test]
+async fn errors_and_login_take_digisacs_shapes() {
+    let app = TestApp::spawn().await;
+    let (status, body) = call(&app, Method::GET, "/api/v1/contacts", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"error": "HttpError", "message": "Invalid token: access token is invalid", "status": 401})
+    );
+    // The login body of Digisac's documentation, comments included.
+    let login = "{\n  \"grant_type\": \"password\",\n  \"client_id\": \"api\",\n  \"client_secret\": \"secret\",\n  \"username\": \"admin@example.com\", //e-mail de login do usuario\n  \"password\": \"admin-password-1\" //senha de login do usuario\n}";
+    let (status, token) = call(
+        &app,
+        Method::POST,
+        "/api/v1/oauth/token",
+        None,
+        Some(("application/json", login)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    assert_eq!(token["token_type"], "Bearer");
+    let access = token["access_token"].as_str().expect("token");
+    let (status, me) = call(&app, Method::GET, "/api/v1/me", Some(access), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["email"], "admin@example.com");
+    assert!(me["accountId"].is_string() && me["account"]["name"].is_string());
+    let form = "grant_type=password&client_id=api&client_secret=secret&username=admin%40example.com&password=wrong";
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/api/v1/oauth/token",
+        None,
+        Some(("application/x-www-form-urlencoded", form)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(is_digisac_error(&body, status), "{body}");
+}
+
+#[tokio::test]
+async fn contacts_through_the_face_are_balcaos_contacts() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let service = app.connection(&admin, "Site").await;
+    let tag = app
+        .post("/api/v1/tags", &admin, json!({"label": "VIP"}))
+        .await
+        .str("id")
+        .to_owned();
+    // The creation body of Digisac's documentation, with its comments.
+    let body = format!(
+        "{{\"internalName\": \"Maria Souza\",\"number\": \"5511999990000\", //numero contato\n\"serviceId\": \"{service}\", //id conexao\n\"defaultDepartmentId\": null,\"tagIds\": [\"{tag}\"] //id tag\n}}"
+    );
+    let (status, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/contacts",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["internalName"], "Maria Souza");
+    assert_eq!(created["serviceId"], service.as_str());
+    assert_eq!(created["data"]["number"], "5511999990000");
+    let native = app.get(&format!("/api/v1/contacts/{id}"), &admin).await;
+    assert_eq!(native.status, StatusCode::OK, "the same contact in the native API");
+    assert_eq!(native.body["tag_ids"], json!([tag]));
+    for i in 0..20 {
+        app.post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": format!("Cliente {i:02}"), "connection_id": service,
+                                                    "phone": format!("55219888800{i:02}")}),
+        )
+        .await;
+    }
+
+    // Default page: 15, in Digisac's envelope.
+    let (_, page) = call(&app, Method::GET, "/api/v1/contacts", Some(&admin), None).await;
+    assert_eq!(page["total"], 21);
+    assert_eq!(page["limit"], 15);
+    assert_eq!(
+        (page["currentPage"].clone(), page["lastPage"].clone()),
+        (json!(1), json!(2))
+    );
+    assert_eq!(
+        (page["from"].clone(), page["to"].clone(), page["skip"].clone()),
+        (json!(1), json!(15), json!(0))
+    );
+    let (_, second) = call(
+        &app,
+        Method::GET,
+        "/api/v1/contacts?perPage=15&page=2",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(second["data"].as_array().map(Vec::len), Some(6));
+    assert_eq!((second["from"].clone(), second["to"].clone()), (json!(16), json!(21)));
+
+    // Bracket parameters: iLike into data.number, order, perPage.
+    let (status, found) = call(
+        &app,
+        Method::GET,
+        "/api/v1/contacts?where[data.number][$iLike]=%2598888%25&order[0][0]=name&order[0][1]=DESC&perPage=3",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["total"], 20);
+    assert_eq!(found["data"][0]["name"], "Cliente 19");
+    // query= JSON: $or, include tags with a where (an inner join), attributes.
+    let query = json!({"where": {"$or": [{"internalName": {"$iLike": "maria%"}}, {"name": "Cliente 03"}]},
+                       "include": [{"model": "tags", "where": {"id": [tag]}, "required": true}, "service"],
+                       "attributes": ["id", "name", "internalName"], "order": [["createdAt", "ASC"]]});
+    let url = format!("/api/v1/contacts?query={}", urlencode(&query.to_string()));
+    let (status, tagged) = call(&app, Method::GET, &url, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{tagged}");
+    assert_eq!(tagged["total"], 1, "{tagged}");
+    let only = &tagged["data"][0];
+    assert_eq!(only["id"], id.as_str());
+    assert_eq!(only["tags"][0]["label"], "VIP");
+    assert_eq!(only["service"]["name"], "Site");
+    assert!(
+        only.get("serviceId").is_none(),
+        "attributes keep only the fields asked: {only}"
+    );
+    // isBroadcast is always false in Balcão; accountId is always the caller's.
+    let (_, none) = call(
+        &app,
+        Method::GET,
+        "/api/v1/contacts?where[isBroadcast]=true",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(none["total"], 0);
+    let (_, all) = call(
+        &app,
+        Method::GET,
+        "/api/v1/contacts?where[isBroadcast][$eq]=false",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(all["total"], 21);
+
+    let (_, counted) = call(
+        &app,
+        Method::POST,
+        "/api/v1/contacts/count",
+        Some(&admin),
+        Some(("application/json", "{\"query\": {\"isFiltered\": false}}")),
+    )
+    .await;
+    assert_eq!(counted["count"], 21);
+    let (status, changed) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/contacts/{id}"),
+        Some(&admin),
+        Some(("application/json", "{\"internalName\": \"Maria S.\", \"tagIds\": []}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["internalName"], "Maria S.");
+    let (_, blocked) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{id}/block"),
+        Some(&admin),
+        Some(("application/json", "{\"block\": \"true\", \"description\": \"spam\"}")),
+    )
+    .await;
+    assert_eq!(blocked["data"]["whatsapp"]["isBlocked"], true);
+    let (status, _) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/contacts/{id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, gone) = call(&app, Method::GET, &format!("/api/v1/contacts/{id}"), Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(is_digisac_error(&gone, status));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn hostile_queries_answer_400_or_safe_results_never_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let service = app.connection(&admin, "Site").await;
+    app.post(
+        "/api/v1/contacts",
+        &admin,
+        json!({"name": "Ana", "connection_id": service}),
+    )
+    .await;
+    let deep = (0..30).fold(json!({"name": "Ana"}), |inner, _| json!({"$and": [inner]}));
+    let huge_in: Vec<String> = (0..1001).map(|i| i.to_string()).collect();
+    for (query, expect) in [
+        ("where[password]=x".to_owned(), Some("password")),
+        ("where[name;DROP TABLE contacts]=x".to_owned(), Some("DROP TABLE")),
+        ("where[name][$regexp]=.*".to_owned(), Some("$regexp")),
+        ("include[0]=secrets".to_owned(), Some("secrets")),
+        ("order[0][0]=password&order[0][1]=DESC".to_owned(), Some("password")),
+        (
+            format!("query={}", urlencode(&json!({"where": deep}).to_string())),
+            Some("deeper"),
+        ),
+        (
+            format!(
+                "query={}",
+                urlencode(&json!({"where": {"name": {"$in": huge_in}}}).to_string())
+            ),
+            Some("1000"),
+        ),
+        ("query={not json".to_owned(), Some("JSON")),
+        ("where[id]=not-a-uuid".to_owned(), Some("id")),
+        ("where[createdAt][$gte]=yesterday".to_owned(), Some("createdAt")),
+        ("page=-1".to_owned(), Some("page")),
+    ] {
+        let (status, body) = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/contacts?{query}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(is_digisac_error(&body, status), "{body}");
+        if let Some(needle) = expect {
+            assert!(
+                body["message"].as_str().unwrap_or_default().contains(needle),
+                "{query}: {body}"
+            );
+        }
+    }
+    for query in [
+        "where[name]=Ana' OR '1'='1",
+        "where[name][$iLike]=%25' OR 1=1 --",
+        "where[name][$in][0]=Ana&where[name][$in][1]=x'); DROP TABLE contacts; --",
+        "perPage=1000000",
+        "perPage=abc0&page=",
+    ] {
+        let (status, body) = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/contacts?{query}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        if status == StatusCode::BAD_REQUEST {
+            assert!(is_digisac_error(&body, status));
+            continue;
+        }
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        assert!(body["limit"].as_u64().unwrap_or(0) <= 100, "perPage is capped: {body}");
+    }
+    let (_, injected) = call(
+        &app,
+        Method::GET,
+        "/api/v1/contacts?where[name]=Ana' OR '1'='1",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(injected["total"], 0, "a value is a value");
+    let (_, still) = call(&app, Method::GET, "/api/v1/contacts", Some(&admin), None).await;
+    assert_eq!(still["total"], 1, "nothing was dropped");
+}
