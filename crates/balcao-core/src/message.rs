@@ -180,3 +180,22 @@ mod tests {
         assert!(!Delivered.may_become(Failed) && !Failed.may_become(Sent));
     }
 }
+
+/// The fields of messages a query may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageField {
+    Id,
+    ConnectionId,
+    ContactId,
+    TicketId,
+    UserId,
+    Direction,
+    Kind,
+    Origin,
+    Text,
+    Status,
+    ExternalId,
+    QuotedMessageId,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -134,3 +134,20 @@ pub struct TicketTopic {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
+
+/// The fields of tickets a query may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TicketField {
+    Id,
+    ConnectionId,
+    ContactId,
+    DepartmentId,
+    UserId,
+    Status,
+    Protocol,
+    Priority,
+    StartedAt,
+    EndedAt,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -51,6 +51,12 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
 /// Parses a JSON body: broken JSON answers 400 naming where; a well-formed body whose values
 /// have the wrong type answers 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul_escape(bytes) {
+        return Err(ApiError::bad_request(
+            "nul_character",
+            "the body holds a NUL character (\\u0000), which no field accepts",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -78,6 +84,23 @@ fn data_error(path: &str, message: &str) -> ApiError {
     };
     let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     ApiError::validation(vec![FieldError { field, code, message }])
+}
+
+/// Whether JSON text escapes a NUL character (`\u0000` after an odd run of backslashes):
+/// no text field takes one, and PostgreSQL cannot store it.
+pub fn has_nul_escape(bytes: &[u8]) -> bool {
+    let needle = b"u0000";
+    let mut i = 0;
+    while i + needle.len() <= bytes.len() {
+        if &bytes[i..i + needle.len()] == needle {
+            let backslashes = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+            if backslashes % 2 == 1 {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A JSON request body (`Content-Type: application/json`).
@@ -193,6 +216,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        if form_urlencoded_parse(query).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(ApiError::bad_request(
+                "nul_character",
+                "a query parameter holds a NUL character (%00)",
+            ));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
         serde_path_to_error::deserialize(de)
             .map(QueryParams)

@@ -5,11 +5,15 @@
 use std::collections::HashMap;
 
 use balcao_core::contact::ContactField;
+use balcao_core::message::MessageField;
 use balcao_core::query::Query;
-use balcao_core::{Connection, ConnectionId, Contact, Person, PersonId, Tag, TagId};
-use balcao_store::{connections, contacts, directory, tags};
+use balcao_core::ticket::TicketField;
+use balcao_core::{
+    Connection, ConnectionId, Contact, DepartmentId, Message, Person, PersonId, Tag, TagId, Ticket, TicketId, UserId,
+};
+use balcao_store::{connections, contacts, directory, messages, tags, tickets};
 
-use crate::{Principal, Result, Service};
+use crate::{ContactInput, Principal, Result, Service, ServiceError};
 
 /// What contacts refer to, by id.
 #[derive(Default)]
@@ -23,6 +27,50 @@ impl Service {
     /// Contacts matching a typed query, and how many match in all.
     pub async fn query_contacts(&self, who: &Principal, q: &Query<ContactField>) -> Result<(Vec<Contact>, u64)> {
         Ok(contacts::query(&mut self.store().read(), who.account_id, q).await?)
+    }
+
+    /// Messages matching a typed query, and how many match in all.
+    pub async fn query_messages(&self, who: &Principal, q: &Query<MessageField>) -> Result<(Vec<Message>, u64)> {
+        Ok(messages::query(&mut self.store().read(), who.account_id, q).await?)
+    }
+
+    /// Tickets matching a typed query, and how many match in all.
+    pub async fn query_tickets(&self, who: &Principal, q: &Query<TicketField>) -> Result<(Vec<Ticket>, u64)> {
+        Ok(tickets::query(&mut self.store().read(), who.account_id, q).await?)
+    }
+
+    /// Where the account's tickets among `ids` are routed (department, user).
+    pub async fn ticket_routing(
+        &self,
+        who: &Principal,
+        ids: &[TicketId],
+    ) -> Result<HashMap<TicketId, (Option<DepartmentId>, Option<UserId>)>> {
+        // Ids come from the caller's own messages; the routing read is by id alone.
+        let _ = who;
+        Ok(tickets::routing(&mut self.store().read(), ids).await?)
+    }
+
+    /// The contact of a connection with this phone number, created (named by the number) when
+    /// there is none: how Digisac-style clients send to a number.
+    pub async fn contact_for_number(&self, who: &Principal, connection: ConnectionId, number: &str) -> Result<Contact> {
+        let phone = balcao_core::phone::normalize(number)
+            .map_err(|e| ServiceError::invalid("number", "invalid", e.message()))?;
+        self.get_connection(who, connection).await?;
+        if let Some(id) = contacts::find_by_phone(&mut self.store().read(), who.account_id, connection, &phone).await? {
+            return self.get_contact(who, id).await;
+        }
+        let input = ContactInput {
+            connection_id: Some(connection.0),
+            name: Some(phone.clone()),
+            phone: Some(phone.clone()),
+            ..ContactInput::default()
+        };
+        match self.create_contact(who, input).await {
+            Err(ServiceError::Conflict {
+                existing_id: Some(id), ..
+            }) => self.get_contact(who, balcao_core::ContactId(id)).await,
+            other => other,
+        }
     }
 
     /// The tags, connections and people of `list`, as asked (one query per kind asked).

@@ -456,7 +456,7 @@ impl Service {
     }
 
     /// Opens a ticket for the contact in its connection's default department.
-    async fn open_ticket(
+    pub(crate) async fn open_ticket(
         &self,
         tx: &mut Tx,
         contact: &Contact,

@@ -522,3 +522,59 @@ impl Service {
         Ok(topic)
     }
 }
+
+impl Service {
+    /// The contact's active ticket, if any.
+    pub async fn active_ticket_of(&self, who: &Principal, contact: ContactId) -> Result<Option<Ticket>> {
+        let contact = self.get_contact(who, contact).await?;
+        Ok(tickets::active_for(
+            &mut self.store().read(),
+            who.account_id,
+            contact.id,
+            contact.connection_id,
+        )
+        .await?)
+    }
+
+    /// Transfers the contact's active ticket, or opens one when it has none and routes it
+    /// there (Digisac's contact-scoped transfer).
+    pub async fn transfer_contact_ticket(
+        &self,
+        who: &Principal,
+        contact: ContactId,
+        department_id: Option<Uuid>,
+        user_id: Option<Uuid>,
+        comment: Option<String>,
+    ) -> Result<Ticket> {
+        let found = self.get_contact(who, contact).await?;
+        let mut tx = self.store().begin().await?;
+        let locked = contacts::lock(&mut tx, who.account_id, found.id)
+            .await?
+            .ok_or(ServiceError::NotFound("contact"))?;
+        let ticket = match tickets::lock_active_for(&mut tx, who.account_id, locked.id, locked.connection_id).await? {
+            Some(t) => {
+                // Nothing written: dropping the transaction ends it.
+                drop(tx);
+                t
+            }
+            None => {
+                let connection = balcao_store::connections::get(&mut tx, who.account_id, locked.connection_id)
+                    .await?
+                    .ok_or(ServiceError::NotFound("connection"))?;
+                let mut events = Vec::new();
+                let opened = self
+                    .open_ticket(&mut tx, &locked, &connection, Some(who.user_id), false, &mut events)
+                    .await?;
+                balcao_store::outbox::append(&mut tx, &events).await?;
+                tx.commit().await?;
+                opened
+            }
+        };
+        let change = TicketChange::Transfer {
+            department_id,
+            user_id,
+            comment,
+        };
+        self.change_ticket(who, ticket.id, change).await
+    }
+}

@@ -325,3 +325,38 @@ pub async fn list(
     let items = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?;
     Ok(paginate(items, page.limit, |m| m.id.0))
 }
+
+impl crate::query::Fields for balcao_core::message::MessageField {
+    fn column(self) -> (&'static str, balcao_core::query::FieldKind) {
+        use balcao_core::message::MessageField as F;
+        use balcao_core::query::FieldKind as K;
+        match self {
+            F::Id => ("id", K::Id),
+            F::ConnectionId => ("connection_id", K::Id),
+            F::ContactId => ("contact_id", K::Id),
+            F::TicketId => ("ticket_id", K::Id),
+            F::UserId => ("user_id", K::Id),
+            F::Direction => ("direction", K::Text),
+            F::Kind => ("type", K::Text),
+            F::Origin => ("origin", K::Text),
+            F::Text => ("text", K::Text),
+            F::Status => ("status", K::Text),
+            F::ExternalId => ("external_id", K::Text),
+            F::QuotedMessageId => ("quoted_message_id", K::Id),
+            F::CreatedAt => ("created_at", K::Time),
+            F::UpdatedAt => ("updated_at", K::Time),
+        }
+    }
+}
+
+/// Messages matching a typed query, with how many match in all.
+pub async fn query(
+    db: &mut impl Exec,
+    account: AccountId,
+    q: &balcao_core::query::Query<balcao_core::message::MessageField>,
+) -> Result<(Vec<Message>, u64)> {
+    let columns: Vec<String> = COLUMNS.iter().map(Iden::to_string).collect();
+    let (rows, total): (Vec<MessageRow>, u64) =
+        crate::query::page(db, "messages", &columns, account, q, &crate::query::no_relation).await?;
+    Ok((rows.into_iter().map(Message::try_from).collect::<Result<_>>()?, total))
+}

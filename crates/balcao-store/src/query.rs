@@ -107,3 +107,47 @@ pub fn condition<F: Fields>(
         Cond::Has(r) => relation(r),
     }
 }
+
+/// Runs a typed query on `table` (its `account_id` column scoping it): the page of rows (all
+/// of `columns`, ordered by the query's keys then `id`) and how many rows match in all.
+pub async fn page<F: Fields, R: crate::db::AnyRow>(
+    db: &mut impl crate::Exec,
+    table: &'static str,
+    columns: &[String],
+    account: balcao_core::AccountId,
+    q: &balcao_core::query::Query<F>,
+    relation: &(dyn Fn(&Relation) -> SimpleExpr + Sync),
+) -> crate::Result<(Vec<R>, u64)> {
+    use sea_query::{Order, Query as Q};
+    let t = Alias::new(table);
+    let filter = condition(table, &q.cond, relation);
+    let count = Q::select()
+        .expr(Expr::col((t.clone(), Alias::new("id"))).count())
+        .from(t.clone())
+        .and_where(Expr::col((t.clone(), Alias::new("account_id"))).eq(account.0))
+        .and_where(filter.clone())
+        .to_owned();
+    let total: Option<(i64,)> = crate::db::fetch_optional(db, &count).await?;
+    let mut stmt = Q::select();
+    stmt.columns(columns.iter().map(|c| (t.clone(), Alias::new(c.as_str()))))
+        .from(t.clone())
+        .and_where(Expr::col((t.clone(), Alias::new("account_id"))).eq(account.0))
+        .and_where(filter)
+        .offset(q.offset)
+        .limit(q.limit);
+    for (field, dir) in &q.order {
+        let order = match dir {
+            balcao_core::query::Direction::Asc => Order::Asc,
+            balcao_core::query::Direction::Desc => Order::Desc,
+        };
+        stmt.order_by((t.clone(), Alias::new(field.column().0)), order);
+    }
+    stmt.order_by((t, Alias::new("id")), Order::Asc);
+    let rows: Vec<R> = crate::db::fetch_all(db, &stmt).await?;
+    Ok((rows, total.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0))))
+}
+
+/// A resource without relations to filter on.
+pub fn no_relation(_: &Relation) -> SimpleExpr {
+    Expr::cust("1 = 0")
+}

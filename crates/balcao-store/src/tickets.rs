@@ -288,6 +288,20 @@ pub async fn lock_active_for(
     select_one(tx, account, stmt, true).await
 }
 
+/// The active (not resolved) ticket of a contact on a connection, read without locking.
+pub async fn active_for(
+    db: &mut impl Exec,
+    account: AccountId,
+    contact: ContactId,
+    connection: ConnectionId,
+) -> Result<Option<Ticket>> {
+    let mut stmt = Query::select();
+    stmt.and_where(Expr::col(Tickets::ContactId).eq(contact.0))
+        .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()));
+    select_one(db, account, stmt, false).await
+}
+
 /// The one ticket `stmt`'s conditions name within `account`.
 async fn select_one(
     db: &mut impl Exec,
@@ -558,4 +572,38 @@ pub async fn routing(
         .into_iter()
         .map(|(id, d, u)| (TicketId(id), (d.map(DepartmentId), u.map(UserId))))
         .collect())
+}
+
+impl crate::query::Fields for balcao_core::ticket::TicketField {
+    fn column(self) -> (&'static str, balcao_core::query::FieldKind) {
+        use balcao_core::query::FieldKind as K;
+        use balcao_core::ticket::TicketField as F;
+        match self {
+            F::Id => ("id", K::Id),
+            F::ConnectionId => ("connection_id", K::Id),
+            F::ContactId => ("contact_id", K::Id),
+            F::DepartmentId => ("department_id", K::Id),
+            F::UserId => ("user_id", K::Id),
+            F::Status => ("status", K::Text),
+            F::Protocol => ("protocol", K::Text),
+            F::Priority => ("priority", K::Integer),
+            F::StartedAt => ("started_at", K::Time),
+            F::EndedAt => ("ended_at", K::Time),
+            F::CreatedAt => ("created_at", K::Time),
+            F::UpdatedAt => ("updated_at", K::Time),
+        }
+    }
+}
+
+/// Tickets matching a typed query (with their closing topics and custom fields), with how many
+/// match in all.
+pub async fn query(
+    db: &mut impl Exec,
+    account: AccountId,
+    q: &balcao_core::query::Query<balcao_core::ticket::TicketField>,
+) -> Result<(Vec<Ticket>, u64)> {
+    let columns: Vec<String> = COLUMNS.iter().map(Iden::to_string).collect();
+    let (rows, total): (Vec<TicketRow>, u64) =
+        crate::query::page(db, "tickets", &columns, account, q, &crate::query::no_relation).await?;
+    Ok((with_topics(db, account, rows).await?, total))
 }

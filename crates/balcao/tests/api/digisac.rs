@@ -333,6 +333,8 @@ async fn hostile_queries_answer_400_or_safe_results_never_500() {
         ("where[id]=not-a-uuid".to_owned(), Some("id")),
         ("where[createdAt][$gte]=yesterday".to_owned(), Some("createdAt")),
         ("page=-1".to_owned(), Some("page")),
+        ("where[name]=a%00b".to_owned(), Some("NUL")),
+        ("where[name][$iLike]=%25%00%25".to_owned(), Some("NUL")),
     ] {
         let (status, body) = call(
             &app,
@@ -384,4 +386,209 @@ async fn hostile_queries_answer_400_or_safe_results_never_500() {
     assert_eq!(injected["total"], 0, "a value is a value");
     let (_, still) = call(&app, Method::GET, "/api/v1/contacts", Some(&admin), None).await;
     assert_eq!(still["total"], 1, "nothing was dropped");
+}
+
+#[tokio::test]
+async fn messages_and_tickets_through_the_face() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let service = app.connection(&admin, "Site").await;
+    let sales = app
+        .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
+        .await
+        .str("id")
+        .to_owned();
+    let topic = app
+        .post("/api/v1/ticket-topics", &admin, json!({"name": "Dúvida"}))
+        .await
+        .str("id")
+        .to_owned();
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "Rui", "connection_id": service, "phone": "5511977770000"}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    // The documentation's send body, as written.
+    let body = format!(
+        "{{\n \"text\": \"Olá, Rui!\", //texto\n \"type\": \"chat\",\n \"contactId\": \"{contact}\", //ID contato\n \"origin\": \"bot\" // bot or user\n}}"
+    );
+    let (status, sent) = call(
+        &app,
+        Method::POST,
+        "/api/v1/messages",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(
+        (
+            sent["type"].clone(),
+            sent["isFromMe"].clone(),
+            sent["isFromBot"].clone()
+        ),
+        (json!("chat"), json!(true), json!(true))
+    );
+    assert_eq!(sent["data"]["ack"], 0);
+    assert_eq!(sent["contactId"], contact.as_str());
+    assert!(sent["ticketId"].is_string(), "sending opened a ticket: {sent}");
+    let note = format!(
+        "{{\"text\": \"cliente VIP\", \"type\": \"comment\", \"contactId\": \"{contact}\", \"dontOpenticket\": \"true\"}}"
+    );
+    let (_, comment) = call(
+        &app,
+        Method::POST,
+        "/api/v1/messages",
+        Some(&admin),
+        Some(("application/json", &note)),
+    )
+    .await;
+    assert_eq!(comment["type"], "comment");
+    // To a number on a service: the contact is created.
+    let by_number = format!("{{\"text\": \"Oi\", \"number\": \"(21) 96666-5555\", \"serviceId\": \"{service}\"}}");
+    let (status, other) = call(
+        &app,
+        Method::POST,
+        "/api/v1/messages",
+        Some(&admin),
+        Some(("application/json", &by_number)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{other}");
+    let (_, found) = call(
+        &app,
+        Method::GET,
+        "/api/v1/contacts?where[data.number]=5521966665555",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["data"][0]["id"], other["contactId"]);
+
+    let (_, notes) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/messages?where[contactId]={contact}&where[type]=comment"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(notes["total"], 1, "{notes}");
+    assert_eq!(notes["data"][0]["text"], "cliente VIP");
+    let (_, mine) = call(&app, Method::GET, &format!("/api/v1/messages?where[contactId]={contact}&where[isFromMe]=true&where[type][$in][0]=chat&where[type][$in][1]=comment"), Some(&admin), None).await;
+    assert_eq!(mine["total"], 2, "{mine}");
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        "/api/v1/messages?where[type]=fax",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "an unknown type matches nothing");
+
+    let (status, edited) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/messages/{}", sent["id"].as_str().unwrap_or_default()),
+        Some(&admin),
+        Some((
+            "application/json",
+            "{\"mentionedList\": [], \"text\": \"Olá, Rui! Tudo bem?\"}",
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["text"], "Olá, Rui! Tudo bem?");
+    let (status, reaction) = call(
+        &app,
+        Method::POST,
+        &format!(
+            "/api/v1/messages/{}/send-reaction",
+            sent["id"].as_str().unwrap_or_default()
+        ),
+        Some(&admin),
+        Some(("application/json", "{\"reactionEmojiRendered\": \"👍\"}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reaction}");
+    assert_eq!(reaction["type"], "reaction");
+
+    // Tickets: contact-scoped transfer, listing with includes, close with a topic.
+    let transfer = format!("{{\"departmentId\": \"{sales}\", \"comments\": \"para vendas\"}}");
+    let (status, moved) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{contact}/ticket/transfer"),
+        Some(&admin),
+        Some(("application/json", &transfer)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["departmentId"], sales.as_str());
+    assert_eq!(moved["isOpen"], true);
+    let (_, listed) = call(
+        &app,
+        Method::GET,
+        &format!(
+            "/api/v1/tickets?where[contactId]={contact}&include[0][model]=contact&include[1]=department&include[2]=user"
+        ),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    let t = &listed["data"][0];
+    assert_eq!(t["contact"]["name"], "Rui");
+    assert_eq!(t["department"]["name"], "Vendas");
+    let close = format!("{{\"ticketTopicIds\": \"{topic}\"}}");
+    let (status, closed) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{contact}/ticket/close"),
+        Some(&admin),
+        Some(("application/json", &close)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["isOpen"], false);
+    assert_eq!(closed["ticketTopicIds"], json!([topic]));
+    let (_, open) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/tickets?where[contactId]={contact}&where[isOpen]=true"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(open["total"], 0);
+    let (status, again) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{contact}/ticket/close"),
+        Some(&admin),
+        Some(("application/json", "{}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{again}");
+    // No open ticket: a transfer opens one there.
+    let (status, reopened) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{contact}/ticket/transfer"),
+        Some(&admin),
+        Some(("application/json", &transfer)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reopened}");
+    assert_ne!(reopened["id"], closed["id"]);
+    assert_eq!(
+        (reopened["isOpen"].clone(), reopened["departmentId"].clone()),
+        (json!(true), json!(sales))
+    );
 }

@@ -131,3 +131,52 @@ async fn bodies_over_the_limit_are_413() {
         Some(1)
     );
 }
+
+/// PostgreSQL cannot store NUL characters: a body holding one is refused up front, on every
+/// backend, in each face's shape.
+#[tokio::test]
+async fn nul_characters_are_refused_with_400() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let connection = app.connection(&admin, "Site").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/contacts"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"name\": \"Ana\", \"note\": \"a\\u0000b\", \"connection_id\": \"{connection}\"}}"
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
+    // An escaped backslash before `u0000` is text, not a NUL.
+    let r = app
+        .client
+        .post(app.url("/api/v1/contacts"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"name\": \"Ana\", \"note\": \"C:\\\\u0000\", \"connection_id\": \"{connection}\"}}"
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let d = app
+        .client
+        .post(app.url("/digisac/api/v1/contacts"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"internalName\": \"a\\u0000\", \"serviceId\": \"{connection}\"}}"
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(d.status(), reqwest::StatusCode::BAD_REQUEST);
+    app.get("/api/v1/contacts?q=a%00b", &admin)
+        .await
+        .assert_problem(400, "nul_character");
+}

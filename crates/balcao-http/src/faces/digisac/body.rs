@@ -28,7 +28,17 @@ impl<S: Send + Sync> FromRequest<S> for Body {
         }
         if form {
             let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+            if pairs.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+                return Err(DigisacError::bad_request(
+                    "the body holds a NUL character, which no field accepts",
+                ));
+            }
             return Ok(Body(brackets_to_json(&pairs)));
+        }
+        if crate::extract::has_nul_escape(&bytes) || bytes.contains(&0) {
+            return Err(DigisacError::bad_request(
+                "the body holds a NUL character, which no field accepts",
+            ));
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| DigisacError::bad_request("the body is not UTF-8"))?;
         let clean = strip_comments(text);

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::body::Body;
-use super::query::{Constant, Include, Model, RelationSpec, parse_list, parse_spec};
+use super::query::{Constant, Include, Model, RelationSpec, no_rewrite, parse_list, parse_spec};
 use super::views;
 use super::{Caller, DigisacError, envelope};
 use crate::AppState;
@@ -83,6 +83,7 @@ pub static MODEL: Model<F> = Model {
         ("isMyContact", Constant::Bool(true)),
         ("unsubscribed", Constant::Bool(false)),
     ],
+    rewrite: no_rewrite,
 };
 
 async fn render(

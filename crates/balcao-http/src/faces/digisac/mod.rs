@@ -8,8 +8,10 @@ mod body;
 pub mod catalog;
 mod contacts;
 mod me;
+mod messages;
 pub mod query;
 mod services;
+mod tickets;
 mod views;
 
 use axum::Router;
@@ -143,6 +145,8 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(me::SERVED);
     all.extend(contacts::SERVED);
     all.extend(services::SERVED);
+    all.extend(messages::SERVED);
+    all.extend(tickets::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -168,7 +172,9 @@ pub fn router() -> Router<AppState> {
     let mut api = Router::new()
         .merge(me::router())
         .merge(contacts::router())
-        .merge(services::router());
+        .merge(services::router())
+        .merge(messages::router())
+        .merge(tickets::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();

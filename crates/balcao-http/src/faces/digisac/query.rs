@@ -30,6 +30,14 @@ pub struct Model<F: 'static> {
     /// Digisac fields that hold one value for every Balcão record (`isBroadcast` is always
     /// false): a condition on them is decided at once.
     pub constants: &'static [(&'static str, Constant)],
+    /// Digisac fields whose values Balcão keeps differently (`isOpen: true` is a status other
+    /// than resolved): the condition on them becomes one on Balcão's field.
+    pub rewrite: fn(&str, &Value) -> Option<(&'static str, Value)>,
+}
+
+/// For models without rewritten fields.
+pub fn no_rewrite(_: &str, _: &Value) -> Option<(&'static str, Value)> {
+    None
 }
 
 /// The fixed value of a constant field.
@@ -75,6 +83,9 @@ pub fn spec_of(raw_query: Option<&str>) -> Result<Map<String, Value>, DigisacErr
     let pairs: Vec<(String, String)> = form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
+    if pairs.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(bad("a query parameter holds a NUL character"));
+    }
     let (json, brackets): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| k == "query");
     let mut spec = match brackets_to_json(&brackets) {
         Value::Object(map) => map,
@@ -264,10 +275,16 @@ fn parse_where<F: Copy>(
                     Cond::Not(Box::new(Cond::True))
                 }
             }
-            field => {
-                let (f, kind) = field_of(model, field)?;
-                parse_field(field, f, kind, value, depth, budget)?
-            }
+            field => match (model.rewrite)(field, value) {
+                Some((target, rewritten)) => {
+                    let (f, kind) = field_of(model, target)?;
+                    parse_field(field, f, kind, &rewritten, depth, budget)?
+                }
+                None => {
+                    let (f, kind) = field_of(model, field)?;
+                    parse_field(field, f, kind, value, depth, budget)?
+                }
+            },
         };
         parts.push(part);
     }
@@ -356,6 +373,9 @@ fn parse_field<F: Copy>(
                         QValue::List(items.iter().map(|i| coerce(name, kind, i)).collect::<Result<_, _>>()?)
                     }
                     Op::Like | Op::NotLike | Op::ILike | Op::NotILike => match operand {
+                        Value::String(s) if s.contains('\0') => {
+                            return Err(bad(format!("`{name}` holds a NUL character")));
+                        }
                         Value::String(s) => QValue::Text(s.clone()),
                         Value::Number(n) => QValue::Text(n.to_string()),
                         _ => return Err(bad(format!("`{op_name}` on `{name}` takes a text pattern"))),
@@ -396,6 +416,9 @@ pub fn coerce(name: &str, kind: FieldKind, v: &Value) -> Result<QValue, DigisacE
     let wrong = |what: &str| bad(format!("`{name}` takes {what}"));
     if v.is_null() || v.as_str() == Some("null") && kind != FieldKind::Text {
         return Ok(QValue::Null);
+    }
+    if v.as_str().is_some_and(|s| s.contains('\0')) {
+        return Err(bad(format!("`{name}` holds a NUL character")));
     }
     Ok(match kind {
         FieldKind::Id => match v.as_str().map(|s| uuid::Uuid::parse_str(s.trim())) {

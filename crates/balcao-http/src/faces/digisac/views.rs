@@ -165,3 +165,129 @@ pub fn user(u: &User, account: Option<&Account>) -> Value {
     }
     v
 }
+
+/// Digisac's message type for a Balcão message.
+pub fn message_type(m: &balcao_core::Message) -> &'static str {
+    use balcao_core::MessageType as T;
+    match m.kind {
+        T::Text => "chat",
+        T::Note => "comment",
+        T::TicketEvent => "ticket",
+        T::Audio if m.payload.as_ref().is_some_and(|p| p["voice"] == true) => "ptt",
+        T::Contacts => "vcard",
+        T::Template => "hsm",
+        T::Interactive => "interactive",
+        other => other.as_str(),
+    }
+}
+
+/// Balcão's message type for a Digisac type.
+pub fn balcao_type(digisac: &str) -> Option<&'static str> {
+    Some(match digisac {
+        "chat" => "text",
+        "comment" => "note",
+        "ticket" => "ticket_event",
+        "ptt" | "audio" => "audio",
+        "vcard" => "contacts",
+        "hsm" => "template",
+        "image" => "image",
+        "video" => "video",
+        "document" => "document",
+        "sticker" => "sticker",
+        "location" => "location",
+        "interactive" => "interactive",
+        "reaction" => "reaction",
+        "unsupported" => "unsupported",
+        _ => return None,
+    })
+}
+
+/// Digisac's acknowledgement level of a delivery status.
+pub fn ack(status: Option<balcao_core::DeliveryStatus>) -> i64 {
+    use balcao_core::DeliveryStatus as S;
+    match status {
+        None | Some(S::Queued) => 0,
+        Some(S::Sent) => 1,
+        Some(S::Delivered) => 2,
+        Some(S::Read) => 3,
+        Some(S::Failed) => -1,
+    }
+}
+
+/// A message as Digisac shows it; `routing` is its ticket's (department, user).
+pub fn message(
+    m: &balcao_core::Message,
+    routing: Option<(Option<balcao_core::DepartmentId>, Option<balcao_core::UserId>)>,
+) -> Value {
+    use balcao_core::{DeliveryStatus, Direction, Origin};
+    let from_me = m.direction == Direction::Outbound;
+    let (department, user) = routing.unwrap_or((None, None));
+    json!({
+        "id": m.id,
+        "isFromMe": from_me,
+        "sent": matches!(m.status, Some(DeliveryStatus::Sent | DeliveryStatus::Delivered | DeliveryStatus::Read)) || !from_me,
+        "type": message_type(m),
+        "timestamp": m.created_at,
+        "visible": m.revoked_at.is_none(),
+        "text": m.text,
+        "obfuscated": false,
+        "files": if m.media_id.is_some() { json!([{"id": m.media_id}]) } else { json!([]) },
+        "quotedMessageId": m.quoted_message_id,
+        "isFromBot": m.origin == Origin::Bot,
+        "data": {
+            "ack": ack(m.status),
+            "isNew": false,
+            "isFirst": false,
+            "error": m.error_code.as_ref().map(|code| json!({"code": code, "message": m.error_text})),
+            "payload": m.payload,
+        },
+        "accountId": m.account_id,
+        "contactId": m.contact_id,
+        "fromId": if from_me { Value::Null } else { json!(m.contact_id) },
+        "toId": if from_me { json!(m.contact_id) } else { Value::Null },
+        "serviceId": m.connection_id,
+        "userId": m.user_id,
+        "ticketId": m.ticket_id,
+        "ticketUserId": user,
+        "ticketDepartmentId": department,
+        "origin": match m.origin {
+            Origin::User => json!("user"),
+            Origin::Bot => json!("bot"),
+            Origin::System => json!("ticket"),
+            _ => Value::Null,
+        },
+        "externalId": m.external_id,
+        "createdAt": m.created_at,
+        "updatedAt": m.updated_at,
+        "deletedAt": time(m.revoked_at),
+    })
+}
+
+/// A ticket as Digisac shows it (times in seconds: `ticketTime`, `waitingTime`, `messagingTime`).
+pub fn ticket(t: &balcao_core::Ticket) -> Value {
+    let open = t.status != balcao_core::TicketStatus::Resolved;
+    let secs = |from: Timestamp, to: Option<Timestamp>| to.map(|to| from.secs_until(to));
+    json!({
+        "id": t.id,
+        "isOpen": open,
+        "protocol": t.protocol,
+        "origin": null,
+        "status": t.status.as_str(),
+        "priority": t.priority,
+        "startedAt": t.started_at,
+        "endedAt": time(t.ended_at),
+        "contactId": t.contact_id,
+        "serviceId": t.connection_id,
+        "departmentId": t.department_id,
+        "userId": t.user_id,
+        "accountId": t.account_id,
+        "firstMessageId": t.first_message_id,
+        "lastMessageId": t.last_message_id,
+        "ticketTime": secs(t.started_at, t.ended_at),
+        "waitingTime": secs(t.started_at, t.first_reply_at),
+        "messagingTime": t.first_reply_at.and_then(|f| secs(f, t.ended_at)),
+        "ticketTopicIds": t.topic_ids,
+        "createdAt": t.created_at,
+        "updatedAt": t.updated_at,
+    })
+}

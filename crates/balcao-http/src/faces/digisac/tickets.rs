@@ -1,0 +1,275 @@
+//! Digisac's ticket (chamado) routes: list, read, and the contact-scoped actions.
+
+use axum::Router;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{Method, StatusCode};
+use axum::routing::{get, post};
+use balcao_core::query::FieldKind as K;
+use balcao_core::ticket::TicketField as F;
+use balcao_core::{ContactId, TicketId};
+use balcao_service::{Principal, TicketChange, TicketIncludes};
+use serde_json::{Value, json};
+
+use super::body::Body;
+use super::contacts::{id, text};
+use super::query::{Include, Model, parse_list};
+use super::{Caller, DigisacError, envelope, views};
+use crate::AppState;
+
+pub const SERVED: &[(Method, &str)] = &[
+    (Method::GET, "/api/v1/tickets"),
+    (Method::GET, "/tickets"),
+    (Method::GET, "/api/v1/tickets/{p0}"),
+    (Method::POST, "/api/v1/contacts/{p0}/ticket/transfer"),
+    (Method::POST, "/contacts/{p0}/ticket/transfer"),
+    (Method::POST, "/api/v1/contacts/{p0}/ticket/close"),
+    (Method::POST, "/api/v1/contacts/ticket/bulk-transfer"),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tickets", get(list))
+        .route("/tickets", get(list))
+        .route("/api/v1/tickets/{p0}", get(one))
+        .route("/api/v1/contacts/{p0}/ticket/transfer", post(transfer))
+        .route("/contacts/{p0}/ticket/transfer", post(transfer))
+        .route("/api/v1/contacts/{p0}/ticket/close", post(close))
+        .route("/api/v1/contacts/ticket/bulk-transfer", post(bulk_transfer))
+}
+
+/// `isOpen` is Balcão's status other than resolved.
+fn rewrite(field: &str, v: &Value) -> Option<(&'static str, Value)> {
+    if field != "isOpen" {
+        return None;
+    }
+    let open = match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => s == "true",
+        Value::Object(ops) => ops
+            .get("$eq")
+            .and_then(|x| x.as_bool().or(x.as_str().map(|s| s == "true")))
+            .unwrap_or(true),
+        _ => true,
+    };
+    Some((
+        "_status",
+        if open {
+            json!({"$ne": "resolved"})
+        } else {
+            json!("resolved")
+        },
+    ))
+}
+
+pub static MODEL: Model<F> = Model {
+    name: "ticket",
+    fields: &[
+        ("id", F::Id, K::Id),
+        ("contactId", F::ContactId, K::Id),
+        ("serviceId", F::ConnectionId, K::Id),
+        ("departmentId", F::DepartmentId, K::Id),
+        ("userId", F::UserId, K::Id),
+        ("protocol", F::Protocol, K::Text),
+        ("startedAt", F::StartedAt, K::Time),
+        ("endedAt", F::EndedAt, K::Time),
+        ("createdAt", F::CreatedAt, K::Time),
+        ("updatedAt", F::UpdatedAt, K::Time),
+        ("_status", F::Status, K::Text),
+    ],
+    includes: &[
+        ("contact", None),
+        ("department", None),
+        ("user", None),
+        ("lastMessage", None),
+        ("ticketTopics", None),
+        ("firstMessage", None),
+    ],
+    period_field: Some(F::CreatedAt),
+    constants: &[("accountId", super::query::Constant::Account)],
+    rewrite,
+};
+
+async fn render(
+    state: &AppState,
+    who: &Principal,
+    list: &[balcao_core::Ticket],
+    includes: &[Include],
+) -> Result<Vec<Value>, DigisacError> {
+    let want = |m: &str| includes.iter().any(|i| i.model == m);
+    let asked = TicketIncludes {
+        contact: want("contact"),
+        department: want("department"),
+        user: want("user"),
+        last_message: want("lastMessage"),
+    };
+    let related = state.service.ticket_related(who, list, asked).await?;
+    let topics = if want("ticketTopics") {
+        state
+            .service
+            .list_topics(
+                who,
+                balcao_service::ArchivedFilter::All,
+                balcao_service::ListParams {
+                    limit: Some(100),
+                    ..balcao_service::ListParams::default()
+                },
+            )
+            .await?
+            .items
+    } else {
+        Vec::new()
+    };
+    let empty = balcao_service::ContactRelations::default();
+    Ok(list
+        .iter()
+        .map(|t| {
+            let mut v = views::ticket(t);
+            for include in includes {
+                let value = match include.model.as_str() {
+                    "contact" => related
+                        .contacts
+                        .get(&t.contact_id)
+                        .map_or(Value::Null, |c| views::contact(c, &include.include, &empty)),
+                    "department" => t.department_id.and_then(|d| related.departments.get(&d)).map_or(
+                        Value::Null,
+                        |d| json!({"id": d.id, "name": d.name, "accountId": d.account_id, "archivedAt": d.archived_at}),
+                    ),
+                    "user" => t
+                        .user_id
+                        .and_then(|u| related.users.get(&u))
+                        .map_or(Value::Null, |u| views::user(u, None)),
+                    "lastMessage" => t
+                        .last_message_id
+                        .and_then(|m| related.messages.get(&m))
+                        .map_or(Value::Null, |m| views::message(m, Some((t.department_id, t.user_id)))),
+                    "ticketTopics" => Value::Array(
+                        topics
+                            .iter()
+                            .filter(|topic| t.topic_ids.contains(&topic.id))
+                            .map(|topic| json!({"id": topic.id, "name": topic.name, "archivedAt": topic.archived_at}))
+                            .collect(),
+                    ),
+                    // The first message is not loaded yet; its id is on the ticket.
+                    _ => Value::Null,
+                };
+                v[include.model.as_str()] = views::project(value, include.attributes.as_deref());
+            }
+            v
+        })
+        .collect())
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    uri: OriginalUri,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
+    let (tickets, total) = state.service.query_tickets(&who, &spec.query).await?;
+    let data = render(&state, &who, &tickets, &spec.includes).await?;
+    let data = data
+        .into_iter()
+        .map(|v| views::project(v, spec.attributes.as_deref()))
+        .collect();
+    Ok(axum::Json(envelope(data, total, spec.page, spec.per_page)))
+}
+
+fn uuid(raw: &str) -> Result<uuid::Uuid, DigisacError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    uri: OriginalUri,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
+    let t = state.service.get_ticket(&who, TicketId(uuid(&raw)?)).await?;
+    Ok(axum::Json(
+        render(&state, &who, std::slice::from_ref(&t), &spec.includes)
+            .await?
+            .pop()
+            .unwrap_or(Value::Null),
+    ))
+}
+
+/// Transfers the contact's open ticket, or opens one there when it has none.
+async fn transfer(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(body): Body,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let t = state
+        .service
+        .transfer_contact_ticket(
+            &who,
+            ContactId(uuid(&raw)?),
+            id(&body, "departmentId")?,
+            id(&body, "userId")?,
+            text(&body, "comments"),
+        )
+        .await?;
+    Ok(axum::Json(views::ticket(&t)))
+}
+
+/// Closes the contact's open ticket, under `ticketTopicIds` (one id or a list).
+async fn close(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(raw): Path<String>,
+    Body(body): Body,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let contact = ContactId(uuid(&raw)?);
+    let Some(open) = state.service.active_ticket_of(&who, contact).await? else {
+        return Err(DigisacError::bad_request("the contact has no open ticket"));
+    };
+    let topics = match &body["ticketTopicIds"] {
+        Value::Array(items) => items.clone(),
+        Value::String(s) if !s.trim().is_empty() => vec![Value::String(s.clone())],
+        _ => Vec::new(),
+    };
+    let topic_ids = topics
+        .iter()
+        .map(|t| {
+            t.as_str()
+                .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
+                .ok_or_else(|| DigisacError::bad_request("`ticketTopicIds` holds an invalid id"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let change = TicketChange::Close {
+        topic_ids,
+        comment: text(&body, "comments"),
+    };
+    let t = state.service.change_ticket(&who, open.id, change).await?;
+    Ok(axum::Json(views::ticket(&t)))
+}
+
+/// Transfers the listed tickets (`ticketsSelectedId`) to a department (and user).
+async fn bulk_transfer(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Body(body): Body,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let ids = body["ticketsSelectedId"].as_array().cloned().unwrap_or_default();
+    if ids.is_empty() || ids.len() > 1000 {
+        return Err(DigisacError::bad_request("`ticketsSelectedId` lists 1 to 1000 tickets"));
+    }
+    let mut done = Vec::new();
+    for raw in ids {
+        let ticket = raw
+            .as_str()
+            .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
+            .ok_or_else(|| DigisacError::bad_request("`ticketsSelectedId` holds an invalid id"))?;
+        let change = TicketChange::Transfer {
+            department_id: id(&body, "departmentId")?,
+            user_id: id(&body, "userId")?,
+            comment: text(&body, "comments"),
+        };
+        done.push(views::ticket(
+            &state.service.change_ticket(&who, TicketId(ticket), change).await?,
+        ));
+    }
+    Ok(axum::Json(Value::Array(done)))
+}
