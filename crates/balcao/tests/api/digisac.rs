@@ -592,3 +592,144 @@ async fn messages_and_tickets_through_the_face() {
         (json!(true), json!(sales))
     );
 }
+
+#[tokio::test]
+async fn departments_tags_and_topics_through_the_face() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let service = app.connection(&admin, "Site").await;
+    let (status, dept) = call(
+        &app,
+        Method::POST,
+        "/api/v1/departments",
+        Some(&admin),
+        Some(("application/json", "{\n \"name\": \"Suporte\" //nome\n}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{dept}");
+    let dept_id = dept["id"].as_str().expect("id").to_owned();
+    let (_, list) = call(&app, Method::GET, "/api/v1/departments?perPage=40", Some(&admin), None).await;
+    assert_eq!((list["total"].clone(), list["limit"].clone()), (json!(1), json!(40)));
+    let (_, archived) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/departments/{dept_id}/archive"),
+        Some(&admin),
+        Some(("application/json", "{\"archive\": true}")),
+    )
+    .await;
+    assert!(archived["archivedAt"].is_string(), "{archived}");
+
+    let body = format!(
+        "{{\n \"label\": \"Cliente Ouro\", //nome da tag\n \"backgroundColor\": \"#40C3FF\", //cor\n \"departments\": [\"{dept_id}\"]\n}}"
+    );
+    let (status, tag) = call(
+        &app,
+        Method::POST,
+        "/api/v1/tags",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tag}");
+    assert_eq!(tag["backgroundColor"], "#40c3ff");
+    let tag_id = tag["id"].as_str().expect("id").to_owned();
+    let a = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "A", "connection_id": service}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let b = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "B", "connection_id": service}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let add = format!("{{\"where\": {{\"id\": [\"{a}\", \"{b}\"]}}}}");
+    let (status, added) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/tags/{tag_id}/contacts"),
+        Some(&admin),
+        Some(("application/json", &add)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    let (_, tagged) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/contacts?include[0][model]=tags&include[0][where][id]={tag_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(tagged["total"], 2, "{tagged}");
+    let remove = format!("{{\"where\": {{\"id\": [\"{a}\"]}}}}");
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/tags/{tag_id}/contacts"),
+        Some(&admin),
+        Some(("application/json", &remove)),
+    )
+    .await;
+    let (_, tagged) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/contacts?include[0][model]=tags&include[0][where][id]={tag_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(tagged["total"], 1);
+    assert_eq!(tagged["data"][0]["id"], b.as_str());
+
+    let (_, topic) = call(
+        &app,
+        Method::POST,
+        "/api/v1/ticket-topics",
+        Some(&admin),
+        Some(("application/json", "{\"name\": \"Financeiro\"}")),
+    )
+    .await;
+    let topic_id = topic["id"].as_str().expect("id").to_owned();
+    let (_, renamed) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/ticket-topics/{topic_id}"),
+        Some(&admin),
+        Some(("application/json", "{\"name\": \"Cobrança\"}")),
+    )
+    .await;
+    assert_eq!(renamed["name"], "Cobrança");
+    let (_, deleted) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/ticket-topics/{topic_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert!(
+        deleted["archivedAt"].is_string(),
+        "deleting a topic archives it: {deleted}"
+    );
+    let (_, topics) = call(&app, Method::GET, "/api/v1/ticket-topics", Some(&admin), None).await;
+    assert_eq!(topics["total"], 1);
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        "/api/v1/ticket-topics/0190f0a0-0000-7000-8000-000000000001",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

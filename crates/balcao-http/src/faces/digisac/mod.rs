@@ -7,6 +7,7 @@
 mod body;
 pub mod catalog;
 mod contacts;
+mod directory;
 mod me;
 mod messages;
 pub mod query;
@@ -147,6 +148,7 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(services::SERVED);
     all.extend(messages::SERVED);
     all.extend(tickets::SERVED);
+    all.extend(directory::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -174,7 +176,8 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(services::router())
         .merge(messages::router())
-        .merge(tickets::router());
+        .merge(tickets::router())
+        .merge(directory::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();
