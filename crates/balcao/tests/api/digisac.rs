@@ -733,3 +733,81 @@ async fn departments_tags_and_topics_through_the_face() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn users_and_personal_tokens_through_the_face() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let dept = app
+        .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
+        .await
+        .str("id")
+        .to_owned();
+    let body = format!(
+        "{{\"accountId\": \"x\", //id conta\n\"email\": \"bia@example.com\", \"password\": \"senha-forte-1\", //senha\n\"name\": \"Bia\",\"rolesId\": \"\", //id cargo\n\"organizationIds\":[],\"departmentsId\": \"{dept}\" //id departamento\n}}"
+    );
+    let (status, user) = call(
+        &app,
+        Method::POST,
+        "/api/v1/users",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(user["departmentIds"], json!([dept]));
+    let id = user["id"].as_str().expect("id").to_owned();
+    let (_, promoted) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/users/{id}"),
+        Some(&admin),
+        Some(("application/json", "{\"name\": \"Beatriz\", \"isAdmin\": true}")),
+    )
+    .await;
+    assert_eq!(
+        (promoted["name"].clone(), promoted["role"].clone()),
+        (json!("Beatriz"), json!("admin"))
+    );
+    let (_, users) = call(&app, Method::GET, "/api/v1/users?perPage=40", Some(&admin), None).await;
+    assert_eq!(users["total"], 2);
+    let (_, archived) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/users/{id}/archive"),
+        Some(&admin),
+        Some(("application/json", "{\"archive\": true}")),
+    )
+    .await;
+    assert_eq!(archived["active"], false);
+
+    let (status, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/me/tokens",
+        Some(&admin),
+        Some(("application/json", "{\"name\": \"n8n\"}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let secret = created["token"].as_str().expect("the value, once").to_owned();
+    let (status, me) = call(&app, Method::GET, "/api/v1/me", Some(&secret), None).await;
+    assert_eq!(status, StatusCode::OK, "the new token works: {me}");
+    let token_id = created["id"].as_str().expect("id").to_owned();
+    let (_, listed) = call(&app, Method::GET, "/api/v1/me/tokens", Some(&admin), None).await;
+    assert_eq!(listed["total"], 1);
+    assert!(
+        listed["data"][0].get("token").is_none(),
+        "the value is never shown again"
+    );
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/me/tokens/{token_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let (status, _) = call(&app, Method::GET, "/api/v1/me", Some(&secret), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

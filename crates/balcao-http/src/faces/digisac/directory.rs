@@ -57,7 +57,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Every item of a keyset-paged native list (these collections are small).
-async fn all<T, Fut>(mut page: impl FnMut(ListParams) -> Fut) -> Result<Vec<T>, DigisacError>
+pub(super) async fn all<T, Fut>(mut page: impl FnMut(ListParams) -> Fut) -> Result<Vec<T>, DigisacError>
 where
     Fut: Future<Output = balcao_service::Result<Page<T>>>,
 {
@@ -79,7 +79,7 @@ where
 }
 
 /// A page of `items` in Digisac's envelope, by the request's `page` and `perPage`.
-fn paged(items: Vec<Value>, raw_query: Option<&str>) -> Result<Value, DigisacError> {
+pub(super) fn paged(items: Vec<Value>, raw_query: Option<&str>) -> Result<Value, DigisacError> {
     let spec = spec_of(raw_query)?;
     let number = |key: &str, default: u64| {
         spec.get(key)

@@ -10,6 +10,7 @@ mod contacts;
 mod directory;
 mod me;
 mod messages;
+mod people;
 pub mod query;
 mod services;
 mod tickets;
@@ -149,6 +150,7 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(messages::SERVED);
     all.extend(tickets::SERVED);
     all.extend(directory::SERVED);
+    all.extend(people::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -177,7 +179,8 @@ pub fn router() -> Router<AppState> {
         .merge(services::router())
         .merge(messages::router())
         .merge(tickets::router())
-        .merge(directory::router());
+        .merge(directory::router())
+        .merge(people::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();
