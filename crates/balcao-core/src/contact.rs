@@ -8,7 +8,7 @@ use crate::{
     AccountId, ConnectionId, ContactId, CustomFieldId, DepartmentId, OrganizationId, PersonId, TagId, Timestamp, UserId,
 };
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Contact {
     pub id: ContactId,
     pub account_id: AccountId,

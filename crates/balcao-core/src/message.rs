@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::{AccountId, ConnectionId, ContactId, MediaId, MessageId, TicketId, Timestamp, UserId};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From the contact.
@@ -19,7 +19,7 @@ crate::string_enum!(Direction {
     Outbound => "outbound",
 });
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
     Text,
@@ -73,7 +73,7 @@ impl MessageType {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     Contact,
@@ -93,7 +93,7 @@ crate::string_enum!(Origin {
 
 /// Delivery of a message. It only moves forward: `queued → sent → delivered → read`, or to
 /// `failed` from `queued` or `sent`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     Queued,
@@ -136,7 +136,7 @@ impl DeliveryStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Message {
     pub id: MessageId,
     pub account_id: AccountId,

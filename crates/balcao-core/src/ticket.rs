@@ -6,7 +6,7 @@ use crate::{AccountId, ConnectionId, ContactId, DepartmentId, MessageId, TicketE
 
 /// `open`: waiting for the company; `pending`: waiting for the customer (the company answered);
 /// `snoozed`: set aside until a time (or until the customer writes); `resolved`: closed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     Open,
@@ -29,7 +29,7 @@ impl TicketStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Ticket {
     pub id: TicketId,
     pub account_id: AccountId,

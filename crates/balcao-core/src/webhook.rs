@@ -26,6 +26,8 @@ pub struct Webhook {
     /// Since when deliveries fail without a success in between.
     pub failing_since: Option<Timestamp>,
     pub last_success_at: Option<Timestamp>,
+    /// The body deliveries take: `balcao` (Balcão's own) or a vendor face's (`digisac`).
+    pub format: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -33,6 +33,7 @@ use std::time::Duration;
 pub use accounts::{Bootstrap, BootstrapCreated, NewAccount};
 pub use auth::{AuthError, Credential, Principal, TokenPair};
 pub use balcao_store::group_members::GroupMember;
+pub use balcao_store::outbox::StoredEvent;
 pub use balcao_store::{ArchivedFilter, Store};
 pub use channels::{FETCH_MEDIA, IngestReport, JobOutcome, MARK_READ, SEND, whatsapp_notification};
 pub use connections::{ConnectionPatch, NewConnection};
@@ -50,7 +51,7 @@ pub use tags::{NewTag, TagPatch};
 pub use tickets::{TicketChange, TicketFilter, TicketIncludes, TicketRelated};
 pub use tokens::{CreatedToken, NewToken, TokenScope};
 pub use users::{NewUser, UserPatch};
-pub use webhooks::{WebhookInput, signature as webhook_signature};
+pub use webhooks::{EventFormat, WebhookInput, signature as webhook_signature};
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
@@ -133,6 +134,7 @@ struct Inner {
     deliveries_due: tokio::sync::Notify,
     hub: realtime::Hub,
     stream_key: std::sync::OnceLock<Vec<u8>>,
+    formats: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<dyn webhooks::EventFormat>>>,
 }
 
 impl Service {
@@ -159,6 +161,7 @@ impl Service {
                 deliveries_due: tokio::sync::Notify::new(),
                 hub: realtime::Hub::new(),
                 stream_key: std::sync::OnceLock::new(),
+                formats: std::sync::RwLock::new(std::collections::HashMap::new()),
             }),
         })
     }

@@ -32,6 +32,15 @@ pub struct WebhookInput {
     pub events: Option<Vec<String>>,
     pub active: Option<bool>,
     pub headers: Option<BTreeMap<String, String>>,
+    /// `balcao` (default) or a registered vendor format (`digisac`); set at creation.
+    pub format: Option<String>,
+}
+
+/// A vendor face's delivery body: how an event looks to that vendor's receivers. Faces
+/// register theirs ([`Service::register_event_format`]); the dispatcher calls it.
+pub trait EventFormat: Send + Sync {
+    /// The body delivered for `event`, or `None` when the vendor has no such event.
+    fn body(&self, event: &outbox::StoredEvent) -> Option<String>;
 }
 
 /// Headers a subscription may not set: Balcão's own and those of the transport.
@@ -279,6 +288,17 @@ impl Service {
         let mut v = Validator::new();
         v.required("url", input.url.as_deref());
         v.required("events", input.events.as_ref());
+        let format = input.format.clone().unwrap_or_else(|| "balcao".into());
+        if format != "balcao"
+            && !self
+                .inner
+                .formats
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains_key(&format)
+        {
+            v.add("format", "invalid", format!("`{format}` is not a delivery format"));
+        }
         let now = Timestamp::now();
         let secret = new_secret();
         let mut w = Webhook {
@@ -293,6 +313,7 @@ impl Service {
             disabled_reason: None,
             failing_since: None,
             last_success_at: None,
+            format,
             created_at: now,
             updated_at: now,
         };
@@ -415,6 +436,15 @@ impl Service {
         Ok(d)
     }
 
+    /// Makes `name` a delivery format subscriptions may choose.
+    pub fn register_event_format(&self, name: &str, format: std::sync::Arc<dyn EventFormat>) {
+        self.inner
+            .formats
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_owned(), format);
+    }
+
     /// Wakes the delivery runner: deliveries became due.
     pub(crate) fn wake_deliveries(&self) {
         self.inner.deliveries_due.notify_one();
@@ -457,15 +487,24 @@ impl Service {
             if wanted.is_empty() {
                 continue;
             }
-            let body = body_of(e);
+            let native = body_of(e);
             for w in wanted {
+                let body = if w.format == "balcao" {
+                    native.clone()
+                } else {
+                    let formats = self.inner.formats.read().unwrap_or_else(|p| p.into_inner());
+                    match formats.get(&w.format).and_then(|f| f.body(e)) {
+                        Some(b) => b,
+                        None => continue,
+                    }
+                };
                 deliveries.push(Delivery {
                     id: DeliveryId::new(),
                     account_id: e.account_id,
                     webhook_id: w.id,
                     event_id: e.id,
                     event: e.name.clone(),
-                    body: body.clone(),
+                    body,
                     status: DeliveryStatus::Pending,
                     attempts: 0,
                     next_attempt_at: Some(now),

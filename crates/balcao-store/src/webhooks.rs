@@ -27,11 +27,12 @@ enum Webhooks {
     DisabledReason,
     FailingSince,
     LastSuccessAt,
+    Format,
     CreatedAt,
     UpdatedAt,
 }
 
-const COLUMNS: [Webhooks; 13] = [
+const COLUMNS: [Webhooks; 14] = [
     Webhooks::Id,
     Webhooks::AccountId,
     Webhooks::Name,
@@ -43,6 +44,7 @@ const COLUMNS: [Webhooks; 13] = [
     Webhooks::DisabledReason,
     Webhooks::FailingSince,
     Webhooks::LastSuccessAt,
+    Webhooks::Format,
     Webhooks::CreatedAt,
     Webhooks::UpdatedAt,
 ];
@@ -60,6 +62,7 @@ struct WebhookRow {
     disabled_reason: Option<String>,
     failing_since: Option<i64>,
     last_success_at: Option<i64>,
+    format: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -88,13 +91,14 @@ impl TryFrom<WebhookRow> for Webhook {
             disabled_reason: r.disabled_reason,
             failing_since: r.failing_since.map(Timestamp::from_micros),
             last_success_at: r.last_success_at.map(Timestamp::from_micros),
+            format: r.format,
             created_at: Timestamp::from_micros(r.created_at),
             updated_at: Timestamp::from_micros(r.updated_at),
         })
     }
 }
 
-fn values(w: &Webhook) -> [sea_query::SimpleExpr; 13] {
+fn values(w: &Webhook) -> [sea_query::SimpleExpr; 14] {
     [
         w.id.0.into(),
         w.account_id.0.into(),
@@ -107,6 +111,7 @@ fn values(w: &Webhook) -> [sea_query::SimpleExpr; 13] {
         w.disabled_reason.clone().into(),
         w.failing_since.map(Timestamp::micros).into(),
         w.last_success_at.map(Timestamp::micros).into(),
+        w.format.clone().into(),
         w.created_at.micros().into(),
         w.updated_at.micros().into(),
     ]

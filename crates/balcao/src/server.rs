@@ -70,6 +70,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
         "database ready"
     );
     let service = Service::new(store.clone(), settings.service_settings())?;
+    service.register_event_format(
+        "digisac",
+        std::sync::Arc::new(balcao_http::faces::digisac::hooks::DigisacFormat),
+    );
     match service
         .bootstrap(
             &settings.account_name,

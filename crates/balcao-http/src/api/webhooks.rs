@@ -167,6 +167,7 @@ impl From<WebhookBody> for WebhookInput {
             events: b.events,
             active: b.active,
             headers: b.headers,
+            format: None,
         }
     }
 }

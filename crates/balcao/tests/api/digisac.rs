@@ -811,3 +811,117 @@ async fn users_and_personal_tokens_through_the_face() {
     let (status, _) = call(&app, Method::GET, "/api/v1/me", Some(&secret), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn webhooks_made_through_the_face_deliver_digisac_bodies() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let receiver = crate::webhooks::Receiver::start().await;
+    let service = app.connection(&admin, "Site").await;
+    let body = format!(
+        "{{\"active\": true, \"name\": \"n8n\", \"url\": \"{}\", \"events\": [\"message.created\", \"ticket.created\", \"ticket.closed\"], \"type\": \"general\"}}",
+        receiver.url()
+    );
+    let (status, hook) = call(
+        &app,
+        Method::POST,
+        "/api/v1/me/webhooks",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{hook}");
+    assert_eq!(
+        hook["events"],
+        json!(["message.created", "ticket.created", "ticket.closed"])
+    );
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        "/api/v1/me/webhooks",
+        Some(&admin),
+        Some((
+            "application/json",
+            "{\"url\": \"https://x.example.com\", \"events\": [\"bot.command\"]}",
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(refused["message"].as_str().unwrap_or_default().contains("bot.command"));
+
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "Lia", "connection_id": service}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let sent = app
+        .post(
+            "/api/v1/messages",
+            &admin,
+            json!({"contact_id": contact, "text": "Olá Lia"}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    let got = receiver
+        .wait("the message and the ticket", |g| {
+            g.iter()
+                .any(|r| r.json["event"] == "message.created" && r.json["data"]["type"] == "chat")
+                && g.iter().any(|r| r.json["event"] == "ticket.created")
+        })
+        .await;
+    // Opening the ticket wrote a `ticket` message to the timeline too.
+    assert!(
+        got.iter()
+            .any(|r| r.json["event"] == "message.created" && r.json["data"]["type"] == "ticket")
+    );
+    let message = got
+        .iter()
+        .find(|r| r.json["event"] == "message.created" && r.json["data"]["type"] == "chat")
+        .expect("message");
+    let data = &message.json["data"];
+    assert_eq!(data["text"], "Olá Lia");
+    assert_eq!(
+        (data["isFromMe"].clone(), data["type"].clone()),
+        (json!(true), json!("chat"))
+    );
+    assert_eq!(data["contactId"], contact.as_str());
+    assert_eq!(data["serviceId"], service.as_str());
+    assert!(
+        message.json.get("account_id").is_none(),
+        "Digisac's envelope, not Balcão's: {}",
+        message.json
+    );
+    let ticket = got
+        .iter()
+        .find(|r| r.json["event"] == "ticket.created")
+        .expect("ticket");
+    assert_eq!(ticket.json["data"]["isOpen"], true);
+    assert!(
+        !got.iter().any(|r| r.json["event"] == "contact.created"),
+        "not subscribed"
+    );
+
+    let (_, listed) = call(&app, Method::GET, "/api/v1/me/webhooks", Some(&admin), None).await;
+    assert_eq!(listed["total"], 1);
+    let id = hook["id"].as_str().expect("id");
+    let (_, paused) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/me/webhooks/{id}"),
+        Some(&admin),
+        Some(("application/json", "{\"active\": false}")),
+    )
+    .await;
+    assert_eq!(paused["active"], false);
+    // The native API sees the same subscription, delivery log included.
+    let log = app.get(&format!("/api/v1/webhooks/{id}/deliveries"), &admin).await;
+    assert!(
+        log.body["data"].as_array().is_some_and(|d| d.len() >= 2),
+        "{}",
+        log.body
+    );
+}

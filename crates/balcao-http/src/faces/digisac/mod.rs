@@ -8,6 +8,7 @@ mod body;
 pub mod catalog;
 mod contacts;
 mod directory;
+pub mod hooks;
 mod me;
 mod messages;
 mod people;
@@ -151,6 +152,7 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(tickets::SERVED);
     all.extend(directory::SERVED);
     all.extend(people::SERVED);
+    all.extend(hooks::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -180,7 +182,8 @@ pub fn router() -> Router<AppState> {
         .merge(messages::router())
         .merge(tickets::router())
         .merge(directory::router())
-        .merge(people::router());
+        .merge(people::router())
+        .merge(hooks::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();
