@@ -115,3 +115,61 @@ impl Service {
         Ok(out)
     }
 }
+
+/// Active tickets right now, by department and user.
+#[derive(Clone, Debug, Default)]
+pub struct NowSummary {
+    /// (department, user, active tickets, of which waiting for a first answer).
+    pub rows: Vec<(Option<DepartmentId>, Option<UserId>, i64, i64)>,
+    pub departments: Vec<balcao_core::Department>,
+    pub users: Vec<balcao_core::User>,
+}
+
+impl Service {
+    /// The account's active tickets right now, grouped by department and user, with the
+    /// departments and users to name them (admins and supervisors).
+    pub async fn now_summary(&self, who: &Principal) -> Result<NowSummary> {
+        who.require_manager("see the account's live figures")?;
+        let mut read = self.store().read();
+        let rows = tickets::active_summary(&mut read, who.account_id).await?;
+        let mut departments = Vec::new();
+        let mut after = None;
+        loop {
+            let page = balcao_store::PageRequest {
+                after,
+                cursor: None,
+                limit: 100,
+            };
+            let batch =
+                balcao_store::departments::list(&mut read, who.account_id, balcao_store::ArchivedFilter::All, page)
+                    .await?;
+            departments.extend(batch.items);
+            match batch.next_after {
+                Some(a) => after = Some(a),
+                None => break,
+            }
+        }
+        let mut users = Vec::new();
+        let mut after = None;
+        loop {
+            let page = balcao_store::PageRequest {
+                after,
+                cursor: None,
+                limit: 100,
+            };
+            let batch =
+                balcao_store::users::list(&mut read, who.account_id, balcao_store::ArchivedFilter::Active, page)
+                    .await?;
+            users.extend(batch.items);
+            match batch.next_after {
+                Some(a) => after = Some(a),
+                None => break,
+            }
+        }
+        Ok(NowSummary {
+            rows,
+            departments,
+            users,
+        })
+    }
+}

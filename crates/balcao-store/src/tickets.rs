@@ -6,7 +6,7 @@ use balcao_core::{
     AccountId, ConnectionId, ContactId, DepartmentId, MessageId, Ticket, TicketAction, TicketEntry, TicketEntryId,
     TicketId, TicketStatus, Timestamp, UserId,
 };
-use sea_query::{Expr, Iden, OnConflict, Order, Query, SimpleExpr};
+use sea_query::{Expr, Func, Iden, OnConflict, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{execute, fetch_all, fetch_optional, grouped_ids};
@@ -606,4 +606,31 @@ pub async fn query(
     let (rows, total): (Vec<TicketRow>, u64) =
         crate::query::page(db, "tickets", &columns, account, q, &crate::query::no_relation).await?;
     Ok((with_topics(db, account, rows).await?, total))
+}
+
+/// The account's active (not resolved) tickets counted by department and user: (department,
+/// user, tickets, of which still waiting for a first answer). One grouped query over the
+/// active tickets.
+pub async fn active_summary(
+    db: &mut impl Exec,
+    account: AccountId,
+) -> Result<Vec<(Option<DepartmentId>, Option<UserId>, i64, i64)>> {
+    let waiting = Expr::case(Expr::col(Tickets::FirstReplyAt).is_null(), 1).finally(0);
+    let stmt = Query::select()
+        .column(Tickets::DepartmentId)
+        .column(Tickets::UserId)
+        .expr(Expr::col(Tickets::Id).count())
+        .expr(Func::sum(waiting))
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::AccountId).eq(account.0))
+        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()))
+        .group_by_col(Tickets::DepartmentId)
+        .group_by_col(Tickets::UserId)
+        .to_owned();
+    type Row = (Option<Uuid>, Option<Uuid>, i64, Option<i64>);
+    let rows: Vec<Row> = fetch_all(db, &stmt).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, u, n, w)| (d.map(DepartmentId), u.map(UserId), n, w.unwrap_or(0)))
+        .collect())
 }

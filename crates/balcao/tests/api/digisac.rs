@@ -925,3 +925,95 @@ async fn webhooks_made_through_the_face_deliver_digisac_bodies() {
         log.body
     );
 }
+
+#[tokio::test]
+async fn live_figures_count_the_active_tickets() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let sales = app
+        .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
+        .await
+        .str("id")
+        .to_owned();
+    let (agent_id, agent) = app.user_with_role(&admin, "agente@example.com", "agent").await;
+    let service = app
+        .post(
+            "/api/v1/connections",
+            &admin,
+            json!({"type": "webchat", "name": "Site", "default_department_id": sales}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let mut tickets = Vec::new();
+    for name in ["A", "B", "C"] {
+        let c = app
+            .post(
+                "/api/v1/contacts",
+                &admin,
+                json!({"name": name, "connection_id": service}),
+            )
+            .await
+            .str("id")
+            .to_owned();
+        // A customer's message opens an unassigned ticket that waits for an answer.
+        let m = app
+            .post(
+                "/api/v1/messages",
+                &admin,
+                json!({"contact_id": c, "text": "oi", "direction": "inbound"}),
+            )
+            .await;
+        tickets.push(m.body["ticket_id"].as_str().expect("ticket").to_owned());
+    }
+    app.post(
+        &format!("/api/v1/tickets/{}/assign", tickets[0]),
+        &admin,
+        json!({"user_id": agent_id}),
+    )
+    .await;
+    let contact_of_first = app.get(&format!("/api/v1/tickets/{}", tickets[0]), &admin).await.body["contact_id"].clone();
+    app.post(
+        "/api/v1/messages",
+        &agent,
+        json!({"contact_id": contact_of_first, "text": "Olá!"}),
+    )
+    .await;
+    app.post(&format!("/api/v1/tickets/{}/close", tickets[2]), &admin, json!({}))
+        .await;
+
+    let (status, now) = call(&app, Method::GET, "/api/v1/now/resume", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{now}");
+    assert_eq!(
+        (
+            now["openTickets"].clone(),
+            now["waitingTickets"].clone(),
+            now["inAttendanceTickets"].clone(),
+            now["unassignedTickets"].clone()
+        ),
+        (json!(2), json!(1), json!(1), json!(1)),
+        "{now}"
+    );
+    let (_, people) = call(&app, Method::GET, "/api/v1/now/attendance-resume", Some(&admin), None).await;
+    let line = people["data"]
+        .as_array()
+        .and_then(|d| d.iter().find(|l| l["userId"] == agent_id.as_str()))
+        .cloned()
+        .expect("agent");
+    assert_eq!(
+        (line["openTickets"].clone(), line["inAttendanceTickets"].clone()),
+        (json!(1), json!(1))
+    );
+    let (_, departments) = call(&app, Method::GET, "/api/v1/now/departments-resume", Some(&admin), None).await;
+    let line = departments["data"][0].clone();
+    assert_eq!(
+        (
+            line["name"].clone(),
+            line["openTickets"].clone(),
+            line["waitingTickets"].clone()
+        ),
+        (json!("Vendas"), json!(2), json!(1))
+    );
+    let (status, _) = call(&app, Method::GET, "/api/v1/now/resume", Some(&agent), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

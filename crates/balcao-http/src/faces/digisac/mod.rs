@@ -11,6 +11,7 @@ mod directory;
 pub mod hooks;
 mod me;
 mod messages;
+mod now;
 mod people;
 pub mod query;
 mod services;
@@ -153,6 +154,7 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(directory::SERVED);
     all.extend(people::SERVED);
     all.extend(hooks::SERVED);
+    all.extend(now::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -183,7 +185,8 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(directory::router())
         .merge(people::router())
-        .merge(hooks::router());
+        .merge(hooks::router())
+        .merge(now::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();
