@@ -595,6 +595,33 @@ impl crate::query::Fields for balcao_core::ticket::TicketField {
     }
 }
 
+/// Tickets whose contact matches a relation's conditions (`id`, `name`, `visible`,
+/// `connection_id` of the contact).
+fn contact_relation(r: &balcao_core::query::Relation) -> SimpleExpr {
+    use sea_query::Alias;
+    let contacts = Alias::new("contacts");
+    let mut sub = Query::select();
+    sub.expr(Expr::val(1))
+        .from(contacts.clone())
+        .and_where(Expr::col((contacts.clone(), Alias::new("id"))).equals((Tickets::Table, Tickets::ContactId)));
+    if r.name == "contact" {
+        for (field, op, value) in &r.conds {
+            let column = match *field {
+                "name" | "visible" | "connection_id" | "id" => *field,
+                _ => continue,
+            };
+            sub.and_where(crate::query::compare(
+                Expr::col((contacts.clone(), Alias::new(column))).into(),
+                *op,
+                value,
+            ));
+        }
+    } else {
+        return Expr::cust("1 = 0");
+    }
+    Expr::exists(sub)
+}
+
 /// Tickets matching a typed query (with their closing topics and custom fields), with how many
 /// match in all.
 pub async fn query(
@@ -604,7 +631,7 @@ pub async fn query(
 ) -> Result<(Vec<Ticket>, u64)> {
     let columns: Vec<String> = COLUMNS.iter().map(Iden::to_string).collect();
     let (rows, total): (Vec<TicketRow>, u64) =
-        crate::query::page(db, "tickets", &columns, account, q, &crate::query::no_relation).await?;
+        crate::query::page(db, "tickets", &columns, account, q, &contact_relation).await?;
     Ok((with_topics(db, account, rows).await?, total))
 }
 

@@ -1017,3 +1017,123 @@ async fn live_figures_count_the_active_tickets() {
     let (status, _) = call(&app, Method::GET, "/api/v1/now/resume", Some(&agent), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn exports_stream_csv_and_transcripts() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let service = app.connection(&admin, "Site").await;
+    let vip = app
+        .post("/api/v1/tags", &admin, json!({"label": "VIP"}))
+        .await
+        .str("id")
+        .to_owned();
+    for i in 0..1203 {
+        let tags = if i == 7 { json!([vip]) } else { json!([]) };
+        let name = if i == 7 {
+            "Souza; \"Zé\"".to_owned()
+        } else {
+            format!("Cliente {i:04}")
+        };
+        app.post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": name, "connection_id": service, "tag_ids": tags}),
+        )
+        .await;
+    }
+    let (status, csv) = call(&app, Method::POST, "/api/v1/contacts/export/csv", Some(&admin), Some(("application/json", "{\"where\": {\"visible\": true, \"isBroadcast\": {\"$eq\": false}}, \"include\": [\"tags\", {\"model\": \"service\", \"required\": true}], \"order\": [[\"name\", \"ASC\"]], \"page\": 1, \"perPage\": 15, \"type\": \"semiColon\"}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = csv.as_str().expect("csv").to_owned();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 1204, "a header and every contact, past the page size");
+    assert!(lines[0].starts_with("id;name;internalName"));
+    let quoted = lines.iter().find(|l| l.contains("Souza")).expect("the odd one");
+    assert!(quoted.contains("\"Souza; \"\"Zé\"\"\""), "{quoted}");
+    assert!(quoted.contains(";VIP;"), "{quoted}");
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "/api/v1/contacts/export/csv",
+        Some(&admin),
+        Some(("application/json", "{\"type\": \"tab\"}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A conversation, then its transcript by protocol and the history CSV.
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "João Ação", "connection_id": service}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    app.post(
+        "/api/v1/messages",
+        &admin,
+        json!({"contact_id": contact, "text": "Bom dia, posso ajudar?"}),
+    )
+    .await;
+    let reply = app
+        .post(
+            "/api/v1/messages",
+            &admin,
+            json!({"contact_id": contact, "text": "Quero trocar o pedido nº 42", "direction": "inbound"}),
+        )
+        .await;
+    let ticket = reply.body["ticket_id"].as_str().expect("ticket").to_owned();
+    let protocol = app.get(&format!("/api/v1/tickets/{ticket}"), &admin).await.body["protocol"]
+        .as_str()
+        .expect("protocol")
+        .to_owned();
+    let (status, txt) = call(
+        &app,
+        Method::POST,
+        "/api/v1/tickets/export",
+        Some(&admin),
+        Some((
+            "application/json",
+            &format!("{{\"protocol\": \"{protocol}\" //Numero do protocolo\n}}"),
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let txt = txt.as_str().expect("text").to_owned();
+    assert!(txt.starts_with(&format!("Chamado {protocol}")), "{txt}");
+    assert!(txt.contains("chamado aberto"), "{txt}");
+    assert!(txt.contains("João Ação: Quero trocar o pedido nº 42"), "{txt}");
+    assert!(txt.contains("Bom dia, posso ajudar?"));
+    let (status, missing) = call(
+        &app,
+        Method::POST,
+        "/api/v1/tickets/export",
+        Some(&admin),
+        Some(("application/json", "{\"protocol\": \"000\"}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+
+    let query = json!({"distinct": true, "order": [["updatedAt", "DESC"]], "where": {},
+                       "include": [{"model": "contact", "required": true, "where": {"visible": true, "serviceId": service},
+                                    "include": [{"model": "service", "required": true}, {"model": "tags"}]},
+                                   {"model": "user"}, {"model": "department"}, {"model": "ticketTopics"}]});
+    let (status, history) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/tickets/export-history?query={}", urlencode(&query.to_string())),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let history = history.as_str().expect("csv").to_owned();
+    let rows: Vec<&str> = history.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 2, "{history}");
+    assert!(
+        rows[1].starts_with(&protocol) && rows[1].contains("João Ação"),
+        "{history}"
+    );
+}

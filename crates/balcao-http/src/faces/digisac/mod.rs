@@ -8,6 +8,7 @@ mod body;
 pub mod catalog;
 mod contacts;
 mod directory;
+mod exports;
 pub mod hooks;
 mod me;
 mod messages;
@@ -155,6 +156,7 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(people::SERVED);
     all.extend(hooks::SERVED);
     all.extend(now::SERVED);
+    all.extend(exports::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -186,7 +188,8 @@ pub fn router() -> Router<AppState> {
         .merge(directory::router())
         .merge(people::router())
         .merge(hooks::router())
-        .merge(now::router());
+        .merge(now::router())
+        .merge(exports::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();

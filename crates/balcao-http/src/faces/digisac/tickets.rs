@@ -77,7 +77,18 @@ pub static MODEL: Model<F> = Model {
         ("_status", F::Status, K::Text),
     ],
     includes: &[
-        ("contact", None),
+        (
+            "contact",
+            Some(super::query::RelationSpec {
+                relation: "contact",
+                fields: &[
+                    ("id", "id", K::Id),
+                    ("name", "name", K::Text),
+                    ("visible", "visible", K::Boolean),
+                    ("serviceId", "connection_id", K::Id),
+                ],
+            }),
+        ),
         ("department", None),
         ("user", None),
         ("lastMessage", None),
