@@ -1137,3 +1137,57 @@ async fn exports_stream_csv_and_transcripts() {
         "{history}"
     );
 }
+
+#[tokio::test]
+async fn a_ticket_transcript_comes_as_a_pdf() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let service = app.connection(&admin, "Site").await;
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "Conceição", "connection_id": service}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let first = app
+        .post(
+            "/api/v1/messages",
+            &admin,
+            json!({"contact_id": contact, "text": "Olá, não recebi a encomenda (pedido nº 7)", "direction": "inbound"}),
+        )
+        .await;
+    let ticket = first.body["ticket_id"].as_str().expect("ticket").to_owned();
+    app.post(
+        "/api/v1/messages",
+        &admin,
+        json!({"contact_id": contact, "text": "Já verificamos — chega amanhã!"}),
+    )
+    .await;
+    let response = app
+        .client
+        .get(app.url(&format!("/digisac/pdf/tickets/{ticket}/pt-BR?pdf=1&lng=pt-BR")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.expect("bytes").to_vec();
+    assert!(pdf.starts_with(b"%PDF-1.4") && pdf.ends_with(b"%%EOF\n"));
+    let has = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"Concei\xe7\xe3o"), "the contact's name in WinAnsi");
+    assert!(has(b"n\xe3o recebi a encomenda \\(pedido n\xba 7\\)"));
+    assert!(has(b"\x97 chega amanh\xe3!"), "an em dash and a tilde");
+    assert!(has(b"/BaseFont /Helvetica /Encoding /WinAnsiEncoding"));
+    let missing = app
+        .client
+        .get(app.url("/digisac/pdf/tickets/0190f0a0-0000-7000-8000-000000000001/pt-BR"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

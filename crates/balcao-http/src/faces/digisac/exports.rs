@@ -25,6 +25,7 @@ pub const SERVED: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/contacts/export/csv"),
     (Method::POST, "/api/v1/tickets/export"),
     (Method::POST, "/api/v1/tickets/export-history"),
+    (Method::GET, "/pdf/tickets/{p0}/pt-BR"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/contacts/export/csv", post(contacts_csv))
         .route("/api/v1/tickets/export", post(ticket_transcript))
         .route("/api/v1/tickets/export-history", post(history_csv))
+        .route("/pdf/tickets/{p0}/{p1}", axum::routing::get(ticket_pdf))
 }
 
 /// Rows per page read while streaming.
@@ -419,6 +421,29 @@ async fn ticket_transcript(
             ),
         ],
         out,
+    )
+        .into_response())
+}
+
+/// `GET /pdf/tickets/{id}/{lng}`: the ticket's transcript as a PDF.
+async fn ticket_pdf(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    axum::extract::Path((raw, _lng)): axum::extract::Path<(String, String)>,
+) -> Result<Response, DigisacError> {
+    let id = uuid::Uuid::parse_str(&raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))?;
+    let ticket = state.service.get_ticket(&who, balcao_core::TicketId(id)).await?;
+    let lines = transcript(&state, &who, &ticket).await?;
+    let pdf = super::pdf::document(&format!("Chamado {}", ticket.protocol), &lines);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"chamado-{}.pdf\"", ticket.protocol),
+            ),
+        ],
+        pdf,
     )
         .into_response())
 }

@@ -13,6 +13,7 @@ pub mod hooks;
 mod me;
 mod messages;
 mod now;
+mod pdf;
 mod people;
 pub mod query;
 mod services;
