@@ -173,3 +173,60 @@ impl Service {
         })
     }
 }
+
+/// What the statistics of a period cover.
+#[derive(Clone, Copy, Debug)]
+pub struct StatsQuery {
+    pub from: balcao_core::Timestamp,
+    pub to: balcao_core::Timestamp,
+    pub department: Option<DepartmentId>,
+    pub user: Option<UserId>,
+    /// Count tickets closed in the period (else opened in it).
+    pub by_close: bool,
+    /// Only open or only closed tickets.
+    pub open: Option<bool>,
+}
+
+/// Statistics of a period.
+#[derive(Clone, Debug, Default)]
+pub struct Statistics {
+    pub tickets: balcao_store::stats::TicketFigures,
+    /// Tickets per UTC day: (days since the Unix epoch, tickets).
+    pub per_day: Vec<(i64, i64)>,
+    /// Messages sent by the company and received from contacts.
+    pub messages: (i64, i64),
+}
+
+impl Service {
+    /// Ticket and message statistics of a period (admins and supervisors; an agent may ask
+    /// for its own figures).
+    pub async fn statistics(&self, who: &Principal, q: StatsQuery) -> Result<Statistics> {
+        if q.user != Some(who.user_id) {
+            who.require_manager("see the account's statistics")?;
+        }
+        if q.to.micros() < q.from.micros() {
+            return Err(ServiceError::invalid(
+                "endPeriod",
+                "invalid",
+                "the period ends before it starts",
+            ));
+        }
+        let scope = balcao_store::stats::TicketScope {
+            from: q.from,
+            to: q.to,
+            department: q.department,
+            user: q.user,
+            by_close: q.by_close,
+            open: q.open,
+        };
+        let mut read = self.store().read();
+        let tickets = balcao_store::stats::tickets(&mut read, who.account_id, &scope).await?;
+        let per_day = balcao_store::stats::tickets_per_day(&mut read, who.account_id, &scope).await?;
+        let messages = balcao_store::stats::messages(&mut read, who.account_id, q.from, q.to, q.user).await?;
+        Ok(Statistics {
+            tickets,
+            per_day,
+            messages,
+        })
+    }
+}

@@ -42,7 +42,7 @@ pub use custom_fields::{CustomFieldPatch, NewCustomField};
 pub use departments::{DepartmentPatch, NewDepartment};
 pub use directory::DirectoryInput;
 pub use error::ServiceError;
-pub use faces::{ContactRelations, NowSummary};
+pub use faces::{ContactRelations, NowSummary, Statistics, StatsQuery};
 pub use media::MEDIA_MAX;
 pub use messages::{FileInput, NewMessage, StatusReport, TimelineOf};
 pub use realtime::{HUB_POLL, HubCursor, LiveEvent, OpenedStream, Viewer};

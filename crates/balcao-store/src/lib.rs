@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod query;
 pub mod reusable;
 pub mod sessions;
+pub mod stats;
 pub mod tags;
 pub mod ticket_topics;
 pub mod tickets;

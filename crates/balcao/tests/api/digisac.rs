@@ -1191,3 +1191,106 @@ async fn a_ticket_transcript_comes_as_a_pdf() {
         .expect("sent");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn general_statistics_of_a_period() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (agent_id, agent) = app.user_with_role(&admin, "agente@example.com", "agent").await;
+    let service = app.connection(&admin, "Site").await;
+    let mut tickets = Vec::new();
+    for name in ["A", "B", "C"] {
+        let c = app
+            .post(
+                "/api/v1/contacts",
+                &admin,
+                json!({"name": name, "connection_id": service}),
+            )
+            .await
+            .str("id")
+            .to_owned();
+        let m = app
+            .post(
+                "/api/v1/messages",
+                &admin,
+                json!({"contact_id": c, "text": "oi", "direction": "inbound"}),
+            )
+            .await;
+        tickets.push((c, m.body["ticket_id"].as_str().expect("ticket").to_owned()));
+    }
+    app.post(
+        &format!("/api/v1/tickets/{}/assign", tickets[0].1),
+        &admin,
+        json!({"user_id": agent_id}),
+    )
+    .await;
+    app.post(
+        "/api/v1/messages",
+        &agent,
+        json!({"contact_id": tickets[0].0, "text": "Olá!"}),
+    )
+    .await;
+    app.post(&format!("/api/v1/tickets/{}/close", tickets[0].1), &admin, json!({}))
+        .await;
+
+    let (status, stats) = call(&app, Method::GET, "/api/v1/dashboard/general?startPeriod=2000-01-01T00:00:00.000Z&grouping=&departmentId=all&userId=all&periodType=openDate&departmentParticipation=last&userParticipation=last&status=all", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    assert_eq!(stats["tickets"], json!({"total": 3, "open": 2, "closed": 1}));
+    assert_eq!(stats["messages"], json!({"sent": 1, "received": 3}));
+    assert_eq!(
+        stats["averageTicketTime"], 0,
+        "one closed ticket, closed within a second"
+    );
+    assert!(stats["averageWaitingTime"].is_number());
+    assert_eq!(stats["byDay"].as_array().map(Vec::len), Some(1));
+    assert_eq!(stats["byDay"][0]["tickets"], 3);
+    let (_, closed) = call(
+        &app,
+        Method::GET,
+        "/api/v1/dashboard/general?startPeriod=2000-01-01&periodType=closeDate&status=closed",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(closed["tickets"]["total"], 1);
+    let (_, nothing) = call(
+        &app,
+        Method::GET,
+        "/api/v1/dashboard/general?startPeriod=2000-01-01&endPeriod=2000-12-31",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(nothing["tickets"]["total"], 0);
+    assert!(nothing["averageWaitingTime"].is_null());
+    let (status, _) = call(&app, Method::GET, "/api/v1/dashboard/general", Some(&agent), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, own) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/dashboard/general?startPeriod=2000-01-01&userId={agent_id}"),
+        Some(&agent),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert_eq!(own["tickets"]["total"], 1);
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        "/api/v1/dashboard/general?startPeriod=2030-01-01&endPeriod=2020-01-01",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        "/api/v1/dashboard/general?periodType=someday",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

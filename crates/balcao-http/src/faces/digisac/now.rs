@@ -21,6 +21,7 @@ pub const SERVED: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/now/resume"),
     (Method::GET, "/api/v1/now/attendance-resume"),
     (Method::GET, "/api/v1/now/departments-resume"),
+    (Method::GET, "/api/v1/dashboard/general"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/now/resume", get(resume))
         .route("/api/v1/now/attendance-resume", get(attendance))
         .route("/api/v1/now/departments-resume", get(departments))
+        .route("/api/v1/dashboard/general", get(general))
 }
 
 #[derive(Default, Clone, Copy)]
@@ -117,4 +119,94 @@ async fn departments(State(state): State<AppState>, Caller(who): Caller) -> Resu
         data.push(v);
     }
     Ok(axum::Json(json!({"data": data})))
+}
+
+/// `GET /dashboard/general`: statistics of a period (`startPeriod`, `endPeriod`; default the
+/// last 30 days), for a department and a user (`all` or an id), of tickets opened or closed in
+/// it (`periodType` `openDate` or `closeDate`), open, closed or all (`status`).
+async fn general(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    uri: axum::extract::OriginalUri,
+) -> Result<axum::Json<Value>, DigisacError> {
+    use balcao_core::query::{FieldKind, Value as QValue};
+    let spec = super::query::spec_of(uri.query())?;
+    let time = |key: &str| -> Result<Option<balcao_core::Timestamp>, DigisacError> {
+        match spec
+            .get(key)
+            .filter(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()))
+        {
+            None => Ok(None),
+            Some(v) => match super::query::coerce(key, FieldKind::Time, v)? {
+                QValue::Time(t) => Ok(Some(t)),
+                _ => Ok(None),
+            },
+        }
+    };
+    let id = |key: &str| -> Result<Option<uuid::Uuid>, DigisacError> {
+        match spec.get(key).and_then(Value::as_str).map(str::trim) {
+            None | Some("" | "all") => Ok(None),
+            Some(s) => uuid::Uuid::parse_str(s)
+                .map(Some)
+                .map_err(|_| DigisacError::bad_request(format!("`{key}` is `all` or an id"))),
+        }
+    };
+    let to = time("endPeriod")?.unwrap_or_else(balcao_core::Timestamp::now);
+    let from =
+        time("startPeriod")?.unwrap_or_else(|| balcao_core::Timestamp::from_micros(to.micros() - 30 * 86_400_000_000));
+    let by_close = match spec.get("periodType").and_then(Value::as_str) {
+        None | Some("" | "openDate") => false,
+        Some("closeDate") => true,
+        Some(other) => {
+            return Err(DigisacError::bad_request(format!(
+                "`periodType` is openDate or closeDate, not `{other}`"
+            )));
+        }
+    };
+    let open = match spec.get("status").and_then(Value::as_str) {
+        None | Some("" | "all") => None,
+        Some("open" | "opened") => Some(true),
+        Some("closed" | "close") => Some(false),
+        Some(other) => {
+            return Err(DigisacError::bad_request(format!(
+                "`status` is all, open or closed, not `{other}`"
+            )));
+        }
+    };
+    let q = balcao_service::StatsQuery {
+        from,
+        to,
+        department: id("departmentId")?.map(balcao_core::DepartmentId),
+        user: id("userId")?.map(balcao_core::UserId),
+        by_close,
+        open,
+    };
+    let s = state.service.statistics(&who, q).await?;
+    let average = |(sum, n): (i64, i64)| {
+        if n == 0 {
+            Value::Null
+        } else {
+            json!(sum / n / 1_000_000)
+        }
+    };
+    let by_day: Vec<Value> = s
+        .per_day
+        .iter()
+        .map(|(day, n)| {
+            let date = balcao_core::Timestamp::from_micros(day * 86_400_000_000)
+                .to_datetime()
+                .format("%Y-%m-%d")
+                .to_string();
+            json!({"date": date, "tickets": n})
+        })
+        .collect();
+    Ok(axum::Json(json!({
+        "period": {"start": from, "end": to, "type": if by_close { "closeDate" } else { "openDate" }},
+        "tickets": {"total": s.tickets.total, "open": s.tickets.open, "closed": s.tickets.closed},
+        "averageWaitingTime": average(s.tickets.waiting),
+        "averageTicketTime": average(s.tickets.duration),
+        "averageMessagingTime": average(s.tickets.messaging),
+        "messages": {"sent": s.messages.0, "received": s.messages.1},
+        "byDay": by_day,
+    })))
 }
