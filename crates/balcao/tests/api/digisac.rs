@@ -1294,3 +1294,112 @@ async fn general_statistics_of_a_period() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn services_start_stop_and_the_number_check() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (status, created) = call(
+        &app,
+        Method::POST,
+        "/api/v1/services",
+        Some(&admin),
+        Some((
+            "application/json",
+            "{ \"name\":\"Site\", \"type\":\"webchat\", //tipo\n \"botId\": \"x\", \"defaultDepartmentId\": null}",
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["type"], "webchat");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, refused) = call(
+        &app,
+        Method::POST,
+        "/api/v1/services",
+        Some(&admin),
+        Some((
+            "application/json",
+            "{\"name\": \"WA\", \"type\": \"whatsapp-business\"}",
+        )),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "WhatsApp needs its settings: {refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("phone_number_id")
+    );
+    let (_, renamed) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/services/{id}"),
+        Some(&admin),
+        Some(("application/json", "{\"name\": \"Site novo\"}")),
+    )
+    .await;
+    assert_eq!(renamed["name"], "Site novo");
+    let (status, start) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/services/{id}/start"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "webchat connections do not start yet: {start}"
+    );
+    let (_, stopped) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/services/{id}/shutdown"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(stopped["data"]["status"]["state"], "disconnected");
+    let (_, archived) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/services/{id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert!(archived["archivedAt"].is_string(), "deleting archives: {archived}");
+
+    let site = app.connection(&admin, "Outro").await;
+    app.post(
+        "/api/v1/contacts",
+        &admin,
+        json!({"name": "Eli", "connection_id": site, "phone": "+55 11 93333-2222"}),
+    )
+    .await;
+    let url = format!(
+        "/api/v1/contacts/exists?numbers[]=(11)%2093333-2222&numbers[]=5511900000000&numbers[]=abc&serviceId={site}"
+    );
+    let (status, checked) = call(&app, Method::GET, &url, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    let rows = checked["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 3, "{checked}");
+    assert!(
+        rows[0]["contactId"].is_string() && rows[0]["valid"] == true,
+        "{checked}"
+    );
+    assert!(
+        rows[0]["exists"].is_null(),
+        "whether a number has WhatsApp is unknown, never a guess"
+    );
+    assert!(rows[1]["contactId"].is_null() && rows[1]["normalized"] == "5511900000000");
+    assert_eq!(rows[2]["valid"], false);
+    let (status, _) = call(&app, Method::GET, "/api/v1/contacts/exists", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

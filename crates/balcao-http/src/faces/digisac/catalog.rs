@@ -499,12 +499,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>)] = &[
     ("GET", "/api/v1/me/webhooks/{webhookId}", "Webhooks", None),
     ("PUT", "/api/v1/me/webhooks/{webhookId}", "Webhooks", None),
     ("POST", "/api/v1/me/webhooks", "Webhooks", None),
-    (
-        "GET",
-        "/api/v1/contacts/exists",
-        "WhatsApp",
-        Some("WhatsApp session tools"),
-    ),
+    ("GET", "/api/v1/contacts/exists", "WhatsApp", None),
     ("GET", "/tickets", "Chamados", None),
     ("POST", "/contacts/{contactId}/ticket/transfer", "Chamados", None),
 ];

@@ -28,12 +28,14 @@ pub const SERVED: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/contacts/many"),
     (Method::DELETE, "/api/v1/contacts/many"),
     (Method::POST, "/api/v1/contacts/{p0}/block"),
+    (Method::GET, "/api/v1/contacts/exists"),
 ];
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/contacts", get(list).post(create))
         .route("/api/v1/contacts/count", post(count))
+        .route("/api/v1/contacts/exists", get(exists_query))
         .route("/api/v1/contacts/many", post(create_many).delete(delete_many))
         .route("/api/v1/contacts/{p0}", get(one).put(update).delete(remove))
         .route("/api/v1/contacts/{p0}/block", post(block))
@@ -373,4 +375,67 @@ async fn block(
         .await?;
     let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
     Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+}
+
+/// Digisac's "Validação WhatsApp" (`numbers[]`, `serviceId`): for each number, whether it is a
+/// valid phone number and whether it is already a contact (on the service, when given). The
+/// Cloud API offers no way to ask whether a number has WhatsApp, so `exists` is `null`
+/// (unknown) rather than a guess.
+async fn exists(
+    state: &AppState,
+    who: &balcao_service::Principal,
+    params: &Value,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let numbers: Vec<String> = match params.get("numbers").or(params.get("number")) {
+        Some(Value::Array(items)) => items.iter().filter_map(|v| text(&json!({"n": v}), "n")).collect(),
+        Some(v) => text(&json!({"n": v}), "n").into_iter().collect(),
+        None => Vec::new(),
+    };
+    if numbers.is_empty() || numbers.len() > 100 {
+        return Err(DigisacError::bad_request("`numbers[]` lists 1 to 100 numbers"));
+    }
+    let service = id(params, "serviceId")?;
+    let mut data = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let Ok(phone) = balcao_core::phone::normalize(&number) else {
+            data.push(json!({"number": number, "valid": false, "exists": false, "contactId": null}));
+            continue;
+        };
+        let mut cond = Cond::Cmp {
+            field: F::Phone,
+            op: Op::Eq,
+            value: QValue::Text(phone.clone()),
+        };
+        if let Some(service) = service {
+            cond = cond.and(Cond::Cmp {
+                field: F::ConnectionId,
+                op: Op::Eq,
+                value: QValue::Id(service),
+            });
+        }
+        let q = balcao_core::query::Query {
+            cond,
+            order: Vec::new(),
+            offset: 0,
+            limit: 1,
+        };
+        let (found, _) = state.service.query_contacts(who, &q).await?;
+        data.push(json!({
+            "number": number,
+            "normalized": phone,
+            "valid": true,
+            "exists": null,
+            "contactId": found.first().map(|c| c.id),
+        }));
+    }
+    Ok(axum::Json(json!({"data": data})))
+}
+
+async fn exists_query(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    uri: OriginalUri,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let params = Value::Object(super::query::spec_of(uri.query())?);
+    exists(&state, &who, &params).await
 }

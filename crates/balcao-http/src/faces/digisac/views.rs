@@ -19,6 +19,17 @@ pub fn service_type(kind: ConnectionType) -> &'static str {
     }
 }
 
+/// The connection type a Digisac service type names.
+pub fn balcao_connection_type(service_type: &str) -> Option<ConnectionType> {
+    Some(match service_type {
+        "whatsapp-business" | "whatsapp" | "whatsapp_cloud" => ConnectionType::WhatsappCloud,
+        "telegram" => ConnectionType::Telegram,
+        "webchat" => ConnectionType::Webchat,
+        "email" => ConnectionType::Email,
+        _ => return None,
+    })
+}
+
 /// A connection as a Digisac service.
 pub fn service(c: &Connection) -> Value {
     json!({
