@@ -1403,3 +1403,112 @@ async fn services_start_stop_and_the_number_check() {
     let (status, _) = call(&app, Method::GET, "/api/v1/contacts/exists", Some(&admin), None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn custom_fields_organizations_people_and_quick_replies() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let dept = app
+        .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
+        .await
+        .str("id")
+        .to_owned();
+    let (status, field) = call(
+        &app,
+        Method::POST,
+        "/api/v1/custom-fields",
+        Some(&admin),
+        Some((
+            "application/json",
+            "{ \"name\": \"Plano\", \"type\": \"text\", \"allowed\": \"contacts\"}",
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{field}");
+    assert_eq!(
+        (field["allowed"].clone(), field["type"].clone()),
+        (json!("contacts"), json!("text"))
+    );
+    let field_id = field["id"].as_str().expect("id").to_owned();
+    let (_, deleted) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/custom-fields/{field_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert!(
+        deleted["archivedAt"].is_string(),
+        "deleting a field archives it: {deleted}"
+    );
+
+    let (_, org) = call(
+        &app,
+        Method::POST,
+        "/api/v1/organizations",
+        Some(&admin),
+        Some(("application/json", "{ \"name\":\"Padaria Pão Quente\"}")),
+    )
+    .await;
+    let org_id = org["id"].as_str().expect("id").to_owned();
+    let body = format!(
+        "{{ \"name\": \"Rita\", \"document\": \"529.982.247-25\", //documento\n \"organizationIds\": [\"{org_id}\"] //id organizacao\n}}"
+    );
+    let (status, person) = call(
+        &app,
+        Method::POST,
+        "/api/v1/people",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{person}");
+    assert_eq!(person["organizationIds"], json!([org_id]));
+    assert_eq!(person["document"], "52998224725");
+    let (_, people) = call(&app, Method::GET, "/api/v1/people?perPage=40", Some(&admin), None).await;
+    assert_eq!(people["total"], 1);
+    let (status, bad) = call(
+        &app,
+        Method::POST,
+        "/api/v1/people",
+        Some(&admin),
+        Some(("application/json", "{\"name\": \"X\", \"document\": \"123\"}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+    let body =
+        format!("{{ \"text\": \"Olá! Em que posso ajudar?\", \"departmentIds\": [\"{dept}\"] //id departamento\n}}");
+    let (status, reply) = call(
+        &app,
+        Method::POST,
+        "/api/v1/quick-replies",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply["title"], "ola-em-que");
+    assert_eq!(reply["departmentIds"], json!([dept]));
+    let id = reply["id"].as_str().expect("id").to_owned();
+    let (_, changed) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/quick-replies/{id}"),
+        Some(&admin),
+        Some(("application/json", "{\"text\": \"Oi! Como posso ajudar?\"}")),
+    )
+    .await;
+    assert_eq!(changed["text"], "Oi! Como posso ajudar?");
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/quick-replies/{id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let (_, replies) = call(&app, Method::GET, "/api/v1/quick-replies", Some(&admin), None).await;
+    assert_eq!(replies["total"], 0);
+}

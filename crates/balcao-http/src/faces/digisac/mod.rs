@@ -16,6 +16,7 @@ mod now;
 mod pdf;
 mod people;
 pub mod query;
+mod records;
 mod services;
 mod tickets;
 mod views;
@@ -158,6 +159,7 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(hooks::SERVED);
     all.extend(now::SERVED);
     all.extend(exports::SERVED);
+    all.extend(records::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -190,7 +192,8 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(hooks::router())
         .merge(now::router())
-        .merge(exports::router());
+        .merge(exports::router())
+        .merge(records::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();
