@@ -1512,3 +1512,113 @@ async fn custom_fields_organizations_people_and_quick_replies() {
     let (_, replies) = call(&app, Method::GET, "/api/v1/quick-replies", Some(&admin), None).await;
     assert_eq!(replies["total"], 0);
 }
+
+#[tokio::test]
+async fn templates_and_interactive_messages_through_the_face() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let wa = app.whatsapp_connection(&admin, "WA").await;
+    let body = format!(
+        "{{ \"name\": \"pedido_enviado\", //Nome do template\n \"internalName\": \"Pedido enviado\",\n \"components\": [{{\"type\": \"BODY\", \"text\": \"Olá {{{{1}}}}, seu pedido saiu.\"}}],\n \"serviceId\": \"{wa}\", //ID da conexao\n \"messageType\": \"text_only\", \"language\": \"pt_BR\", \"category\": \"UTILITY\", \"namespace\": \"\", \"status\": \"\"}}"
+    );
+    let (status, t) = call(
+        &app,
+        Method::POST,
+        "/api/v1/whatsapp-business-templates",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(
+        (t["status"].clone(), t["category"].clone()),
+        (json!("PENDING"), json!("UTILITY"))
+    );
+    let (status, empty) = call(&app, Method::POST, "/api/v1/whatsapp-business-templates", Some(&admin), Some(("application/json", &format!("{{\"name\": \"vazio\", \"components\": [], \"serviceId\": \"{wa}\", \"language\": \"pt_BR\", \"category\": \"MARKETING\"}}")))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a template needs a body: {empty}");
+    let (_, count) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/whatsapp-business-templates/count?serviceId={wa}&status=PENDING"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(count["count"], 1);
+    let (_, none) = call(
+        &app,
+        Method::GET,
+        "/api/v1/whatsapp-business-templates/count?status=APPROVED",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(none["count"], 0);
+    let id = t["id"].as_str().expect("id").to_owned();
+    let (_, got) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/whatsapp-business-templates/{id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(got["name"], "pedido_enviado");
+
+    let dept = app
+        .post("/api/v1/departments", &admin, json!({"name": "Vendas"}))
+        .await
+        .str("id")
+        .to_owned();
+    let body = format!(
+        "{{ \"name\": \"Menu\", \"file\": null, \"interactive\": {{ \"type\": \"list\", //lista\n \"action\": {{ \"button\": \"Opções\", \"sections\": [ {{ \"title\": \"Pedidos\", \"rows\": [ {{ \"title\": \"Rastrear\" }}, {{ \"title\": \"Trocar\" }} ] }} ] }}, \"body\": //corpo\n {{ \"text\": \"Escolha\" }}, \"footer\": //rodape\n {{ \"text\": \"Loja\" }}, \"header\": //cabecalho\n {{ \"type\": \"text\", \"text\": \"Atendimento\" }} }}, \"departments\": //id departamento\n [ {{ \"id\": \"{dept}\" }} ]}}"
+    );
+    let (status, menu) = call(
+        &app,
+        Method::POST,
+        "/api/v1/interactive-messages",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{menu}");
+    assert_eq!(menu["interactive"]["action"]["sections"][0]["rows"][1]["id"], "1-2");
+    assert_eq!(menu["interactive"]["header"]["text"], "Atendimento");
+    let (_, listed) = call(&app, Method::GET, "/api/v1/interactive-messages", Some(&admin), None).await;
+    assert_eq!(listed["total"], 1);
+    let menu_id = menu["id"].as_str().expect("id").to_owned();
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/interactive-messages/{menu_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let (status, _) = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/interactive-messages/{menu_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/whatsapp-business-templates/{id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let (_, after) = call(
+        &app,
+        Method::GET,
+        "/api/v1/whatsapp-business-templates",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(after["total"], 0);
+}

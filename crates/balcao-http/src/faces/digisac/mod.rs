@@ -17,6 +17,7 @@ mod pdf;
 mod people;
 pub mod query;
 mod records;
+mod reusable;
 mod services;
 mod tickets;
 mod views;
@@ -160,6 +161,7 @@ fn served() -> Vec<(Method, &'static str)> {
     all.extend(now::SERVED);
     all.extend(exports::SERVED);
     all.extend(records::SERVED);
+    all.extend(reusable::SERVED);
     all.iter().map(|(m, p)| (m.clone(), *p)).collect()
 }
 
@@ -193,7 +195,8 @@ pub fn router() -> Router<AppState> {
         .merge(hooks::router())
         .merge(now::router())
         .merge(exports::router())
-        .merge(records::router());
+        .merge(records::router())
+        .merge(reusable::router());
     // Where the catalogue lists one route twice (under two categories), the entry whose
     // capability exists answers.
     let mut entries: Vec<_> = catalog::ROUTES.iter().collect();
