@@ -65,21 +65,12 @@ async fn whatsapp_verify(
         Err(ServiceError::NotFound(_)) => return forbidden(),
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let expected = connection.setting("verify_token");
-    let matches = match (expected, q.verify_token.as_deref()) {
-        (Some(a), Some(b)) => subtle_eq(a.as_bytes(), b.as_bytes()),
-        _ => false,
-    };
-    match (q.mode.as_deref(), matches, q.challenge) {
-        (Some("subscribe"), true, Some(challenge)) => {
-            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge).into_response()
-        }
-        _ => forbidden(),
+    let verified =
+        balcao_service::whatsapp_subscription(&connection, q.mode.as_deref(), q.verify_token.as_deref(), q.challenge);
+    match verified {
+        Some(challenge) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge).into_response(),
+        None => forbidden(),
     }
-}
-
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn unsigned() -> Response {

@@ -144,8 +144,8 @@ impl Service {
         if connection.kind != ConnectionType::WhatsappCloud || kind == MessageType::Template {
             return Ok(());
         }
-        let last = messages::last_inbound_at(&mut self.store().read(), contact.account_id, contact.id).await?;
-        let open = last.is_some_and(|t| Timestamp::now().micros() - t.micros() < SERVICE_WINDOW_MICROS);
+        let last = messages::last_inbound(&mut self.store().read(), contact.account_id, contact.id).await?;
+        let open = last.is_some_and(|m| Timestamp::now().micros() - m.created_at.micros() < SERVICE_WINDOW_MICROS);
         if open {
             Ok(())
         } else {
@@ -519,11 +519,6 @@ impl Service {
         Ok(jobs::next_due(&mut self.store().read()).await?)
     }
 
-    /// Gives a claimed job back untried (the worker is stopping).
-    pub async fn release_job(&self, job: &Job) -> Result<()> {
-        Ok(jobs::release(&mut self.store().write(), job.id, Timestamp::now()).await?)
-    }
-
     /// Runs a claimed job and records what became of it.
     pub async fn run_job(&self, job: &Job) -> Result<JobOutcome> {
         let connection = connections::get(&mut self.store().read(), job.account_id, job.connection_id).await?;
@@ -551,7 +546,13 @@ impl Service {
             Step::Graph(e, payload) => {
                 let max = self.settings().job_max_attempts;
                 if e.retryable() && job.attempts < i64::from(max) {
-                    let at = self.backoff(job.attempts);
+                    // Exponential from `job_retry_base`, capped at ten minutes.
+                    let at = crate::retry_at(
+                        self.settings().job_retry_base,
+                        job.attempts,
+                        Duration::from_secs(600),
+                        Timestamp::now(),
+                    );
                     jobs::retry(&mut self.store().write(), job.id, at, &e.to_string(), payload.as_ref()).await?;
                     tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job will be retried");
                     return Ok(JobOutcome::Retry(at));
@@ -566,15 +567,6 @@ impl Service {
             }
             Step::Fail(reason) => self.fail_job(job, "not_sendable".into(), reason).await,
         }
-    }
-
-    /// Exponential backoff from `job_retry_base`, capped at ten minutes, with ±25 % jitter.
-    fn backoff(&self, attempts: i64) -> Timestamp {
-        use rand::Rng;
-        let base = self.settings().job_retry_base.as_micros() as f64;
-        let exp = 2f64.powi(i32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0));
-        let delay = (base * exp).min(600e6) * rand::thread_rng().gen_range(0.75..1.25);
-        Timestamp::from_micros(Timestamp::now().micros() + delay as i64)
     }
 
     async fn fail_job(&self, job: &Job, code: String, text: String) -> Result<JobOutcome> {
@@ -829,6 +821,21 @@ fn send_rate(c: &Connection) -> u32 {
         .and_then(|r| u32::try_from(r).ok())
         .filter(|r| *r > 0)
         .unwrap_or(balcao_core::connection::WHATSAPP_DEFAULT_RATE)
+}
+
+/// Meta's subscription handshake: the challenge to echo when `mode` is `subscribe` and `token`
+/// is the connection's `verify_token` (compared in constant time); `None` otherwise.
+pub fn whatsapp_subscription(
+    connection: &Connection,
+    mode: Option<&str>,
+    token: Option<&str>,
+    challenge: Option<String>,
+) -> Option<String> {
+    use subtle::ConstantTimeEq;
+    let expected = connection.setting("verify_token")?;
+    let given = token?;
+    let same: bool = expected.as_bytes().ct_eq(given.as_bytes()).into();
+    (mode == Some("subscribe") && same).then_some(challenge).flatten()
 }
 
 /// Parses a WhatsApp notification for a connection after checking its signature: the face's

@@ -45,9 +45,7 @@ impl Service {
         who: &Principal,
         ids: &[TicketId],
     ) -> Result<HashMap<TicketId, (Option<DepartmentId>, Option<UserId>)>> {
-        // Ids come from the caller's own messages; the routing read is by id alone.
-        let _ = who;
-        Ok(tickets::routing(&mut self.store().read(), ids).await?)
+        Ok(tickets::routing(&mut self.store().read(), Some(who.account_id), ids).await?)
     }
 
     /// The contact of a connection with this phone number, created (named by the number) when
@@ -116,6 +114,28 @@ impl Service {
     }
 }
 
+/// Every item of a keyset-paged store list, a hundred at a time (for the small collections of
+/// an account: departments, users): `every_page!(page => list(..., page))`.
+macro_rules! every_page {
+    ($page:ident => $list:expr) => {{
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let $page = balcao_store::PageRequest {
+                after,
+                cursor: None,
+                limit: 100,
+            };
+            let batch = $list.await?;
+            out.extend(batch.items);
+            match batch.next_after {
+                Some(a) => after = Some(a),
+                None => break out,
+            }
+        }
+    }};
+}
+
 /// Active tickets right now, by department and user.
 #[derive(Clone, Debug, Default)]
 pub struct NowSummary {
@@ -132,40 +152,19 @@ impl Service {
         who.require_manager("see the account's live figures")?;
         let mut read = self.store().read();
         let rows = tickets::active_summary(&mut read, who.account_id).await?;
-        let mut departments = Vec::new();
-        let mut after = None;
-        loop {
-            let page = balcao_store::PageRequest {
-                after,
-                cursor: None,
-                limit: 100,
-            };
-            let batch =
-                balcao_store::departments::list(&mut read, who.account_id, balcao_store::ArchivedFilter::All, page)
-                    .await?;
-            departments.extend(batch.items);
-            match batch.next_after {
-                Some(a) => after = Some(a),
-                None => break,
-            }
-        }
-        let mut users = Vec::new();
-        let mut after = None;
-        loop {
-            let page = balcao_store::PageRequest {
-                after,
-                cursor: None,
-                limit: 100,
-            };
-            let batch =
-                balcao_store::users::list(&mut read, who.account_id, balcao_store::ArchivedFilter::Active, page)
-                    .await?;
-            users.extend(batch.items);
-            match batch.next_after {
-                Some(a) => after = Some(a),
-                None => break,
-            }
-        }
+        let account = who.account_id;
+        let departments = every_page!(page => balcao_store::departments::list(
+            &mut read,
+            account,
+            balcao_store::ArchivedFilter::All,
+            page
+        ));
+        let users = every_page!(page => balcao_store::users::list(
+            &mut read,
+            account,
+            balcao_store::ArchivedFilter::Active,
+            page
+        ));
         Ok(NowSummary {
             rows,
             departments,

@@ -33,9 +33,12 @@ use std::time::Duration;
 pub use accounts::{Bootstrap, BootstrapCreated, NewAccount};
 pub use auth::{AuthError, Credential, Principal, TokenPair};
 pub use balcao_store::group_members::GroupMember;
+pub use balcao_store::jobs::Job;
 pub use balcao_store::outbox::StoredEvent;
 pub use balcao_store::{ArchivedFilter, Store};
-pub use channels::{FETCH_MEDIA, IngestReport, JobOutcome, MARK_READ, SEND, whatsapp_notification};
+pub use channels::{
+    FETCH_MEDIA, IngestReport, JobOutcome, MARK_READ, SEND, whatsapp_notification, whatsapp_subscription,
+};
 pub use connections::{ConnectionPatch, NewConnection};
 pub use contacts::{ContactFilter, ContactInput, ContactPatch, MemberInput};
 pub use custom_fields::{CustomFieldPatch, NewCustomField};
@@ -179,6 +182,20 @@ impl Service {
         self.store().ping().await?;
         Ok(())
     }
+}
+
+/// When the next try of something that failed `attempts` times comes: `base` doubled per try
+/// after the first, capped at `cap`, with ±25 % jitter so retries of many things spread out.
+pub(crate) fn retry_at(
+    base: Duration,
+    attempts: i64,
+    cap: Duration,
+    now: balcao_core::Timestamp,
+) -> balcao_core::Timestamp {
+    use rand::Rng;
+    let exp = 2f64.powi(i32::try_from(attempts.clamp(1, 30) - 1).unwrap_or(0));
+    let delay = (base.as_micros() as f64 * exp).min(cap.as_micros() as f64) * rand::thread_rng().gen_range(0.75..1.25);
+    balcao_core::Timestamp::from_micros(now.micros() + delay as i64)
 }
 
 /// Keyset paging of lists: up to `limit` items after the id `after`, or past `cursor` (the

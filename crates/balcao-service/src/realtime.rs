@@ -168,7 +168,7 @@ impl Service {
         };
         let ids: Vec<TicketId> = events.iter().filter_map(ticket_of).collect();
         let routing: HashMap<TicketId, (Option<DepartmentId>, Option<UserId>)> =
-            tickets::routing(&mut self.store().read(), &ids).await?;
+            tickets::routing(&mut self.store().read(), None, &ids).await?;
         Ok(events
             .into_iter()
             .map(|event| {

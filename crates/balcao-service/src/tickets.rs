@@ -524,16 +524,26 @@ impl Service {
 }
 
 impl Service {
-    /// The contact's active ticket, if any.
-    pub async fn active_ticket_of(&self, who: &Principal, contact: ContactId) -> Result<Option<Ticket>> {
+    /// Closes the contact's active ticket (Digisac's contact-scoped close); a contact without
+    /// one is a validation error.
+    pub async fn close_contact_ticket(
+        &self,
+        who: &Principal,
+        contact: ContactId,
+        topic_ids: Vec<Uuid>,
+        comment: Option<String>,
+    ) -> Result<Ticket> {
         let contact = self.get_contact(who, contact).await?;
-        Ok(tickets::active_for(
+        let open = tickets::active_for(
             &mut self.store().read(),
             who.account_id,
             contact.id,
             contact.connection_id,
         )
-        .await?)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("contact", "no_open_ticket", "the contact has no open ticket"))?;
+        self.change_ticket(who, open.id, TicketChange::Close { topic_ids, comment })
+            .await
     }
 
     /// Transfers the contact's active ticket, or opens one when it has none and routes it

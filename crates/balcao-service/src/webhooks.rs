@@ -475,44 +475,40 @@ impl Service {
         }
         let expires = now.plus(self.settings().webhook_max_age);
         let mut deliveries = Vec::new();
-        for e in &events {
-            let wanted: Vec<&&Webhook> = by_account
-                .get(&e.account_id)
-                .map(|list| {
-                    list.iter()
-                        .filter(|w| w.wants(&e.name) && w.created_at <= e.created_at)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if wanted.is_empty() {
-                continue;
-            }
-            let native = body_of(e);
-            for w in wanted {
-                let body = if w.format == "balcao" {
-                    native.clone()
-                } else {
-                    let formats = self.inner.formats.read().unwrap_or_else(|p| p.into_inner());
-                    match formats.get(&w.format).and_then(|f| f.body(e)) {
-                        Some(b) => b,
-                        None => continue,
-                    }
-                };
-                deliveries.push(Delivery {
-                    id: DeliveryId::new(),
-                    account_id: e.account_id,
-                    webhook_id: w.id,
-                    event_id: e.id,
-                    event: e.name.clone(),
-                    body,
-                    status: DeliveryStatus::Pending,
-                    attempts: 0,
-                    next_attempt_at: Some(now),
-                    expires_at: expires,
-                    delivered_at: None,
-                    created_at: now,
-                    attempt_log: Vec::new(),
-                });
+        {
+            let formats = self.inner.formats.read().unwrap_or_else(|p| p.into_inner());
+            for e in &events {
+                let wanted = by_account.get(&e.account_id).map(Vec::as_slice).unwrap_or_default();
+                // Each format renders the event once, however many subscriptions take it.
+                let mut bodies: HashMap<&str, Option<String>> = HashMap::new();
+                for w in wanted
+                    .iter()
+                    .filter(|w| w.wants(&e.name) && w.created_at <= e.created_at)
+                {
+                    let body = bodies
+                        .entry(w.format.as_str())
+                        .or_insert_with(|| match w.format.as_str() {
+                            "balcao" => Some(body_of(e)),
+                            other => formats.get(other).and_then(|f| f.body(e)),
+                        });
+                    // The vendor has no such event.
+                    let Some(body) = body.clone() else { continue };
+                    deliveries.push(Delivery {
+                        id: DeliveryId::new(),
+                        account_id: e.account_id,
+                        webhook_id: w.id,
+                        event_id: e.id,
+                        event: e.name.clone(),
+                        body,
+                        status: DeliveryStatus::Pending,
+                        attempts: 0,
+                        next_attempt_at: Some(now),
+                        expires_at: expires,
+                        delivered_at: None,
+                        created_at: now,
+                        attempt_log: Vec::new(),
+                    });
+                }
             }
         }
         webhooks::insert_deliveries(&mut tx, &deliveries).await?;
@@ -554,7 +550,13 @@ impl Service {
             webhooks::record_success(&mut tx, w.id, now).await?;
             DeliveryStatus::Delivered
         } else {
-            let next = self.delivery_backoff(d.attempts, now);
+            // Exponential from `webhook_retry_base`, capped at an hour.
+            let next = crate::retry_at(
+                self.settings().webhook_retry_base,
+                d.attempts,
+                Duration::from_secs(3600),
+                now,
+            );
             let status = if next > d.expires_at {
                 DeliveryStatus::Dead
             } else {
@@ -584,15 +586,6 @@ impl Service {
         };
         tx.commit().await?;
         Ok(status)
-    }
-
-    /// Exponential from `webhook_retry_base`, capped at an hour, ±25 % jitter.
-    fn delivery_backoff(&self, attempts: i64, now: Timestamp) -> Timestamp {
-        use rand::Rng;
-        let base = self.settings().webhook_retry_base.as_micros() as f64;
-        let exp = 2f64.powi(i32::try_from(attempts.clamp(1, 30) - 1).unwrap_or(0));
-        let delay = (base * exp).min(3600e6) * rand::thread_rng().gen_range(0.75..1.25);
-        Timestamp::from_micros(now.micros() + delay as i64)
     }
 }
 

@@ -546,31 +546,7 @@ pub async fn query(
     account: AccountId,
     q: &balcao_core::query::Query<balcao_core::contact::ContactField>,
 ) -> Result<(Vec<Contact>, u64)> {
-    use crate::query::Fields;
-    let filter = crate::query::condition("contacts", &q.cond, &tags_relation);
-    let count = Query::select()
-        .expr(Expr::col((Contacts::Table, Contacts::Id)).count())
-        .from(Contacts::Table)
-        .and_where(Expr::col((Contacts::Table, Contacts::AccountId)).eq(account.0))
-        .and_where(filter.clone())
-        .to_owned();
-    let total: Option<(i64,)> = fetch_optional(db, &count).await?;
-    let mut stmt = Query::select();
-    stmt.columns(COLUMNS.map(|c| (Contacts::Table, c)))
-        .from(Contacts::Table)
-        .and_where(Expr::col((Contacts::Table, Contacts::AccountId)).eq(account.0))
-        .and_where(filter)
-        .offset(q.offset)
-        .limit(q.limit);
-    for (field, dir) in &q.order {
-        let order = match dir {
-            balcao_core::query::Direction::Asc => Order::Asc,
-            balcao_core::query::Direction::Desc => Order::Desc,
-        };
-        stmt.order_by((Contacts::Table, sea_query::Alias::new(field.column().0)), order);
-    }
-    stmt.order_by((Contacts::Table, Contacts::Id), Order::Asc);
-    let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
-    let total = total.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0));
+    let (rows, total): (Vec<ContactRow>, u64) =
+        crate::query::page(db, "contacts", &COLUMNS, account, q, &tags_relation).await?;
     Ok((with_tags(db, account, rows).await?, total))
 }

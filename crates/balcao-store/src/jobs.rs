@@ -26,7 +26,6 @@ enum Jobs {
     SubjectId,
     QueueKey,
     Payload,
-    Attempts,
     RunAt,
     LastError,
     CreatedAt,
@@ -138,21 +137,41 @@ pub async fn enqueue(db: &mut impl Exec, jobs: &[NewJob]) -> Result<()> {
     Ok(())
 }
 
-const CLAIM_SQLITE: &str = "UPDATE jobs SET run_at = ?, attempts = attempts + 1 \
-     WHERE id IN (SELECT j.id FROM jobs j JOIN connections c ON c.id = j.connection_id \
-       WHERE j.run_at <= ? AND c.archived_at IS NULL \
-         AND (c.status = 'connected' OR j.kind = 'fetch_media') \
-         AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.id < j.id) \
-       ORDER BY j.run_at, j.id LIMIT ?) \
-     RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at";
+/// Which jobs may run: those of unarchived connections that are connected (a file sent by a
+/// customer is fetched whatever the connection's state).
+macro_rules! claimable {
+    () => {
+        "c.archived_at IS NULL AND (c.status = 'connected' OR j.kind = 'fetch_media')"
+    };
+}
 
-const CLAIM_POSTGRES: &str = "UPDATE jobs SET run_at = $1, attempts = attempts + 1 \
-     WHERE id IN (SELECT j.id FROM jobs j JOIN connections c ON c.id = j.connection_id \
-       WHERE j.run_at <= $2 AND c.archived_at IS NULL \
-         AND (c.status = 'connected' OR j.kind = 'fetch_media') \
-         AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.id < j.id) \
-       ORDER BY j.run_at, j.id LIMIT $3 FOR UPDATE OF j SKIP LOCKED) \
-     RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at";
+/// The due jobs a claim takes: the oldest of each queue key, claimable, by due time.
+macro_rules! due {
+    ($now:literal, $limit:literal, $lock:literal) => {
+        concat!(
+            "SELECT j.id FROM jobs j JOIN connections c ON c.id = j.connection_id WHERE j.run_at <= ",
+            $now,
+            " AND ",
+            claimable!(),
+            " AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.queue_key = j.queue_key AND e.id < j.id) \
+             ORDER BY j.run_at, j.id LIMIT ",
+            $limit,
+            $lock
+        )
+    };
+}
+
+const CLAIM_SQLITE: &str = concat!(
+    "UPDATE jobs SET run_at = ?, attempts = attempts + 1 WHERE id IN (",
+    due!("?", "?", ""),
+    ") RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at"
+);
+
+const CLAIM_POSTGRES: &str = concat!(
+    "UPDATE jobs SET run_at = $1, attempts = attempts + 1 WHERE id IN (",
+    due!("$2", "$3", " FOR UPDATE OF j SKIP LOCKED"),
+    ") RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at"
+);
 
 /// Claims up to `limit` due jobs for a lease ending at `lease_until`: the oldest job of each
 /// queue key, of connections that are connected and not archived (media fetches run whatever
@@ -205,34 +224,12 @@ pub async fn retry(
     Ok(())
 }
 
-/// Gives back a claimed job without counting the try (the worker is stopping, or the
-/// connection's rate limit is spent): due again at `run_at`.
-pub async fn release(db: &mut impl Exec, id: Uuid, run_at: Timestamp) -> Result<()> {
-    let stmt = Query::update()
-        .table(Jobs::Table)
-        .value(Jobs::RunAt, run_at.micros())
-        .value(Jobs::Attempts, Expr::col(Jobs::Attempts).sub(1))
-        .and_where(Expr::col(Jobs::Id).eq(id))
-        .to_owned();
-    execute(db, &stmt).await?;
-    Ok(())
-}
-
-/// Jobs of an account still waiting (kind, subject, attempts, last error), oldest first.
-pub async fn pending(db: &mut impl Exec, account: AccountId) -> Result<Vec<(String, Uuid, i64, Option<String>)>> {
-    let stmt = Query::select()
-        .columns([Jobs::Kind, Jobs::SubjectId, Jobs::Attempts, Jobs::LastError])
-        .from(Jobs::Table)
-        .and_where(Expr::col(Jobs::AccountId).eq(account.0))
-        .order_by(Jobs::Id, sea_query::Order::Asc)
-        .to_owned();
-    Ok(crate::db::fetch_all(db, &stmt).await?)
-}
-
 /// When the next claimable job comes due (for a worker deciding how long to sleep).
 pub async fn next_due(db: &mut impl Exec) -> Result<Option<Timestamp>> {
-    const SQL: &str = "SELECT MIN(j.run_at) FROM jobs j JOIN connections c ON c.id = j.connection_id \
-         WHERE c.archived_at IS NULL AND (c.status = 'connected' OR j.kind = 'fetch_media')";
+    const SQL: &str = concat!(
+        "SELECT MIN(j.run_at) FROM jobs j JOIN connections c ON c.id = j.connection_id WHERE ",
+        claimable!()
+    );
     let row: Option<(Option<i64>,)> = db
         .fetch_optional_raw(SQL, SqlxValues(sea_query::Values(Vec::new())))
         .await?;

@@ -264,21 +264,6 @@ pub async fn by_external_id(
     row.map(Message::try_from).transpose()
 }
 
-/// When the contact last wrote (its newest inbound message), if ever.
-pub async fn last_inbound_at(db: &mut impl Exec, account: AccountId, contact: ContactId) -> Result<Option<Timestamp>> {
-    let stmt = Query::select()
-        .column(Messages::CreatedAt)
-        .from(Messages::Table)
-        .and_where(Expr::col(Messages::AccountId).eq(account.0))
-        .and_where(Expr::col(Messages::ContactId).eq(contact.0))
-        .and_where(Expr::col(Messages::Direction).eq("inbound"))
-        .order_by(Messages::Id, Order::Desc)
-        .limit(1)
-        .to_owned();
-    let row: Option<(i64,)> = fetch_optional(db, &stmt).await?;
-    Ok(row.map(|(t,)| Timestamp::from_micros(t)))
-}
-
 /// The contact's newest inbound message, if any.
 pub async fn last_inbound(db: &mut impl Exec, account: AccountId, contact: ContactId) -> Result<Option<Message>> {
     let stmt = Query::select()
@@ -355,8 +340,7 @@ pub async fn query(
     account: AccountId,
     q: &balcao_core::query::Query<balcao_core::message::MessageField>,
 ) -> Result<(Vec<Message>, u64)> {
-    let columns: Vec<String> = COLUMNS.iter().map(Iden::to_string).collect();
     let (rows, total): (Vec<MessageRow>, u64) =
-        crate::query::page(db, "messages", &columns, account, q, &crate::query::no_relation).await?;
+        crate::query::page(db, "messages", &COLUMNS, account, q, &crate::query::no_relation).await?;
     Ok((rows.into_iter().map(Message::try_from).collect::<Result<_>>()?, total))
 }

@@ -110,10 +110,10 @@ pub fn condition<F: Fields>(
 
 /// Runs a typed query on `table` (its `account_id` column scoping it): the page of rows (all
 /// of `columns`, ordered by the query's keys then `id`) and how many rows match in all.
-pub async fn page<F: Fields, R: crate::db::AnyRow>(
+pub async fn page<F: Fields, C: sea_query::Iden + Copy + 'static, R: crate::db::AnyRow>(
     db: &mut impl crate::Exec,
     table: &'static str,
-    columns: &[String],
+    columns: &[C],
     account: balcao_core::AccountId,
     q: &balcao_core::query::Query<F>,
     relation: &(dyn Fn(&Relation) -> SimpleExpr + Sync),
@@ -129,7 +129,7 @@ pub async fn page<F: Fields, R: crate::db::AnyRow>(
         .to_owned();
     let total: Option<(i64,)> = crate::db::fetch_optional(db, &count).await?;
     let mut stmt = Q::select();
-    stmt.columns(columns.iter().map(|c| (t.clone(), Alias::new(c.as_str()))))
+    stmt.columns(columns.iter().map(|c| (t.clone(), *c)))
         .from(t.clone())
         .and_where(Expr::col((t.clone(), Alias::new("account_id"))).eq(account.0))
         .and_where(filter)

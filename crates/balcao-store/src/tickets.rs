@@ -553,20 +553,23 @@ pub async fn entries(db: &mut impl Exec, account: AccountId, ticket: TicketId) -
         .collect()
 }
 
-/// Where tickets are routed (department, user), by id, whatever their account: for the
-/// realtime hub deciding who sees an event about a ticket or its messages.
+/// Where tickets are routed (department, user), by id: within `account`, or — for the realtime
+/// hub, which relays every account's events — whatever their account.
 pub async fn routing(
     db: &mut impl Exec,
+    account: Option<AccountId>,
     ids: &[TicketId],
 ) -> Result<std::collections::HashMap<TicketId, (Option<DepartmentId>, Option<UserId>)>> {
     if ids.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
-    let stmt = Query::select()
-        .columns([Tickets::Id, Tickets::DepartmentId, Tickets::UserId])
+    let mut stmt = Query::select();
+    stmt.columns([Tickets::Id, Tickets::DepartmentId, Tickets::UserId])
         .from(Tickets::Table)
-        .and_where(Expr::col(Tickets::Id).is_in(ids.iter().map(|t| t.0)))
-        .to_owned();
+        .and_where(Expr::col(Tickets::Id).is_in(ids.iter().map(|t| t.0)));
+    if let Some(account) = account {
+        stmt.and_where(Expr::col(Tickets::AccountId).eq(account.0));
+    }
     let rows: Vec<(Uuid, Option<Uuid>, Option<Uuid>)> = fetch_all(db, &stmt).await?;
     Ok(rows
         .into_iter()
@@ -629,9 +632,8 @@ pub async fn query(
     account: AccountId,
     q: &balcao_core::query::Query<balcao_core::ticket::TicketField>,
 ) -> Result<(Vec<Ticket>, u64)> {
-    let columns: Vec<String> = COLUMNS.iter().map(Iden::to_string).collect();
     let (rows, total): (Vec<TicketRow>, u64) =
-        crate::query::page(db, "tickets", &columns, account, q, &contact_relation).await?;
+        crate::query::page(db, "tickets", &COLUMNS, account, q, &contact_relation).await?;
     Ok((with_topics(db, account, rows).await?, total))
 }
 

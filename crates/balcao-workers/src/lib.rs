@@ -44,9 +44,9 @@ impl Workers {
     pub fn spawn(service: Service, settings: WorkerSettings) -> Workers {
         let (stop, stopped) = watch::channel(false);
         let tasks = vec![
-            tokio::spawn(run(service.clone(), settings.clone(), stopped.clone())),
+            tokio::spawn(drain(Jobs(service.clone()), settings.clone(), stopped.clone())),
             tokio::spawn(dispatch(service.clone(), stopped.clone())),
-            tokio::spawn(deliver(service, settings, stopped)),
+            tokio::spawn(drain(Deliveries(service), settings, stopped)),
         ];
         Workers { stop, tasks }
     }
@@ -65,7 +65,22 @@ impl Workers {
     }
 }
 
-async fn run(service: Service, settings: WorkerSettings, mut stopped: watch::Receiver<bool>) {
+/// A table of due work (jobs, webhook deliveries) the runner drains.
+trait Queue: Clone + Send + Sync + 'static {
+    type Item: Send + 'static;
+    /// Claims up to `n` due items for this runner.
+    fn claim(&self, n: u32) -> impl std::future::Future<Output = Vec<Self::Item>> + Send;
+    /// Runs one claimed item, recording its outcome.
+    fn run(&self, item: Self::Item) -> impl std::future::Future<Output = ()> + Send;
+    /// How long to sleep when nothing is due, at most `poll`.
+    fn idle_for(&self, poll: Duration) -> impl std::future::Future<Output = Duration> + Send;
+    /// Resolves when new work was queued in this process.
+    fn queued(&self) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// Claims due items and runs them, up to `concurrency` at once, until stopped; then waits for
+/// the running ones.
+async fn drain<Q: Queue>(queue: Q, settings: WorkerSettings, mut stopped: watch::Receiver<bool>) {
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut running = JoinSet::new();
     loop {
@@ -81,52 +96,96 @@ async fn run(service: Service, settings: WorkerSettings, mut stopped: watch::Rec
             }
             continue;
         }
-        let claimed = match service.claim_jobs(u32::try_from(free).unwrap_or(u32::MAX)).await {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming jobs failed");
-                idle(&service, &mut stopped, settings.idle_poll).await;
-                continue;
-            }
-        };
+        let claimed = queue.claim(u32::try_from(free).unwrap_or(u32::MAX)).await;
         if claimed.is_empty() {
-            let wait = match service.next_job_due().await {
-                Ok(Some(due)) => {
-                    let micros = (due.micros() - Timestamp::now().micros()).max(0);
-                    Duration::from_micros(u64::try_from(micros).unwrap_or(0))
-                        .clamp(Duration::from_millis(10), settings.idle_poll)
-                }
-                _ => settings.idle_poll,
-            };
-            idle(&service, &mut stopped, wait).await;
+            let wait = queue.idle_for(settings.idle_poll).await;
+            tokio::select! {
+                () = queue.queued() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = stopped.changed() => {}
+            }
             continue;
         }
-        for job in claimed {
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                // Claimed no more than the free slots: cannot happen; give the job back.
-                let _ = service.release_job(&job).await;
-                continue;
+        for item in claimed {
+            // No more items than free slots were claimed: a slot is there for each.
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
             };
-            let service = service.clone();
+            let queue = queue.clone();
             running.spawn(async move {
                 let _permit = permit;
-                match service.run_job(&job).await {
-                    Ok(outcome) => tracing::debug!(job = %job.id, kind = %job.kind, ?outcome, "job ran"),
-                    // Left claimed: it comes due again when its lease ends.
-                    Err(e) => tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job errored"),
-                }
+                queue.run(item).await;
             });
         }
     }
     while running.join_next().await.is_some() {}
 }
 
-/// Sleeps up to `wait`, or until a job is queued or the runner is stopped.
-async fn idle(service: &Service, stopped: &mut watch::Receiver<bool>, wait: Duration) {
-    tokio::select! {
-        () = service.jobs_queued() => {}
-        () = tokio::time::sleep(wait) => {}
-        _ = stopped.changed() => {}
+/// Channel jobs (sends, media fetches, read receipts).
+#[derive(Clone)]
+struct Jobs(Service);
+
+impl Queue for Jobs {
+    type Item = balcao_service::Job;
+
+    async fn claim(&self, n: u32) -> Vec<Self::Item> {
+        self.0.claim_jobs(n).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "claiming jobs failed");
+            Vec::new()
+        })
+    }
+
+    async fn run(&self, job: Self::Item) {
+        match self.0.run_job(&job).await {
+            Ok(outcome) => tracing::debug!(job = %job.id, kind = %job.kind, ?outcome, "job ran"),
+            // Left claimed: it comes due again when its lease ends.
+            Err(e) => tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "job errored"),
+        }
+    }
+
+    /// Until the next job comes due (retries are scheduled), within 10 ms and `poll`.
+    async fn idle_for(&self, poll: Duration) -> Duration {
+        match self.0.next_job_due().await {
+            Ok(Some(due)) => {
+                let micros = (due.micros() - Timestamp::now().micros()).max(0);
+                Duration::from_micros(u64::try_from(micros).unwrap_or(0)).clamp(Duration::from_millis(10), poll)
+            }
+            _ => poll,
+        }
+    }
+
+    async fn queued(&self) {
+        self.0.jobs_queued().await;
+    }
+}
+
+/// Webhook deliveries.
+#[derive(Clone)]
+struct Deliveries(Service);
+
+impl Queue for Deliveries {
+    type Item = (balcao_core::Delivery, balcao_core::Webhook);
+
+    async fn claim(&self, n: u32) -> Vec<Self::Item> {
+        self.0.claim_deliveries(n).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "claiming deliveries failed");
+            Vec::new()
+        })
+    }
+
+    async fn run(&self, (delivery, webhook): Self::Item) {
+        if let Err(e) = self.0.run_delivery(&delivery, &webhook).await {
+            // Left claimed: it comes due again when its lease ends.
+            tracing::warn!(delivery = %delivery.id, error = %e, "delivery errored");
+        }
+    }
+
+    async fn idle_for(&self, poll: Duration) -> Duration {
+        poll
+    }
+
+    async fn queued(&self) {
+        self.0.deliveries_due().await;
     }
 }
 
@@ -150,53 +209,4 @@ async fn dispatch(service: Service, mut stopped: watch::Receiver<bool>) {
             _ = stopped.changed() => {}
         }
     }
-}
-
-/// Runs due webhook deliveries concurrently.
-async fn deliver(service: Service, settings: WorkerSettings, mut stopped: watch::Receiver<bool>) {
-    let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-    let mut running = JoinSet::new();
-    loop {
-        while running.try_join_next().is_some() {}
-        if *stopped.borrow() {
-            break;
-        }
-        let free = slots.available_permits();
-        if free == 0 {
-            tokio::select! {
-                _ = running.join_next() => {}
-                _ = stopped.changed() => {}
-            }
-            continue;
-        }
-        let claimed = match service.claim_deliveries(u32::try_from(free).unwrap_or(u32::MAX)).await {
-            Ok(list) => list,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming deliveries failed");
-                Vec::new()
-            }
-        };
-        if claimed.is_empty() {
-            tokio::select! {
-                () = service.deliveries_due() => {}
-                () = tokio::time::sleep(settings.idle_poll) => {}
-                _ = stopped.changed() => {}
-            }
-            continue;
-        }
-        for (delivery, webhook) in claimed {
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                break;
-            };
-            let service = service.clone();
-            running.spawn(async move {
-                let _permit = permit;
-                if let Err(e) = service.run_delivery(&delivery, &webhook).await {
-                    // Left claimed: it comes due again when its lease ends.
-                    tracing::warn!(delivery = %delivery.id, error = %e, "delivery errored");
-                }
-            });
-        }
-    }
-    while running.join_next().await.is_some() {}
 }

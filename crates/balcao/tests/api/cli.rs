@@ -338,6 +338,24 @@ async fn the_demo_starts_with_customers_writing_in() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("fresh data folder"));
 }
 
+/// `balcao serve` on `db` on a free port, with a known first admin.
+fn serve(db: &TestDatabase) -> Command {
+    let mut cmd = balcao(db);
+    cmd.arg("serve")
+        .env("BALCAO_LISTEN", "127.0.0.1:0")
+        .env("BALCAO_ADMIN_EMAIL", "admin@example.com")
+        .env("BALCAO_ADMIN_PASSWORD", "admin-password-1");
+    cmd
+}
+
+/// The first admin's access token on the server at `addr`.
+async fn admin_token(client: &reqwest::Client, addr: &str) -> String {
+    login(client, addr, "admin@example.com", "admin-password-1").await.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
 /// SIGKILL in the middle of a burst of events: after a restart every event is delivered at
 /// least once, and repeats carry the same `X-Balcao-Delivery`.
 #[tokio::test]
@@ -346,24 +364,15 @@ async fn events_survive_a_sigkill_in_the_middle_of_a_burst() {
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
     let receiver = crate::webhooks::Receiver::start().await;
     let start = || {
-        let mut cmd = balcao(&db);
-        cmd.arg("serve")
-            .env("BALCAO_LISTEN", "127.0.0.1:0")
-            .env("BALCAO_ADMIN_EMAIL", "admin@example.com")
-            .env("BALCAO_ADMIN_PASSWORD", "admin-password-1")
-            .env("BALCAO_WEBHOOK_RETRY_BASE_MS", "50")
+        let mut cmd = serve(&db);
+        cmd.env("BALCAO_WEBHOOK_RETRY_BASE_MS", "50")
             // A delivery in flight at the kill comes due again when its lease (timeout + 5 s) ends.
             .env("BALCAO_WEBHOOK_TIMEOUT_SECS", "2");
         Process::spawn(cmd)
     };
     let mut first = start();
     let addr = field(&first.wait_for("listening").await, "addr").to_owned();
-    let token = login(&client, &addr, "admin@example.com", "admin-password-1")
-        .await
-        .body["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = admin_token(&client, &addr).await;
     let post = |path: &str, body: balcao_testkit::serde_json::Value| {
         client
             .post(format!("http://{addr}{path}"))
@@ -410,12 +419,7 @@ async fn events_survive_a_sigkill_in_the_middle_of_a_burst() {
 
     let mut second = start();
     let addr = field(&second.wait_for("listening").await, "addr").to_owned();
-    let token = login(&client, &addr, "admin@example.com", "admin-password-1")
-        .await
-        .body["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = admin_token(&client, &addr).await;
     let mut stored = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -483,24 +487,12 @@ async fn two_processes_share_the_work_and_the_events() {
     let db = TestDatabase::new().await;
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
     let receiver = crate::webhooks::Receiver::start().await;
-    let start = || {
-        let mut cmd = balcao(&db);
-        cmd.arg("serve")
-            .env("BALCAO_LISTEN", "127.0.0.1:0")
-            .env("BALCAO_ADMIN_EMAIL", "admin@example.com")
-            .env("BALCAO_ADMIN_PASSWORD", "admin-password-1");
-        Process::spawn(cmd)
-    };
+    let start = || Process::spawn(serve(&db));
     let mut a = start();
     let addr_a = field(&a.wait_for("listening").await, "addr").to_owned();
     let mut b = start();
     let addr_b = field(&b.wait_for("listening").await, "addr").to_owned();
-    let token = login(&client, &addr_a, "admin@example.com", "admin-password-1")
-        .await
-        .body["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = admin_token(&client, &addr_a).await;
     let post = |addr: &str, path: &str, body: balcao_testkit::serde_json::Value| {
         client
             .post(format!("http://{addr}{path}"))

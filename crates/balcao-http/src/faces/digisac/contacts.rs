@@ -10,9 +10,9 @@ use balcao_core::contact::ContactField as F;
 use balcao_core::query::{Cond, FieldKind as K, Op, Value as QValue};
 use balcao_service::{ContactInput, ContactPatch};
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
 use super::body::Body;
+use super::fields::{PathUuid, boolean, id, id_list, optional_id, optional_text, text, where_ids};
 use super::query::{Constant, Include, Model, RelationSpec, no_rewrite, parse_list, parse_spec};
 use super::views;
 use super::{Caller, DigisacError, envelope};
@@ -121,18 +121,14 @@ async fn list(State(state): State<AppState>, Caller(who): Caller, uri: OriginalU
     Ok(axum::Json(envelope(data, total, spec.page, spec.per_page)).into_response())
 }
 
-fn path_id(raw: &str) -> Result<Uuid, DigisacError> {
-    Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
-
 async fn one(
     State(state): State<AppState>,
     Caller(who): Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathUuid(target): PathUuid,
     uri: OriginalUri,
 ) -> Result<Response, DigisacError> {
     let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
-    let contact = state.service.get_contact(&who, ContactId(path_id(&id)?)).await?;
+    let contact = state.service.get_contact(&who, ContactId(target)).await?;
     let mut data = render(
         &state,
         &who,
@@ -142,70 +138,6 @@ async fn one(
     )
     .await?;
     Ok(axum::Json(data.pop().unwrap_or(Value::Null)).into_response())
-}
-
-/// A text field of a lenient body (numbers become text).
-pub fn text(body: &Value, key: &str) -> Option<String> {
-    match &body[key] {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// Present and `null` (a field to clear), or present with a value.
-fn optional_text(body: &Value, key: &str) -> Option<Option<String>> {
-    body.get(key).map(|v| match v {
-        Value::Null => None,
-        _ => text(body, key),
-    })
-}
-
-pub fn id(body: &Value, key: &str) -> Result<Option<Uuid>, DigisacError> {
-    match &body[key] {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => Uuid::parse_str(s.trim())
-            .map(Some)
-            .map_err(|_| DigisacError::bad_request(format!("`{key}` is not a valid id"))),
-        _ => Err(DigisacError::bad_request(format!("`{key}` is not a valid id"))),
-    }
-}
-
-fn optional_id(body: &Value, key: &str) -> Result<Option<Option<Uuid>>, DigisacError> {
-    if body.get(key).is_none() {
-        return Ok(None);
-    }
-    id(body, key).map(Some)
-}
-
-pub fn boolean(body: &Value, key: &str) -> Option<bool> {
-    match &body[key] {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.trim() {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn ids(body: &Value, key: &str) -> Result<Option<Vec<Uuid>>, DigisacError> {
-    match &body[key] {
-        Value::Null => Ok(None),
-        Value::Array(items) => items
-            .iter()
-            .filter(|i| !i.as_str().is_some_and(|s| s.trim().is_empty()))
-            .map(|i| {
-                i.as_str()
-                    .and_then(|s| Uuid::parse_str(s.trim()).ok())
-                    .ok_or_else(|| DigisacError::bad_request(format!("`{key}` holds an invalid id")))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        _ => Err(DigisacError::bad_request(format!("`{key}` must be a list of ids"))),
-    }
 }
 
 /// `customFields: [{id, value}]` as Balcão's `{field id: value}`.
@@ -244,7 +176,7 @@ fn input(body: &Value) -> Result<ContactInput, DigisacError> {
         visible: boolean(body, "visible"),
         default_department_id: id(body, "defaultDepartmentId")?,
         default_user_id: id(body, "defaultUserId")?,
-        tag_ids: ids(body, "tagIds")?,
+        tag_ids: id_list(body.get("tagIds"), "tagIds")?,
         person_id: id(body, "personId")?,
         custom_fields: custom_fields(body)?,
         ..ContactInput::default()
@@ -284,10 +216,10 @@ async fn create_many(
 async fn update(
     State(state): State<AppState>,
     Caller(who): Caller,
-    axum::extract::Path(raw): axum::extract::Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<Response, DigisacError> {
-    let contact = ContactId(path_id(&raw)?);
+    let contact = ContactId(target);
     let patch = ContactPatch {
         name: text(&body, "name"),
         internal_name: optional_text(&body, "internalName"),
@@ -298,7 +230,7 @@ async fn update(
         visible: boolean(&body, "visible"),
         default_department_id: optional_id(&body, "defaultDepartmentId")?,
         default_user_id: optional_id(&body, "defaultUserId")?,
-        tag_ids: ids(&body, "tagIds")?,
+        tag_ids: id_list(body.get("tagIds"), "tagIds")?,
         person_id: optional_id(&body, "personId")?,
         custom_fields: custom_fields(&body)?,
         ..ContactPatch::default()
@@ -311,9 +243,9 @@ async fn update(
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
-    axum::extract::Path(raw): axum::extract::Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<Response, DigisacError> {
-    let id = ContactId(path_id(&raw)?);
+    let id = ContactId(target);
     let contact = state.service.get_contact(&who, id).await?;
     state.service.delete_contact(&who, id).await?;
     let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
@@ -326,12 +258,7 @@ async fn delete_many(
     Caller(who): Caller,
     Body(body): Body,
 ) -> Result<Response, DigisacError> {
-    let raw = match &body["where"]["id"] {
-        Value::Object(ops) => ops.get("$in").cloned().unwrap_or(Value::Null),
-        other => other.clone(),
-    };
-    let list = ids(&json!({"id": raw}), "id")?
-        .ok_or_else(|| DigisacError::bad_request("`where.id` lists the contacts to delete"))?;
+    let list = where_ids(&body)?;
     let deleted = state.service.delete_contacts(&who, &list).await?;
     Ok(axum::Json(json!({"deleted": deleted.len(), "ids": deleted})).into_response())
 }
@@ -364,10 +291,10 @@ async fn count(State(state): State<AppState>, Caller(who): Caller, Body(body): B
 async fn block(
     State(state): State<AppState>,
     Caller(who): Caller,
-    axum::extract::Path(raw): axum::extract::Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<Response, DigisacError> {
-    let id = ContactId(path_id(&raw)?);
+    let id = ContactId(target);
     let block = boolean(&body, "block").unwrap_or(true);
     let contact = state
         .service

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
 use balcao_core::{DepartmentId, TagId};
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::body::Body;
-use super::contacts::{boolean, text};
+use super::fields::{PathUuid, boolean, id_list, text, where_ids};
 use super::query::{PER_PAGE_DEFAULT, PER_PAGE_MAX, spec_of};
 use super::{Caller, DigisacError, envelope, views};
 use crate::AppState;
@@ -98,10 +98,6 @@ pub(super) fn paged(items: Vec<Value>, raw_query: Option<&str>) -> Result<Value,
     Ok(envelope(data, total, page, per_page))
 }
 
-fn uuid(raw: &str) -> Result<Uuid, DigisacError> {
-    Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
-
 fn department(d: &balcao_core::Department) -> Value {
     json!({
         "id": d.id, "name": d.name, "accountId": d.account_id, "archivedAt": d.archived_at,
@@ -138,16 +134,16 @@ async fn create_department(
 async fn get_department(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let d = state.service.get_department(&who, DepartmentId(uuid(&raw)?)).await?;
+    let d = state.service.get_department(&who, DepartmentId(target)).await?;
     Ok(axum::Json(department(&d)))
 }
 
 async fn update_department(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let patch = DepartmentPatch {
@@ -155,7 +151,7 @@ async fn update_department(
     };
     let d = state
         .service
-        .update_department(&who, DepartmentId(uuid(&raw)?), patch)
+        .update_department(&who, DepartmentId(target), patch)
         .await?;
     Ok(axum::Json(department(&d)))
 }
@@ -163,13 +159,13 @@ async fn update_department(
 async fn archive_department(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let archive = boolean(&body, "archive").unwrap_or(true);
     let d = state
         .service
-        .set_department_archived(&who, DepartmentId(uuid(&raw)?), archive)
+        .set_department_archived(&who, DepartmentId(target), archive)
         .await?;
     Ok(axum::Json(department(&d)))
 }
@@ -177,9 +173,9 @@ async fn archive_department(
 async fn delete_department(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let id = DepartmentId(uuid(&raw)?);
+    let id = DepartmentId(target);
     let d = state.service.get_department(&who, id).await?;
     state.service.delete_department(&who, id).await?;
     Ok(axum::Json(department(&d)))
@@ -194,24 +190,6 @@ async fn list_tags(
     Ok(axum::Json(paged(items.iter().map(views::tag).collect(), uri.query())?))
 }
 
-fn department_ids(body: &Value) -> Result<Option<Vec<Uuid>>, DigisacError> {
-    let raw = body.get("departments").or(body.get("departmentIds"));
-    match raw {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .or(i["id"].as_str())
-                    .and_then(|s| Uuid::parse_str(s.trim()).ok())
-                    .ok_or_else(|| DigisacError::bad_request("`departments` holds an invalid id"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(_) => Err(DigisacError::bad_request("`departments` must be a list of ids")),
-    }
-}
-
 async fn create_tag(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -220,7 +198,7 @@ async fn create_tag(
     let input = NewTag {
         label: text(&body, "label"),
         color: text(&body, "backgroundColor"),
-        department_ids: department_ids(&body)?,
+        department_ids: id_list(body.get("departments").or(body.get("departmentIds")), "departments")?,
     };
     Ok(axum::Json(views::tag(&state.service.create_tag(&who, input).await?)))
 }
@@ -228,89 +206,68 @@ async fn create_tag(
 async fn get_tag(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     Ok(axum::Json(views::tag(
-        &state.service.get_tag(&who, TagId(uuid(&raw)?)).await?,
+        &state.service.get_tag(&who, TagId(target)).await?,
     )))
 }
 
 async fn update_tag(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let patch = TagPatch {
         label: text(&body, "label"),
         color: text(&body, "backgroundColor"),
-        department_ids: department_ids(&body)?,
+        department_ids: id_list(body.get("departments").or(body.get("departmentIds")), "departments")?,
     };
     Ok(axum::Json(views::tag(
-        &state.service.update_tag(&who, TagId(uuid(&raw)?), patch).await?,
+        &state.service.update_tag(&who, TagId(target), patch).await?,
     )))
 }
 
 async fn delete_tag(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let id = TagId(uuid(&raw)?);
+    let id = TagId(target);
     let tag = state.service.get_tag(&who, id).await?;
     state.service.delete_tag(&who, id).await?;
     Ok(axum::Json(views::tag(&tag)))
 }
 
-/// `{"where": {"id": [...]}}` (or `$in`) as contact ids.
-fn where_ids(body: &Value) -> Result<Vec<Uuid>, DigisacError> {
-    let raw = match &body["where"]["id"] {
-        Value::Object(ops) => ops.get("$in").cloned().unwrap_or(Value::Null),
-        other => other.clone(),
-    };
-    let items = match raw {
-        Value::Array(items) => items,
-        Value::String(s) => vec![Value::String(s)],
-        _ => return Err(DigisacError::bad_request("`where.id` lists the contacts")),
-    };
-    items
-        .iter()
-        .map(|i| {
-            i.as_str()
-                .and_then(|s| Uuid::parse_str(s.trim()).ok())
-                .ok_or_else(|| DigisacError::bad_request("`where.id` holds an invalid id"))
-        })
-        .collect()
-}
-
 async fn tag_contacts(
     state: &AppState,
     who: &balcao_service::Principal,
-    raw: &str,
+    target: Uuid,
     body: &Value,
     add: bool,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let ids = where_ids(body)?;
-    let changed = state.service.tag_contacts(who, TagId(uuid(raw)?), &ids, add).await?;
+    let changed = state.service.tag_contacts(who, TagId(target), &ids, add).await?;
     Ok(axum::Json(json!({"contactIds": changed})))
 }
 
 async fn add_contacts(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    tag_contacts(&state, &who, &raw, &body, true).await
+    tag_contacts(&state, &who, target, &body, true).await
 }
 
 async fn remove_contacts(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    tag_contacts(&state, &who, &raw, &body, false).await
+    tag_contacts(&state, &who, target, &body, false).await
 }
 
 fn topic(t: &balcao_core::TicketTopic) -> Value {
@@ -340,9 +297,8 @@ async fn create_topic(
 async fn find_topic(
     state: &AppState,
     who: &balcao_service::Principal,
-    raw: &str,
+    id: Uuid,
 ) -> Result<balcao_core::TicketTopic, DigisacError> {
-    let id = uuid(raw)?;
     all(|p| state.service.list_topics(who, ArchivedFilter::All, p))
         .await?
         .into_iter()
@@ -353,20 +309,20 @@ async fn find_topic(
 async fn get_topic(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    Ok(axum::Json(topic(&find_topic(&state, &who, &raw).await?)))
+    Ok(axum::Json(topic(&find_topic(&state, &who, target).await?)))
 }
 
 async fn update_topic(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let t = state
         .service
-        .update_topic(&who, uuid(&raw)?, text(&body, "name"), None)
+        .update_topic(&who, target, text(&body, "name"), None)
         .await?;
     Ok(axum::Json(topic(&t)))
 }
@@ -375,8 +331,8 @@ async fn update_topic(
 async fn delete_topic(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let t = state.service.update_topic(&who, uuid(&raw)?, None, Some(true)).await?;
+    let t = state.service.update_topic(&who, target, None, Some(true)).await?;
     Ok(axum::Json(topic(&t)))
 }

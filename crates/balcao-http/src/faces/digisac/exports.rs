@@ -16,8 +16,8 @@ use futures_util::stream;
 use serde_json::{Map, Value};
 
 use super::body::Body;
-use super::contacts::text;
-use super::query::{ListSpec, parse_spec, spec_of};
+use super::fields::text;
+use super::query::{parse_spec, spec_of};
 use super::{Caller, DigisacError};
 use crate::AppState;
 
@@ -82,15 +82,48 @@ fn csv_response(
         .into_response()
 }
 
-/// What a streaming export keeps between pages.
-struct Export<F> {
-    state: AppState,
-    who: Principal,
-    spec: ListSpec<F>,
-    delimiter: char,
-    page: u64,
-    header: Option<String>,
-    done: bool,
+/// Streams a CSV: `header`, then one chunk per page of `EXPORT_PAGE` rows that `page(offset)`
+/// renders (with how many rows it held), until a page comes back short. A failure ends the
+/// stream with an error (the client sees a cut-off download, never a partial success).
+fn csv_stream<P, Fut>(
+    header: String,
+    page: P,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static
+where
+    P: FnMut(u64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(String, u64), DigisacError>> + Send,
+{
+    struct Pages<P> {
+        page: P,
+        offset: u64,
+        header: Option<String>,
+        done: bool,
+    }
+    let start = Pages {
+        page,
+        offset: 0,
+        header: Some(header),
+        done: false,
+    };
+    stream::unfold(start, |mut p| async move {
+        if let Some(h) = p.header.take() {
+            return Some((Ok(Bytes::from(h)), p));
+        }
+        if p.done {
+            return None;
+        }
+        match (p.page)(p.offset).await {
+            Ok((chunk, rows)) => {
+                p.offset += rows;
+                p.done = rows < EXPORT_PAGE;
+                (rows > 0).then(|| (Ok(Bytes::from(chunk)), p))
+            }
+            Err(e) => {
+                p.done = true;
+                Some((Err(std::io::Error::other(e.message)), p))
+            }
+        }
+    })
 }
 
 /// `POST /contacts/export/csv` with a list request (`where`, `include`, `order`) and `type`
@@ -104,8 +137,8 @@ async fn contacts_csv(
     let mut spec_body: Map<String, Value> = body.as_object().cloned().unwrap_or_default();
     spec_body.remove("page");
     spec_body.insert("perPage".into(), Value::from(super::query::PER_PAGE_MAX));
-    let mut spec = parse_spec(&super::contacts::MODEL, &spec_body, who.account_id.0)?;
-    spec.query.limit = EXPORT_PAGE;
+    let mut query = parse_spec(&super::contacts::MODEL, &spec_body, who.account_id.0)?.query;
+    query.limit = EXPORT_PAGE;
     let header = line(
         &[
             "id",
@@ -122,72 +155,45 @@ async fn contacts_csv(
         .map(str::to_owned),
         delimiter,
     );
-    let start = Export {
-        state,
-        who,
-        spec,
-        delimiter,
-        page: 0,
-        header: Some(header),
-        done: false,
-    };
-    let rows = stream::unfold(start, |mut e| async move {
-        if let Some(h) = e.header.take() {
-            return Some((Ok(Bytes::from(h)), e));
+    let rows = csv_stream(header, move |offset| {
+        let (state, who, mut query) = (state.clone(), who.clone(), query.clone());
+        async move {
+            query.offset = offset;
+            let (contacts, _) = state.service.query_contacts(&who, &query).await?;
+            let related = state
+                .service
+                .contact_relations(&who, &contacts, (true, true, false))
+                .await?;
+            let mut chunk = String::new();
+            for c in &contacts {
+                let tags: Vec<&str> = c
+                    .tag_ids
+                    .iter()
+                    .filter_map(|t| related.tags.get(t))
+                    .map(|t| t.label.as_str())
+                    .collect();
+                chunk.push_str(&line(
+                    &[
+                        c.id.0.to_string(),
+                        c.name.clone(),
+                        c.internal_name.clone().unwrap_or_default(),
+                        c.alternative_name.clone().unwrap_or_default(),
+                        c.phone.clone().unwrap_or_default(),
+                        c.email.clone().unwrap_or_default(),
+                        related
+                            .connections
+                            .get(&c.connection_id)
+                            .map(|s| s.name.clone())
+                            .unwrap_or_default(),
+                        tags.join("|"),
+                        c.note.clone().unwrap_or_default(),
+                        c.created_at.to_rfc3339(),
+                    ],
+                    delimiter,
+                ));
+            }
+            Ok((chunk, contacts.len() as u64))
         }
-        if e.done {
-            return None;
-        }
-        e.spec.query.offset = e.page * EXPORT_PAGE;
-        e.page += 1;
-        let (contacts, _) = match e.state.service.query_contacts(&e.who, &e.spec.query).await {
-            Ok(r) => r,
-            Err(err) => return Some((Err(std::io::Error::other(err.to_string())), Export { done: true, ..e })),
-        };
-        if (contacts.len() as u64) < EXPORT_PAGE {
-            e.done = true;
-        }
-        if contacts.is_empty() {
-            return None;
-        }
-        let related = match e
-            .state
-            .service
-            .contact_relations(&e.who, &contacts, (true, true, false))
-            .await
-        {
-            Ok(r) => r,
-            Err(err) => return Some((Err(std::io::Error::other(err.to_string())), Export { done: true, ..e })),
-        };
-        let mut chunk = String::new();
-        for c in &contacts {
-            let tags: Vec<&str> = c
-                .tag_ids
-                .iter()
-                .filter_map(|t| related.tags.get(t))
-                .map(|t| t.label.as_str())
-                .collect();
-            chunk.push_str(&line(
-                &[
-                    c.id.0.to_string(),
-                    c.name.clone(),
-                    c.internal_name.clone().unwrap_or_default(),
-                    c.alternative_name.clone().unwrap_or_default(),
-                    c.phone.clone().unwrap_or_default(),
-                    c.email.clone().unwrap_or_default(),
-                    related
-                        .connections
-                        .get(&c.connection_id)
-                        .map(|s| s.name.clone())
-                        .unwrap_or_default(),
-                    tags.join("|"),
-                    c.note.clone().unwrap_or_default(),
-                    c.created_at.to_rfc3339(),
-                ],
-                e.delimiter,
-            ));
-        }
-        Some((Ok(Bytes::from(chunk)), e))
     });
     Ok(csv_response("contatos.csv", rows))
 }
@@ -211,8 +217,8 @@ async fn history_csv(
     }
     spec_map.remove("page");
     spec_map.remove("perPage");
-    let mut spec = parse_spec(&super::tickets::MODEL, &spec_map, who.account_id.0)?;
-    spec.query.limit = EXPORT_PAGE;
+    let mut query = parse_spec(&super::tickets::MODEL, &spec_map, who.account_id.0)?.query;
+    query.limit = EXPORT_PAGE;
     let header = line(
         &[
             "protocol",
@@ -229,74 +235,49 @@ async fn history_csv(
         .map(str::to_owned),
         delimiter,
     );
-    let start = Export {
-        state,
-        who,
-        spec,
-        delimiter,
-        page: 0,
-        header: Some(header),
-        done: false,
-    };
-    let rows = stream::unfold(start, |mut e| async move {
-        if let Some(h) = e.header.take() {
-            return Some((Ok(Bytes::from(h)), e));
+    let rows = csv_stream(header, move |offset| {
+        let (state, who, mut query) = (state.clone(), who.clone(), query.clone());
+        async move {
+            query.offset = offset;
+            let (tickets, _) = state.service.query_tickets(&who, &query).await?;
+            let asked = TicketIncludes {
+                contact: true,
+                department: true,
+                user: true,
+                last_message: false,
+            };
+            let related = state.service.ticket_related(&who, &tickets, asked).await?;
+            let mut chunk = String::new();
+            for t in &tickets {
+                let contact = related.contacts.get(&t.contact_id);
+                let v = super::views::ticket(t);
+                let n = |key: &str| v[key].as_u64().map(|x| x.to_string()).unwrap_or_default();
+                chunk.push_str(&line(
+                    &[
+                        t.protocol.clone(),
+                        contact
+                            .map(|c| c.internal_name.clone().unwrap_or_else(|| c.name.clone()))
+                            .unwrap_or_default(),
+                        contact.and_then(|c| c.phone.clone()).unwrap_or_default(),
+                        t.department_id
+                            .and_then(|d| related.departments.get(&d))
+                            .map(|d| d.name.clone())
+                            .unwrap_or_default(),
+                        t.user_id
+                            .and_then(|u| related.users.get(&u))
+                            .map(|u| u.name.clone())
+                            .unwrap_or_default(),
+                        (t.status != balcao_core::TicketStatus::Resolved).to_string(),
+                        t.started_at.to_rfc3339(),
+                        t.ended_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
+                        n("ticketTime"),
+                        n("waitingTime"),
+                    ],
+                    delimiter,
+                ));
+            }
+            Ok((chunk, tickets.len() as u64))
         }
-        if e.done {
-            return None;
-        }
-        e.spec.query.offset = e.page * EXPORT_PAGE;
-        e.page += 1;
-        let (tickets, _) = match e.state.service.query_tickets(&e.who, &e.spec.query).await {
-            Ok(r) => r,
-            Err(err) => return Some((Err(std::io::Error::other(err.to_string())), Export { done: true, ..e })),
-        };
-        if (tickets.len() as u64) < EXPORT_PAGE {
-            e.done = true;
-        }
-        if tickets.is_empty() {
-            return None;
-        }
-        let asked = TicketIncludes {
-            contact: true,
-            department: true,
-            user: true,
-            last_message: false,
-        };
-        let related = match e.state.service.ticket_related(&e.who, &tickets, asked).await {
-            Ok(r) => r,
-            Err(err) => return Some((Err(std::io::Error::other(err.to_string())), Export { done: true, ..e })),
-        };
-        let mut chunk = String::new();
-        for t in &tickets {
-            let contact = related.contacts.get(&t.contact_id);
-            let v = super::views::ticket(t);
-            let n = |key: &str| v[key].as_u64().map(|x| x.to_string()).unwrap_or_default();
-            chunk.push_str(&line(
-                &[
-                    t.protocol.clone(),
-                    contact
-                        .map(|c| c.internal_name.clone().unwrap_or_else(|| c.name.clone()))
-                        .unwrap_or_default(),
-                    contact.and_then(|c| c.phone.clone()).unwrap_or_default(),
-                    t.department_id
-                        .and_then(|d| related.departments.get(&d))
-                        .map(|d| d.name.clone())
-                        .unwrap_or_default(),
-                    t.user_id
-                        .and_then(|u| related.users.get(&u))
-                        .map(|u| u.name.clone())
-                        .unwrap_or_default(),
-                    (t.status != balcao_core::TicketStatus::Resolved).to_string(),
-                    t.started_at.to_rfc3339(),
-                    t.ended_at.map(|x| x.to_rfc3339()).unwrap_or_default(),
-                    n("ticketTime"),
-                    n("waitingTime"),
-                ],
-                e.delimiter,
-            ));
-        }
-        Some((Ok(Bytes::from(chunk)), e))
     });
     Ok(csv_response("historico-de-chamados.csv", rows))
 }
@@ -431,7 +412,7 @@ async fn ticket_pdf(
     Caller(who): Caller,
     axum::extract::Path((raw, _lng)): axum::extract::Path<(String, String)>,
 ) -> Result<Response, DigisacError> {
-    let id = uuid::Uuid::parse_str(&raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))?;
+    let id = super::fields::parse_path_id(&raw)?;
     let ticket = state.service.get_ticket(&who, balcao_core::TicketId(id)).await?;
     let lines = transcript(&state, &who, &ticket).await?;
     let pdf = super::pdf::document(&format!("Chamado {}", ticket.protocol), &lines);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::get;
 use balcao_core::{Webhook, WebhookId};
@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::body::Body;
-use super::contacts::{boolean, text};
 use super::directory::paged;
+use super::fields::{PathUuid, boolean, text};
 use super::{Caller, DigisacError, views};
 use crate::AppState;
 
@@ -106,13 +106,9 @@ fn events(body: &Value) -> Result<Option<Vec<String>>, DigisacError> {
     Ok(Some(out))
 }
 
-fn uuid(raw: &str) -> Result<Uuid, DigisacError> {
-    Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
-
 /// Only Digisac-format subscriptions show under `/me/webhooks`.
-async fn find(state: &AppState, who: &balcao_service::Principal, raw: &str) -> Result<Webhook, DigisacError> {
-    let w = state.service.get_webhook(who, WebhookId(uuid(raw)?)).await?;
+async fn find(state: &AppState, who: &balcao_service::Principal, target: Uuid) -> Result<Webhook, DigisacError> {
+    let w = state.service.get_webhook(who, WebhookId(target)).await?;
     if w.format == "digisac" {
         Ok(w)
     } else {
@@ -150,18 +146,18 @@ async fn create(
 async fn one(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    Ok(axum::Json(webhook(&find(&state, &who, &raw).await?)))
+    Ok(axum::Json(webhook(&find(&state, &who, target).await?)))
 }
 
 async fn update(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let w = find(&state, &who, &raw).await?;
+    let w = find(&state, &who, target).await?;
     let input = WebhookInput {
         name: text(&body, "name"),
         url: text(&body, "url"),
@@ -177,9 +173,9 @@ async fn update(
 async fn remove(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let w = find(&state, &who, &raw).await?;
+    let w = find(&state, &who, target).await?;
     state.service.delete_webhook(&who, w.id).await?;
     Ok(axum::Json(webhook(&w)))
 }

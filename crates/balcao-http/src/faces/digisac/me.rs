@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::body::Body;
-use super::contacts::text;
+use super::fields::text;
 use super::{Caller, DigisacError, views};
 use crate::AppState;
 use crate::extract::ClientAddr;

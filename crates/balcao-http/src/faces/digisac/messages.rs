@@ -1,8 +1,8 @@
 //! Digisac's message routes: list, read, send, react, edit.
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
 use axum::routing::{get, post};
 use balcao_core::message::MessageField as F;
 use balcao_core::query::FieldKind as K;
@@ -11,7 +11,7 @@ use balcao_service::{FileInput, NewMessage, Principal};
 use serde_json::{Value, json};
 
 use super::body::Body;
-use super::contacts::{boolean, id, text};
+use super::fields::{PathUuid, boolean, id, text};
 use super::query::{Model, parse_list};
 use super::{Caller, DigisacError, envelope, views};
 use crate::AppState;
@@ -113,18 +113,12 @@ async fn list(
     Ok(axum::Json(envelope(data, total, spec.page, spec.per_page)))
 }
 
-fn message_id(raw: &str) -> Result<MessageId, DigisacError> {
-    uuid::Uuid::parse_str(raw)
-        .map(MessageId)
-        .map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
-
 async fn one(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let m = state.service.get_message(&who, message_id(&raw)?).await?;
+    let m = state.service.get_message(&who, MessageId(target)).await?;
     Ok(axum::Json(
         render(&state, &who, std::slice::from_ref(&m))
             .await?
@@ -219,11 +213,11 @@ async fn send(
 async fn react(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let emoji = text(&body, "reactionEmojiRendered").or_else(|| text(&body, "reaction"));
-    let m = state.service.react_to_message(&who, message_id(&raw)?, emoji).await?;
+    let m = state.service.react_to_message(&who, MessageId(target), emoji).await?;
     Ok(axum::Json(
         render(&state, &who, std::slice::from_ref(&m))
             .await?
@@ -236,12 +230,12 @@ async fn react(
 async fn edit(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let m = state
         .service
-        .edit_message(&who, message_id(&raw)?, text(&body, "text"))
+        .edit_message(&who, MessageId(target), text(&body, "text"))
         .await?;
     Ok(axum::Json(
         render(&state, &who, std::slice::from_ref(&m))

@@ -9,6 +9,7 @@ pub mod catalog;
 mod contacts;
 mod directory;
 mod exports;
+mod fields;
 pub mod hooks;
 mod me;
 mod messages;

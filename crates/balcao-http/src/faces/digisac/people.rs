@@ -1,17 +1,16 @@
 //! Digisac's users and personal tokens (`/me/tokens`).
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
 use axum::routing::{get, post};
 use balcao_core::{ApiToken, ApiTokenId, UserId};
 use balcao_service::{ArchivedFilter, NewToken, NewUser, TokenScope, UserPatch};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::body::Body;
-use super::contacts::{boolean, text};
 use super::directory::{all, paged};
+use super::fields::{PathUuid, boolean, id_list, text};
 use super::{Caller, DigisacError, views};
 use crate::AppState;
 
@@ -36,10 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me/tokens/{p0}", get(get_token).delete(revoke_token))
 }
 
-fn uuid(raw: &str) -> Result<Uuid, DigisacError> {
-    Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
-
 async fn list_users(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -50,26 +45,6 @@ async fn list_users(
         items.iter().map(|u| views::user(u, None)).collect(),
         uri.query(),
     )?))
-}
-
-/// `departmentsId` / `departmentIds`: one id or a list.
-fn departments(body: &Value) -> Result<Option<Vec<Uuid>>, DigisacError> {
-    let raw = body.get("departmentsId").or(body.get("departmentIds"));
-    let items = match raw {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Array(items)) => items.clone(),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(Some(Vec::new())),
-        Some(other) => vec![other.clone()],
-    };
-    items
-        .iter()
-        .map(|i| {
-            i.as_str()
-                .and_then(|s| Uuid::parse_str(s.trim()).ok())
-                .ok_or_else(|| DigisacError::bad_request("`departmentsId` holds an invalid id"))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
 }
 
 /// `isAdmin: true` makes an admin; Digisac's custom roles (`rolesId`) do not exist in Balcão.
@@ -87,7 +62,7 @@ async fn create_user(
         email: text(&body, "email"),
         password: text(&body, "password"),
         role: role(&body),
-        department_ids: departments(&body)?,
+        department_ids: id_list(body.get("departmentsId").or(body.get("departmentIds")), "departmentsId")?,
     };
     Ok(axum::Json(views::user(
         &state.service.create_user(&who, input).await?,
@@ -98,10 +73,10 @@ async fn create_user(
 async fn get_user(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     Ok(axum::Json(views::user(
-        &state.service.get_user(&who, UserId(uuid(&raw)?)).await?,
+        &state.service.get_user(&who, UserId(target)).await?,
         None,
     )))
 }
@@ -109,7 +84,7 @@ async fn get_user(
 async fn update_user(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let patch = UserPatch {
@@ -117,10 +92,10 @@ async fn update_user(
         email: text(&body, "email"),
         password: text(&body, "password"),
         role: role(&body),
-        department_ids: departments(&body)?,
+        department_ids: id_list(body.get("departmentsId").or(body.get("departmentIds")), "departmentsId")?,
     };
     Ok(axum::Json(views::user(
-        &state.service.update_user(&who, UserId(uuid(&raw)?), patch).await?,
+        &state.service.update_user(&who, UserId(target), patch).await?,
         None,
     )))
 }
@@ -128,14 +103,11 @@ async fn update_user(
 async fn archive_user(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let archive = boolean(&body, "archive").unwrap_or(true);
-    let u = state
-        .service
-        .set_user_archived(&who, UserId(uuid(&raw)?), archive)
-        .await?;
+    let u = state.service.set_user_archived(&who, UserId(target), archive).await?;
     Ok(axum::Json(views::user(&u, None)))
 }
 
@@ -184,10 +156,10 @@ async fn create_token(
 async fn get_token(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     Ok(axum::Json(token(
-        &state.service.get_token(&who, ApiTokenId(uuid(&raw)?)).await?,
+        &state.service.get_token(&who, ApiTokenId(target)).await?,
         None,
     )))
 }
@@ -195,9 +167,9 @@ async fn get_token(
 async fn revoke_token(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let id = ApiTokenId(uuid(&raw)?);
+    let id = ApiTokenId(target);
     let t = state.service.get_token(&who, id).await?;
     state.service.revoke_token(&who, id).await?;
     Ok(axum::Json(token(&t, None)))

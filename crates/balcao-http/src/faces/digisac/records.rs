@@ -1,8 +1,8 @@
 //! Digisac's custom fields, organizations, people and quick replies.
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
 use axum::routing::get;
 use balcao_core::{CustomFieldId, OrganizationId, PersonId, QuickReplyId};
 use balcao_service::{ArchivedFilter, CustomFieldPatch, DirectoryInput, NewCustomField, QuickReplyInput};
@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::body::Body;
-use super::contacts::text;
 use super::directory::{all, paged};
+use super::fields::{PathUuid, id_list, text};
 use super::{Caller, DigisacError};
 use crate::AppState;
 
@@ -67,10 +67,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn uuid(raw: &str) -> Result<Uuid, DigisacError> {
-    Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
-
 type Json = Result<axum::Json<Value>, DigisacError>;
 
 fn field(f: &balcao_core::CustomField) -> Value {
@@ -117,16 +113,16 @@ async fn create_field(State(state): State<AppState>, Caller(who): Caller, Body(b
     )))
 }
 
-async fn get_field(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
+async fn get_field(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
     Ok(axum::Json(field(
-        &state.service.get_custom_field(&who, CustomFieldId(uuid(&raw)?)).await?,
+        &state.service.get_custom_field(&who, CustomFieldId(target)).await?,
     )))
 }
 
 async fn update_field(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Json {
     let patch = CustomFieldPatch {
@@ -137,13 +133,13 @@ async fn update_field(
     Ok(axum::Json(field(
         &state
             .service
-            .update_custom_field(&who, CustomFieldId(uuid(&raw)?), patch)
+            .update_custom_field(&who, CustomFieldId(target), patch)
             .await?,
     )))
 }
 
 /// Values stay on the records that hold them: deleting a field archives it.
-async fn delete_field(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
+async fn delete_field(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
     let patch = CustomFieldPatch {
         archived: Some(true),
         ..CustomFieldPatch::default()
@@ -151,7 +147,7 @@ async fn delete_field(State(state): State<AppState>, Caller(who): Caller, Path(r
     Ok(axum::Json(field(
         &state
             .service
-            .update_custom_field(&who, CustomFieldId(uuid(&raw)?), patch)
+            .update_custom_field(&who, CustomFieldId(target), patch)
             .await?,
     )))
 }
@@ -208,19 +204,16 @@ async fn create_organization(State(state): State<AppState>, Caller(who): Caller,
     )))
 }
 
-async fn get_organization(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
+async fn get_organization(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
     Ok(axum::Json(organization(
-        &state
-            .service
-            .get_organization(&who, OrganizationId(uuid(&raw)?))
-            .await?,
+        &state.service.get_organization(&who, OrganizationId(target)).await?,
     )))
 }
 
 async fn update_organization(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Json {
     let mut input = directory_input(&body)?;
@@ -228,13 +221,13 @@ async fn update_organization(
     input.organization_id = None;
     let o = state
         .service
-        .save_organization(&who, Some(OrganizationId(uuid(&raw)?)), input)
+        .save_organization(&who, Some(OrganizationId(target)), input)
         .await?;
     Ok(axum::Json(organization(&o)))
 }
 
-async fn delete_organization(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
-    let id = OrganizationId(uuid(&raw)?);
+async fn delete_organization(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
+    let id = OrganizationId(target);
     let o = state.service.get_organization(&who, id).await?;
     state.service.delete_organization(&who, id).await?;
     Ok(axum::Json(organization(&o)))
@@ -257,27 +250,27 @@ async fn create_person(State(state): State<AppState>, Caller(who): Caller, Body(
     )))
 }
 
-async fn get_person(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
+async fn get_person(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
     Ok(axum::Json(person(
-        &state.service.get_person(&who, PersonId(uuid(&raw)?)).await?,
+        &state.service.get_person(&who, PersonId(target)).await?,
     )))
 }
 
 async fn update_person(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Json {
     let p = state
         .service
-        .save_person(&who, Some(PersonId(uuid(&raw)?)), directory_input(&body)?)
+        .save_person(&who, Some(PersonId(target)), directory_input(&body)?)
         .await?;
     Ok(axum::Json(person(&p)))
 }
 
-async fn delete_person(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
-    let id = PersonId(uuid(&raw)?);
+async fn delete_person(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
+    let id = PersonId(target);
     let p = state.service.get_person(&who, id).await?;
     state.service.delete_person(&who, id).await?;
     Ok(axum::Json(person(&p)))
@@ -286,23 +279,6 @@ async fn delete_person(State(state): State<AppState>, Caller(who): Caller, Path(
 fn reply(r: &balcao_core::template::QuickReply) -> Value {
     json!({"id": r.id, "title": r.shortcut, "text": r.text, "departmentIds": r.department_ids,
            "accountId": r.account_id, "createdAt": r.created_at, "updatedAt": r.updated_at})
-}
-
-fn department_ids(body: &Value) -> Result<Option<Vec<Uuid>>, DigisacError> {
-    match &body["departmentIds"] {
-        Value::Null => Ok(None),
-        Value::Array(items) => items
-            .iter()
-            .filter(|i| !i.as_str().is_some_and(|s| s.trim().is_empty()))
-            .map(|i| {
-                i.as_str()
-                    .and_then(|s| Uuid::parse_str(s.trim()).ok())
-                    .ok_or_else(|| DigisacError::bad_request("`departmentIds` holds an invalid id"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        _ => Err(DigisacError::bad_request("`departmentIds` must be a list of ids")),
-    }
 }
 
 /// Balcão's quick replies have a shortcut (`title` here); without one, it is made from the
@@ -349,40 +325,40 @@ async fn create_reply(State(state): State<AppState>, Caller(who): Caller, Body(b
     let input = QuickReplyInput {
         shortcut: shortcut(&body),
         text: text(&body, "text"),
-        department_ids: department_ids(&body)?,
+        department_ids: id_list(body.get("departmentIds"), "departmentIds")?,
     };
     Ok(axum::Json(reply(
         &state.service.save_quick_reply(&who, None, input).await?,
     )))
 }
 
-async fn get_reply(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
+async fn get_reply(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
     Ok(axum::Json(reply(
-        &state.service.get_quick_reply(&who, QuickReplyId(uuid(&raw)?)).await?,
+        &state.service.get_quick_reply(&who, QuickReplyId(target)).await?,
     )))
 }
 
 async fn update_reply(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Json {
     let input = QuickReplyInput {
         shortcut: text(&body, "title").or_else(|| text(&body, "shortcut")),
         text: text(&body, "text"),
-        department_ids: department_ids(&body)?,
+        department_ids: id_list(body.get("departmentIds"), "departmentIds")?,
     };
     Ok(axum::Json(reply(
         &state
             .service
-            .save_quick_reply(&who, Some(QuickReplyId(uuid(&raw)?)), input)
+            .save_quick_reply(&who, Some(QuickReplyId(target)), input)
             .await?,
     )))
 }
 
-async fn delete_reply(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
-    let id = QuickReplyId(uuid(&raw)?);
+async fn delete_reply(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
+    let id = QuickReplyId(target);
     let r = state.service.get_quick_reply(&who, id).await?;
     state.service.delete_quick_reply(&who, id).await?;
     Ok(axum::Json(reply(&r)))

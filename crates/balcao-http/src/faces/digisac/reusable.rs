@@ -1,17 +1,16 @@
 //! Digisac's WhatsApp templates (`whatsapp-business-templates`) and interactive messages.
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
 use axum::routing::get;
 use balcao_core::{InteractiveTemplateId, TemplateId};
 use balcao_service::{NewInteractive, NewTemplate};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::body::Body;
-use super::contacts::{id, text};
 use super::directory::paged;
+use super::fields::{PathUuid, id, text};
 use super::query::spec_of;
 use super::{Caller, DigisacError};
 use crate::AppState;
@@ -50,10 +49,6 @@ pub fn router() -> Router<AppState> {
 }
 
 type Json = Result<axum::Json<Value>, DigisacError>;
-
-fn uuid(raw: &str) -> Result<Uuid, DigisacError> {
-    Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
 
 /// A template as Digisac shows it: Meta's upper-case status and category.
 fn template(t: &balcao_core::template::WhatsappTemplate) -> Value {
@@ -106,14 +101,14 @@ async fn create_template(State(state): State<AppState>, Caller(who): Caller, Bod
     Ok(axum::Json(template(&state.service.create_template(&who, input).await?)))
 }
 
-async fn get_template(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
+async fn get_template(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
     Ok(axum::Json(template(
-        &state.service.get_template(&who, TemplateId(uuid(&raw)?)).await?,
+        &state.service.get_template(&who, TemplateId(target)).await?,
     )))
 }
 
-async fn delete_template(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
-    let id = TemplateId(uuid(&raw)?);
+async fn delete_template(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
+    let id = TemplateId(target);
     let t = state.service.get_template(&who, id).await?;
     state.service.delete_template(&who, id).await?;
     Ok(axum::Json(template(&t)))
@@ -177,16 +172,16 @@ async fn create_interactive(State(state): State<AppState>, Caller(who): Caller, 
     )))
 }
 
-async fn get_interactive(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
+async fn get_interactive(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
     let t = state
         .service
-        .get_interactive(&who, InteractiveTemplateId(uuid(&raw)?))
+        .get_interactive(&who, InteractiveTemplateId(target))
         .await?;
     Ok(axum::Json(interactive(&t)))
 }
 
-async fn delete_interactive(State(state): State<AppState>, Caller(who): Caller, Path(raw): Path<String>) -> Json {
-    let id = InteractiveTemplateId(uuid(&raw)?);
+async fn delete_interactive(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
+    let id = InteractiveTemplateId(target);
     let t = state.service.get_interactive(&who, id).await?;
     state.service.delete_interactive(&who, id).await?;
     Ok(axum::Json(interactive(&t)))

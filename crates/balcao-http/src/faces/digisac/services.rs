@@ -1,17 +1,17 @@
 //! Digisac's services (Balcão's connections): list and read.
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
 use axum::routing::{get, post};
 use balcao_core::ConnectionId;
-use balcao_service::{ArchivedFilter, ConnectionPatch, ListParams, NewConnection};
+use balcao_service::{ArchivedFilter, ConnectionPatch, NewConnection};
 use serde_json::Value;
 
 use super::body::Body;
-use super::contacts::{boolean, id, text};
-use super::query::{PER_PAGE_DEFAULT, PER_PAGE_MAX, spec_of};
-use super::{Caller, DigisacError, envelope, views};
+use super::directory::{all, paged};
+use super::fields::{PathUuid, boolean, id, text};
+use super::{Caller, DigisacError, views};
 use crate::AppState;
 
 pub const SERVED: &[(Method, &str)] = &[
@@ -44,56 +44,20 @@ async fn list(
     Caller(who): Caller,
     uri: OriginalUri,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let spec = spec_of(uri.query())?;
-    let number = |key: &str, default: u64| {
-        spec.get(key)
-            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
-            .unwrap_or(default)
-    };
-    let page = number("page", 1).max(1);
-    let per_page = number("perPage", PER_PAGE_DEFAULT).clamp(1, PER_PAGE_MAX);
-    let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let params = ListParams {
-            after,
-            cursor: None,
-            limit: Some(100),
-        };
-        let batch = state
-            .service
-            .list_connections(&who, None, ArchivedFilter::All, params)
-            .await?;
-        all.extend(batch.items);
-        match batch.next_after {
-            Some(a) => after = Some(a),
-            None => break,
-        }
-    }
-    let total = all.len() as u64;
-    let data = all
-        .iter()
-        .skip(usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX))
-        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-        .map(views::service)
-        .collect();
-    Ok(axum::Json(envelope(data, total, page, per_page)))
+    let all = all(|p| state.service.list_connections(&who, None, ArchivedFilter::All, p)).await?;
+    Ok(axum::Json(paged(
+        all.iter().map(views::service).collect(),
+        uri.query(),
+    )?))
 }
 
 async fn one(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let id = uuid::Uuid::parse_str(&raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))?;
-    let c = state.service.get_connection(&who, ConnectionId(id)).await?;
+    let c = state.service.get_connection(&who, ConnectionId(target)).await?;
     Ok(axum::Json(views::service(&c)))
-}
-
-fn service_id(raw: &str) -> Result<ConnectionId, DigisacError> {
-    uuid::Uuid::parse_str(raw)
-        .map(ConnectionId)
-        .map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
 }
 
 /// `POST /services {name, type, defaultDepartmentId, settings?}`: `type` is Digisac's
@@ -119,7 +83,7 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let patch = ConnectionPatch {
@@ -132,21 +96,24 @@ async fn update(
         settings: body.get("settings").filter(|s| s.is_object()).cloned(),
     };
     Ok(axum::Json(views::service(
-        &state.service.update_connection(&who, service_id(&raw)?, patch).await?,
+        &state
+            .service
+            .update_connection(&who, ConnectionId(target), patch)
+            .await?,
     )))
 }
 
 async fn archive(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let archived = boolean(&body, "archive").unwrap_or(true);
     Ok(axum::Json(views::service(
         &state
             .service
-            .set_connection_archived(&who, service_id(&raw)?, archived)
+            .set_connection_archived(&who, ConnectionId(target), archived)
             .await?,
     )))
 }
@@ -155,12 +122,12 @@ async fn archive(
 async fn archive_forever(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     Ok(axum::Json(views::service(
         &state
             .service
-            .set_connection_archived(&who, service_id(&raw)?, true)
+            .set_connection_archived(&who, ConnectionId(target), true)
             .await?,
     )))
 }
@@ -168,10 +135,10 @@ async fn archive_forever(
 async fn start(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     Ok(axum::Json(views::service(
-        &state.service.start_connection(&who, service_id(&raw)?).await?,
+        &state.service.start_connection(&who, ConnectionId(target)).await?,
     )))
 }
 
@@ -179,19 +146,19 @@ async fn start(
 async fn stop(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     Ok(axum::Json(views::service(
-        &state.service.stop_connection(&who, service_id(&raw)?).await?,
+        &state.service.stop_connection(&who, ConnectionId(target)).await?,
     )))
 }
 
 async fn restart(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     Ok(axum::Json(views::service(
-        &state.service.restart_connection(&who, service_id(&raw)?).await?,
+        &state.service.restart_connection(&who, ConnectionId(target)).await?,
     )))
 }

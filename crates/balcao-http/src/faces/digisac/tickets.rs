@@ -1,8 +1,8 @@
 //! Digisac's ticket (chamado) routes: list, read, and the contact-scoped actions.
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::Method;
 use axum::routing::{get, post};
 use balcao_core::query::FieldKind as K;
 use balcao_core::ticket::TicketField as F;
@@ -11,7 +11,7 @@ use balcao_service::{Principal, TicketChange, TicketIncludes};
 use serde_json::{Value, json};
 
 use super::body::Body;
-use super::contacts::{id, text};
+use super::fields::{PathUuid, id, id_list, text};
 use super::query::{Include, Model, parse_list};
 use super::{Caller, DigisacError, envelope, views};
 use crate::AppState;
@@ -185,18 +185,14 @@ async fn list(
     Ok(axum::Json(envelope(data, total, spec.page, spec.per_page)))
 }
 
-fn uuid(raw: &str) -> Result<uuid::Uuid, DigisacError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| DigisacError::new(StatusCode::NOT_FOUND, "Not found."))
-}
-
 async fn one(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     uri: OriginalUri,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
-    let t = state.service.get_ticket(&who, TicketId(uuid(&raw)?)).await?;
+    let t = state.service.get_ticket(&who, TicketId(target)).await?;
     Ok(axum::Json(
         render(&state, &who, std::slice::from_ref(&t), &spec.includes)
             .await?
@@ -209,14 +205,14 @@ async fn one(
 async fn transfer(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let t = state
         .service
         .transfer_contact_ticket(
             &who,
-            ContactId(uuid(&raw)?),
+            ContactId(target),
             id(&body, "departmentId")?,
             id(&body, "userId")?,
             text(&body, "comments"),
@@ -229,31 +225,14 @@ async fn transfer(
 async fn close(
     State(state): State<AppState>,
     Caller(who): Caller,
-    Path(raw): Path<String>,
+    PathUuid(target): PathUuid,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let contact = ContactId(uuid(&raw)?);
-    let Some(open) = state.service.active_ticket_of(&who, contact).await? else {
-        return Err(DigisacError::bad_request("the contact has no open ticket"));
-    };
-    let topics = match &body["ticketTopicIds"] {
-        Value::Array(items) => items.clone(),
-        Value::String(s) if !s.trim().is_empty() => vec![Value::String(s.clone())],
-        _ => Vec::new(),
-    };
-    let topic_ids = topics
-        .iter()
-        .map(|t| {
-            t.as_str()
-                .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
-                .ok_or_else(|| DigisacError::bad_request("`ticketTopicIds` holds an invalid id"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let change = TicketChange::Close {
-        topic_ids,
-        comment: text(&body, "comments"),
-    };
-    let t = state.service.change_ticket(&who, open.id, change).await?;
+    let topic_ids = id_list(body.get("ticketTopicIds"), "ticketTopicIds")?.unwrap_or_default();
+    let t = state
+        .service
+        .close_contact_ticket(&who, ContactId(target), topic_ids, text(&body, "comments"))
+        .await?;
     Ok(axum::Json(views::ticket(&t)))
 }
 
@@ -263,16 +242,12 @@ async fn bulk_transfer(
     Caller(who): Caller,
     Body(body): Body,
 ) -> Result<axum::Json<Value>, DigisacError> {
-    let ids = body["ticketsSelectedId"].as_array().cloned().unwrap_or_default();
+    let ids = id_list(body.get("ticketsSelectedId"), "ticketsSelectedId")?.unwrap_or_default();
     if ids.is_empty() || ids.len() > 1000 {
         return Err(DigisacError::bad_request("`ticketsSelectedId` lists 1 to 1000 tickets"));
     }
     let mut done = Vec::new();
-    for raw in ids {
-        let ticket = raw
-            .as_str()
-            .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
-            .ok_or_else(|| DigisacError::bad_request("`ticketsSelectedId` holds an invalid id"))?;
+    for ticket in ids {
         let change = TicketChange::Transfer {
             department_id: id(&body, "departmentId")?,
             user_id: id(&body, "userId")?,
