@@ -52,9 +52,22 @@ pub struct DeliveryReport {
     pub error_text: Option<String>,
 }
 
+/// Meta's review of a message template changed (`message_template_status_update`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateReviewUpdate {
+    /// Meta's id of the template.
+    pub external_id: String,
+    pub name: Option<String>,
+    pub language: Option<String>,
+    /// Meta's `event`: `APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`, ...
+    pub event: String,
+    pub reason: Option<String>,
+}
+
 /// Everything one notification of a channel carried.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InboundBatch {
     pub messages: Vec<InboundMessage>,
     pub reports: Vec<DeliveryReport>,
+    pub templates: Vec<TemplateReviewUpdate>,
 }

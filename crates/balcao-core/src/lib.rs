@@ -26,7 +26,7 @@ pub use contact::{Contact, Organization, Person, Tag};
 pub use custom_field::{CustomField, CustomFieldType, FieldTarget};
 pub use event::Event;
 pub use ids::*;
-pub use inbound::{DeliveryReport, InboundBatch, InboundMessage, RemoteMedia};
+pub use inbound::{DeliveryReport, InboundBatch, InboundMessage, RemoteMedia, TemplateReviewUpdate};
 pub use media::Media;
 pub use message::{DeliveryStatus, Direction, Message, MessageType, Origin};
 pub use model::*;

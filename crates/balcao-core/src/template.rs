@@ -24,6 +24,8 @@ crate::string_enum!(TemplateCategory {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TemplateStatus {
+    /// Written in Balcão, not sent to Meta for review yet.
+    Draft,
     Pending,
     Approved,
     Rejected,
@@ -32,12 +34,27 @@ pub enum TemplateStatus {
 }
 
 crate::string_enum!(TemplateStatus {
+    Draft => "draft",
     Pending => "pending",
     Approved => "approved",
     Rejected => "rejected",
     Paused => "paused",
     Disabled => "disabled",
 });
+
+impl TemplateStatus {
+    /// The status Meta reports (`APPROVED`, `IN_APPEAL`, ...), in Balcão's terms.
+    pub fn from_meta(status: &str) -> Option<TemplateStatus> {
+        Some(match status.to_ascii_uppercase().as_str() {
+            "APPROVED" => TemplateStatus::Approved,
+            "PENDING" | "IN_APPEAL" => TemplateStatus::Pending,
+            "REJECTED" => TemplateStatus::Rejected,
+            "PAUSED" => TemplateStatus::Paused,
+            "DISABLED" | "PENDING_DELETION" | "DELETED" | "LIMIT_EXCEEDED" | "ARCHIVED" => TemplateStatus::Disabled,
+            _ => return None,
+        })
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WhatsappTemplate {
@@ -53,6 +70,9 @@ pub struct WhatsappTemplate {
     pub components: Value,
     pub status: TemplateStatus,
     pub rejection_reason: Option<String>,
+    /// Meta's id for the template once it was sent for review (or found on the WhatsApp
+    /// Business Account by a sync).
+    pub external_id: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -130,6 +130,7 @@ impl From<ServiceError> for ApiError {
                     format!("too many failed attempts; retry in {retry_after_secs} seconds"),
                 )
             },
+            ServiceError::Upstream { message } => ApiError::new(StatusCode::BAD_GATEWAY, "upstream_failed", message),
             ServiceError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
                 ApiError::new(

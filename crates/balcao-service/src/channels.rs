@@ -92,7 +92,7 @@ impl SendLimiter {
     }
 }
 
-fn whatsapp_credentials(c: &Connection) -> Result<Credentials<'_>> {
+pub(crate) fn whatsapp_credentials(c: &Connection) -> Result<Credentials<'_>> {
     match (c.setting("phone_number_id"), c.setting("access_token")) {
         (Some(phone_number_id), Some(access_token)) => Ok(Credentials {
             base_url: c
@@ -269,6 +269,9 @@ impl Service {
             let applied = self.apply_reports(connection, &batch.reports).await?;
             report.reports_applied = applied;
             report.reports_ignored = batch.reports.len() - applied;
+        }
+        if !batch.templates.is_empty() {
+            self.apply_template_updates(connection, &batch.templates).await?;
         }
         Ok(report)
     }

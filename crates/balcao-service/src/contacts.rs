@@ -642,24 +642,152 @@ impl Service {
         v.finish()?;
         let mut tx = self.store().begin().await?;
         group_members::replace(&mut tx, who.account_id, id, &list).await?;
-        let payload = serde_json::json!({ "id": id, "members": list });
-        outbox::append(
-            &mut tx,
-            &[event(
-                who.account_id,
-                "contact.members_updated",
-                "contact",
-                id.0,
-                &payload,
-            )],
-        )
-        .await?;
+        members_changed(&mut tx, who, id, &list).await?;
         tx.commit().await?;
         Ok(list)
+    }
+
+    /// Adds members to a group contact (phones already members stay as they are); answers the
+    /// members after the change.
+    pub async fn add_group_members(
+        &self,
+        who: &Principal,
+        id: ContactId,
+        members: Vec<MemberInput>,
+    ) -> Result<Vec<GroupMember>> {
+        self.group_contact(who, id).await?;
+        let mut v = Validator::new();
+        let mut list: Vec<GroupMember> = Vec::with_capacity(members.len());
+        for (i, m) in members.into_iter().enumerate() {
+            let mut c = Checks {
+                v: &mut v,
+                prefix: &format!("members[{i}]."),
+            };
+            let name = c.text("name", m.name.as_deref());
+            match c.phone(m.phone.as_deref()) {
+                Some(phone) if !list.iter().any(|other| other.phone == phone) => list.push(GroupMember {
+                    phone,
+                    name,
+                    is_admin: m.is_admin.unwrap_or(false),
+                }),
+                Some(_) => {}
+                None if m.phone.as_deref().is_none_or(|p| p.trim().is_empty()) => {
+                    v.add(format!("members[{i}].phone"), "required", "`phone` is required");
+                }
+                None => {}
+            }
+        }
+        if list.is_empty() && v.is_empty() {
+            v.add("members", "required", "name at least one member to add");
+        }
+        v.finish()?;
+        let mut tx = self.store().begin().await?;
+        group_members::add(&mut tx, who.account_id, id, &list).await?;
+        let all = group_members::list(&mut tx, who.account_id, id).await?;
+        if all.len() > GROUP_MEMBERS_MAX {
+            return Err(ServiceError::invalid(
+                "members",
+                "too_many",
+                format!("a group has at most {GROUP_MEMBERS_MAX} members"),
+            ));
+        }
+        members_changed(&mut tx, who, id, &all).await?;
+        tx.commit().await?;
+        Ok(all)
+    }
+
+    /// Makes the group's members who are the contacts `contacts` admins (or takes it away);
+    /// each must be a member already. Answers the members after the change.
+    pub async fn set_group_admins(
+        &self,
+        who: &Principal,
+        id: ContactId,
+        contacts: &[ContactId],
+        admin: bool,
+    ) -> Result<Vec<GroupMember>> {
+        self.group_contact(who, id).await?;
+        if contacts.is_empty() {
+            return Err(ServiceError::invalid(
+                "contacts",
+                "required",
+                "name at least one contact",
+            ));
+        }
+        let found = contacts::get_many(&mut self.store().read(), who.account_id, contacts).await?;
+        let mut phones = Vec::with_capacity(contacts.len());
+        let mut v = Validator::new();
+        for (i, wanted) in contacts.iter().enumerate() {
+            match found.iter().find(|c| c.id == *wanted) {
+                Some(c) => match &c.phone {
+                    Some(phone) => phones.push(phone.clone()),
+                    None => v.add(
+                        format!("contacts[{i}]"),
+                        "invalid",
+                        format!("contact {wanted} has no phone"),
+                    ),
+                },
+                None => v.add(
+                    format!("contacts[{i}]"),
+                    "not_found",
+                    format!("contact {wanted} does not exist"),
+                ),
+            }
+        }
+        v.finish()?;
+        let mut tx = self.store().begin().await?;
+        let all = group_members::list(&mut tx, who.account_id, id).await?;
+        let mut v = Validator::new();
+        for (i, phone) in phones.iter().enumerate() {
+            if !all.iter().any(|m| &m.phone == phone) {
+                v.add(
+                    format!("contacts[{i}]"),
+                    "not_a_member",
+                    format!("contact {} ({phone}) is not a member of the group", contacts[i]),
+                );
+            }
+        }
+        v.finish()?;
+        group_members::set_admin(&mut tx, who.account_id, id, &phones, admin).await?;
+        let all = group_members::list(&mut tx, who.account_id, id).await?;
+        members_changed(&mut tx, who, id, &all).await?;
+        tx.commit().await?;
+        Ok(all)
+    }
+
+    async fn group_contact(&self, who: &Principal, id: ContactId) -> Result<()> {
+        if !self.get_contact(who, id).await?.is_group {
+            return Err(ServiceError::conflict(
+                "not_a_group",
+                "only group contacts have members",
+            ));
+        }
+        Ok(())
     }
 
     pub async fn group_members(&self, who: &Principal, id: ContactId) -> Result<Vec<GroupMember>> {
         self.get_contact(who, id).await?;
         Ok(group_members::list(&mut self.store().read(), who.account_id, id).await?)
     }
+}
+
+/// Records the `contact.members_updated` event with the group's members.
+async fn members_changed(
+    tx: &mut balcao_store::Tx,
+    who: &Principal,
+    id: ContactId,
+    members: &[GroupMember],
+) -> Result<()> {
+    let payload = serde_json::json!({ "id": id, "members": members });
+    outbox::append(
+        tx,
+        &[event(
+            who.account_id,
+            "contact.members_updated",
+            "contact",
+            id.0,
+            &payload,
+        )],
+    )
+    .await?;
+    Ok(())
 }

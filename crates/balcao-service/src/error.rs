@@ -31,6 +31,9 @@ pub enum ServiceError {
     TooLarge { limit: u64 },
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A provider the request needed (Meta's Graph API) failed or could not be reached.
+    #[error("{message}")]
+    Upstream { message: String },
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

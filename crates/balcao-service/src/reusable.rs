@@ -148,8 +148,9 @@ impl Service {
             language,
             category,
             components,
-            status: TemplateStatus::Pending,
+            status: TemplateStatus::Draft,
             rejection_reason: None,
+            external_id: None,
             created_at: now,
             updated_at: now,
         };

@@ -89,6 +89,22 @@ impl Service {
         Ok(token)
     }
 
+    /// Renames a token (its secret, limits and expiry stay).
+    pub async fn rename_token(&self, who: &Principal, id: ApiTokenId, name: Option<&str>) -> Result<ApiToken> {
+        let mut v = Validator::new();
+        let name = v.required("name", name).and_then(|n| v.name("name", n));
+        v.finish()?;
+        let mut token = self.get_token(who, id).await?;
+        let Some(name) = name else {
+            return Err(ServiceError::Internal("validated name missing".into()));
+        };
+        if !api_tokens::rename(&mut self.store().write(), who.account_id, id, &name).await? {
+            return Err(ServiceError::NotFound("token"));
+        }
+        token.name = name;
+        Ok(token)
+    }
+
     pub async fn revoke_token(&self, who: &Principal, id: ApiTokenId) -> Result<()> {
         self.get_token(who, id).await?;
         if !api_tokens::revoke(&mut self.store().write(), who.account_id, id, Timestamp::now()).await? {

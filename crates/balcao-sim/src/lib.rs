@@ -1,8 +1,9 @@
 //! Faithful local simulators of the channels Balcão speaks to.
 //!
 //! For now there is one: [`WhatsappSim`], a simulator of Meta's WhatsApp Cloud API (the Graph API endpoints a
-//! business uses to send messages, upload and download media and read its phone number), together with the signed
-//! webhook notifications Meta delivers (customer messages and message statuses).
+//! business uses to send messages, upload and download media, read its phone number and manage the message templates
+//! of its WhatsApp Business Account), together with the signed webhook notifications Meta delivers (customer
+//! messages, message statuses and template reviews).
 //!
 //! The simulator serves real HTTP on a local address, so a client under test talks to it exactly as it would talk to
 //! `https://graph.facebook.com`: point the client's Graph API base URL at [`WhatsappSim::base_url`], its access token
@@ -35,6 +36,9 @@
 //! | `GET /_sim/sent` | the accepted sends |
 //! | `GET /_sim/deliveries`, `GET /_sim/requests` | webhook delivery attempts, Graph calls |
 //! | `POST /_sim/faults` | queues a fault: `{"code": 131047}`, `{"server_error": 503}`, `{"delay_ms": 3000}` or `{"fail_after_accept": 131026}` |
+//! | `GET /_sim/templates` | the account's templates with their review status |
+//! | `POST /_sim/templates/review` `{"name", "language", "status", "reason"?}` | decides a review (`APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`) and notifies it |
+//! | `DELETE /_sim/templates/{name}` | removes a template in every language |
 //!
 //! The customer message body is `{"name"?, "type", ...}` with, per type: `text` (`text`, `reply_to`?), `image`,
 //! `video`, `audio`, `document`, `sticker` (`data_base64`? — a small generated PNG for images when absent —,
@@ -46,5 +50,6 @@
 pub mod whatsapp;
 
 pub use whatsapp::{
-    Customer, Delivery, Fault, RecordedRequest, SentMessage, SimConfig, SimTemplate, StatusOrder, WhatsappSim,
+    Customer, Delivery, Fault, RecordedRequest, SentMessage, SimConfig, SimTemplate, StatusOrder, WabaTemplate,
+    WhatsappSim,
 };

@@ -139,6 +139,18 @@ pub async fn list(
     ))
 }
 
+/// Renames a token that is not revoked.
+pub async fn rename(db: &mut impl Exec, account: AccountId, id: ApiTokenId, name: &str) -> Result<bool> {
+    let stmt = Query::update()
+        .table(ApiTokens::Table)
+        .value(ApiTokens::Name, name)
+        .and_where(Expr::col(ApiTokens::AccountId).eq(account.0))
+        .and_where(Expr::col(ApiTokens::Id).eq(id.0))
+        .and_where(Expr::col(ApiTokens::RevokedAt).is_null())
+        .to_owned();
+    Ok(execute(db, &stmt).await? == 1)
+}
+
 pub async fn revoke(db: &mut impl Exec, account: AccountId, id: ApiTokenId, now: Timestamp) -> Result<bool> {
     let stmt = Query::update()
         .table(ApiTokens::Table)

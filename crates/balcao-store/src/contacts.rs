@@ -518,6 +518,57 @@ impl crate::query::Fields for balcao_core::contact::ContactField {
     }
 }
 
+/// A condition on contacts' related rows: `tags` (`id`, `label`), `person` (`id`, `name`),
+/// `custom_fields` (a value is set for a field with this `id` / `name`).
+fn relation(r: &balcao_core::query::Relation) -> SimpleExpr {
+    match r.name {
+        "tags" => tags_relation(r),
+        "person" => person_relation(r),
+        "custom_fields" => custom_field_relation(r),
+        _ => Expr::cust("1 = 0"),
+    }
+}
+
+fn person_relation(r: &balcao_core::query::Relation) -> SimpleExpr {
+    use sea_query::Alias;
+    let people = Alias::new("people");
+    let mut sub = Query::select();
+    sub.expr(Expr::val(1))
+        .from(people.clone())
+        .and_where(Expr::col((people.clone(), Alias::new("id"))).equals((Contacts::Table, Contacts::PersonId)));
+    for (field, op, value) in &r.conds {
+        let column = if *field == "name" { "name" } else { "id" };
+        sub.and_where(crate::query::compare(
+            Expr::col((people.clone(), Alias::new(column))).into(),
+            *op,
+            value,
+        ));
+    }
+    Expr::exists(sub)
+}
+
+fn custom_field_relation(r: &balcao_core::query::Relation) -> SimpleExpr {
+    use sea_query::Alias;
+    let (values, fields) = (Alias::new("custom_field_values"), Alias::new("custom_fields"));
+    let mut sub = Query::select();
+    sub.expr(Expr::val(1))
+        .from(values.clone())
+        .inner_join(
+            fields.clone(),
+            Expr::col((fields.clone(), Alias::new("id"))).equals((values.clone(), Alias::new("field_id"))),
+        )
+        .and_where(Expr::col((values.clone(), Alias::new("subject_id"))).equals((Contacts::Table, Contacts::Id)));
+    for (field, op, value) in &r.conds {
+        let column = if *field == "name" { "name" } else { "id" };
+        sub.and_where(crate::query::compare(
+            Expr::col((fields.clone(), Alias::new(column))).into(),
+            *op,
+            value,
+        ));
+    }
+    Expr::exists(sub)
+}
+
 /// Contacts with a tag matching a relation's conditions (`id` or `label` of the tag).
 fn tags_relation(r: &balcao_core::query::Relation) -> SimpleExpr {
     use crate::tags::Tags;
@@ -547,6 +598,6 @@ pub async fn query(
     q: &balcao_core::query::Query<balcao_core::contact::ContactField>,
 ) -> Result<(Vec<Contact>, u64)> {
     let (rows, total): (Vec<ContactRow>, u64) =
-        crate::query::page(db, "contacts", &COLUMNS, account, q, &tags_relation).await?;
+        crate::query::page(db, "contacts", &COLUMNS, account, q, &relation).await?;
     Ok((with_tags(db, account, rows).await?, total))
 }

@@ -1,7 +1,7 @@
 //! Members of group contacts.
 
 use balcao_core::{AccountId, ContactId};
-use sea_query::{Expr, Iden, Order, Query};
+use sea_query::{Expr, Iden, OnConflict, Order, Query};
 use serde::Serialize;
 
 use crate::db::{execute, fetch_all};
@@ -33,6 +33,21 @@ pub async fn replace(db: &mut impl Exec, account: AccountId, group: ContactId, m
         .and_where(Expr::col(ContactGroupMembers::GroupId).eq(group.0))
         .to_owned();
     execute(db, &delete).await?;
+    insert(db, account, group, members, false).await
+}
+
+/// Adds members to `group`; phones already there keep their row.
+pub async fn add(db: &mut impl Exec, account: AccountId, group: ContactId, members: &[GroupMember]) -> Result<()> {
+    insert(db, account, group, members, true).await
+}
+
+async fn insert(
+    db: &mut impl Exec,
+    account: AccountId,
+    group: ContactId,
+    members: &[GroupMember],
+    keep_existing: bool,
+) -> Result<()> {
     for chunk in members.chunks(500) {
         let mut insert = Query::insert();
         insert.into_table(ContactGroupMembers::Table).columns([
@@ -51,9 +66,34 @@ pub async fn replace(db: &mut impl Exec, account: AccountId, group: ContactId, m
                 m.is_admin.into(),
             ]);
         }
+        if keep_existing {
+            insert.on_conflict(
+                OnConflict::columns([ContactGroupMembers::GroupId, ContactGroupMembers::Phone])
+                    .do_nothing()
+                    .to_owned(),
+            );
+        }
         execute(db, &insert).await?;
     }
     Ok(())
+}
+
+/// Makes the members with `phones` admins of `group` (or not); answers how many rows changed.
+pub async fn set_admin(
+    db: &mut impl Exec,
+    account: AccountId,
+    group: ContactId,
+    phones: &[String],
+    admin: bool,
+) -> Result<u64> {
+    let stmt = Query::update()
+        .table(ContactGroupMembers::Table)
+        .value(ContactGroupMembers::IsAdmin, admin)
+        .and_where(Expr::col(ContactGroupMembers::AccountId).eq(account.0))
+        .and_where(Expr::col(ContactGroupMembers::GroupId).eq(group.0))
+        .and_where(Expr::col(ContactGroupMembers::Phone).is_in(phones.iter().cloned()))
+        .to_owned();
+    Ok(execute(db, &stmt).await?)
 }
 
 /// The members of `group`, by phone.

@@ -52,11 +52,12 @@ enum WhatsappTemplates {
     Components,
     Status,
     RejectionReason,
+    ExternalId,
     CreatedAt,
     UpdatedAt,
 }
 
-const TEMPLATE_COLUMNS: [WhatsappTemplates; 11] = [
+const TEMPLATE_COLUMNS: [WhatsappTemplates; 12] = [
     WhatsappTemplates::Id,
     WhatsappTemplates::AccountId,
     WhatsappTemplates::ConnectionId,
@@ -66,6 +67,7 @@ const TEMPLATE_COLUMNS: [WhatsappTemplates; 11] = [
     WhatsappTemplates::Components,
     WhatsappTemplates::Status,
     WhatsappTemplates::RejectionReason,
+    WhatsappTemplates::ExternalId,
     WhatsappTemplates::CreatedAt,
     WhatsappTemplates::UpdatedAt,
 ];
@@ -81,6 +83,7 @@ struct TemplateRow {
     components: String,
     status: String,
     rejection_reason: Option<String>,
+    external_id: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -100,13 +103,14 @@ impl TryFrom<TemplateRow> for WhatsappTemplate {
             components: json(&r.components, T)?,
             status: TemplateStatus::from_str(&r.status).map_err(|()| corrupt(T, &r.status))?,
             rejection_reason: r.rejection_reason,
+            external_id: r.external_id,
             created_at: Timestamp::from_micros(r.created_at),
             updated_at: Timestamp::from_micros(r.updated_at),
         })
     }
 }
 
-fn template_values(t: &WhatsappTemplate) -> [SimpleExpr; 11] {
+fn template_values(t: &WhatsappTemplate) -> [SimpleExpr; 12] {
     [
         t.id.0.into(),
         t.account_id.0.into(),
@@ -117,6 +121,7 @@ fn template_values(t: &WhatsappTemplate) -> [SimpleExpr; 11] {
         t.components.to_string().into(),
         t.status.as_str().into(),
         t.rejection_reason.clone().into(),
+        t.external_id.clone().into(),
         t.created_at.micros().into(),
         t.updated_at.micros().into(),
     ]
@@ -174,6 +179,21 @@ pub async fn list_templates(
     }
     let rows: Vec<TemplateRow> = fetch_all(db, &stmt).await?;
     rows.into_iter().map(WhatsappTemplate::try_from).collect()
+}
+
+/// The template Meta knows as `external_id` on `connection`.
+pub async fn template_by_external_id(
+    db: &mut impl Exec,
+    account: AccountId,
+    connection: ConnectionId,
+    external_id: &str,
+) -> Result<Option<WhatsappTemplate>> {
+    let stmt = select_templates(account)
+        .and_where(Expr::col(WhatsappTemplates::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(WhatsappTemplates::ExternalId).eq(external_id))
+        .to_owned();
+    let row: Option<TemplateRow> = fetch_optional(db, &stmt).await?;
+    row.map(WhatsappTemplate::try_from).transpose()
 }
 
 pub async fn delete_template(db: &mut impl Exec, account: AccountId, id: TemplateId) -> Result<bool> {

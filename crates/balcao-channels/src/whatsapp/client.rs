@@ -106,6 +106,14 @@ pub struct PhoneNumberInfo {
     pub quality_rating: Option<String>,
 }
 
+/// Meta's answer to a template sent for review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateReview {
+    pub id: String,
+    /// `PENDING`, `APPROVED` (some utility templates are approved at once), `REJECTED`.
+    pub status: String,
+}
+
 /// A Graph API client; cheap to clone (one connection pool for every WhatsApp connection).
 #[derive(Clone, Debug)]
 pub struct GraphClient {
@@ -233,6 +241,61 @@ impl GraphClient {
             out.extend_from_slice(&chunk);
         }
         Ok(out)
+    }
+
+    /// Sends a template for review on the WhatsApp Business Account `waba_id`
+    /// (`POST /{waba_id}/message_templates`); answers Meta's id and status for it.
+    pub async fn create_template(
+        &self,
+        c: Credentials<'_>,
+        waba_id: &str,
+        body: &Value,
+    ) -> Result<TemplateReview, GraphError> {
+        let url = Self::url(c.base_url, &format!("{waba_id}/message_templates"));
+        let answer = self.call(self.http.post(url).json(body), c.access_token).await?;
+        let id = answer["id"]
+            .as_str()
+            .ok_or_else(|| GraphError::Unexpected("no template id in the answer".into()))?;
+        Ok(TemplateReview {
+            id: id.to_owned(),
+            status: answer["status"].as_str().unwrap_or("PENDING").to_owned(),
+        })
+    }
+
+    /// Changes a template Meta knows (`POST /{template_id}`); Meta reviews it again.
+    pub async fn edit_template(&self, c: Credentials<'_>, template_id: &str, body: &Value) -> Result<(), GraphError> {
+        let url = Self::url(c.base_url, template_id);
+        self.call(self.http.post(url).json(body), c.access_token).await?;
+        Ok(())
+    }
+
+    /// Every template of the WhatsApp Business Account, following Meta's pages
+    /// (`GET /{waba_id}/message_templates`), at most `limit` of them.
+    pub async fn templates(&self, c: Credentials<'_>, waba_id: &str, limit: usize) -> Result<Vec<Value>, GraphError> {
+        const FIELDS: &str = "id,name,language,status,category,components,rejected_reason";
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let url = Self::url(c.base_url, &format!("{waba_id}/message_templates"));
+            let mut request = self.http.get(url).query(&[("fields", FIELDS), ("limit", "100")]);
+            if let Some(cursor) = &after {
+                request = request.query(&[("after", cursor.as_str())]);
+            }
+            let mut answer = self.call(request, c.access_token).await?;
+            let Value::Array(page) = answer["data"].take() else {
+                return Err(GraphError::Unexpected("no data list in the templates answer".into()));
+            };
+            let last = page.is_empty();
+            out.extend(page);
+            if out.len() >= limit {
+                out.truncate(limit);
+                return Ok(out);
+            }
+            match answer["paging"]["cursors"]["after"].as_str() {
+                Some(cursor) if !last && answer["paging"]["next"].is_string() => after = Some(cursor.to_owned()),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// The number's details: the check that the credentials work.

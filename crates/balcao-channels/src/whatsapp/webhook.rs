@@ -5,7 +5,8 @@
 //! is not dropped: it becomes an `unsupported` message holding what arrived.
 
 use balcao_core::{
-    DeliveryReport, DeliveryStatus, InboundBatch, InboundMessage, MessageId, MessageType, RemoteMedia, Timestamp,
+    DeliveryReport, DeliveryStatus, InboundBatch, InboundMessage, MessageId, MessageType, RemoteMedia,
+    TemplateReviewUpdate, Timestamp,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -51,6 +52,17 @@ struct ChangeValue {
     messages: Vec<Value>,
     #[serde(default)]
     statuses: Vec<Value>,
+    /// `message_template_status_update`: `event`, `message_template_id`, `reason`, ...
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    message_template_id: Option<Value>,
+    #[serde(default)]
+    message_template_name: Option<String>,
+    #[serde(default)]
+    message_template_language: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +85,22 @@ struct Profile {
     name: Option<String>,
 }
 
+/// A template review notification (Meta sends the id as a number).
+fn template_update(value: ChangeValue) -> Option<TemplateReviewUpdate> {
+    let external_id = match value.message_template_id? {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if !s.is_empty() => s,
+        _ => return None,
+    };
+    Some(TemplateReviewUpdate {
+        external_id,
+        name: value.message_template_name,
+        language: value.message_template_language,
+        event: value.event?,
+        reason: value.reason.filter(|r| !r.is_empty() && r != "NONE"),
+    })
+}
+
 /// Reads a notification for the number `phone_number_id`.
 pub fn parse(body: &[u8], phone_number_id: &str) -> Result<InboundBatch, ParseError> {
     let notification: Notification = serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
@@ -82,6 +110,12 @@ pub fn parse(body: &[u8], phone_number_id: &str) -> Result<InboundBatch, ParseEr
     }
     let mut batch = InboundBatch::default();
     for change in notification.entry.into_iter().flat_map(|e| e.changes) {
+        if change.field.as_deref() == Some("message_template_status_update") {
+            if let Some(update) = change.value.and_then(template_update) {
+                batch.templates.push(update);
+            }
+            continue;
+        }
         if change.field.as_deref().is_some_and(|f| f != "messages") {
             continue;
         }
@@ -374,6 +408,31 @@ mod tests {
         assert_eq!(
             parse(br#"{"object":"page","entry":[]}"#, "PN1"),
             Err(ParseError::WrongObject("page".into()))
+        );
+    }
+
+    #[test]
+    fn template_reviews_are_read() {
+        let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [
+            {"field": "message_template_status_update", "value": {"event": "REJECTED",
+                "message_template_id": 594425479261596_u64, "message_template_name": "order_update",
+                "message_template_language": "pt_BR", "reason": "INVALID_FORMAT"}},
+            {"field": "message_template_status_update", "value": {"event": "APPROVED",
+                "message_template_id": "77", "reason": "NONE"}}
+        ]}]});
+        let batch = parse(body.to_string().as_bytes(), "1").expect("a valid notification");
+        assert!(batch.messages.is_empty());
+        assert_eq!(batch.templates.len(), 2);
+        assert_eq!(batch.templates[0].external_id, "594425479261596");
+        assert_eq!(batch.templates[0].event, "REJECTED");
+        assert_eq!(batch.templates[0].reason.as_deref(), Some("INVALID_FORMAT"));
+        assert_eq!(batch.templates[0].language.as_deref(), Some("pt_BR"));
+        assert_eq!(
+            (
+                batch.templates[1].external_id.as_str(),
+                batch.templates[1].reason.as_ref()
+            ),
+            ("77", None)
         );
     }
 }

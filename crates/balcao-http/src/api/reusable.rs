@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use balcao_core::template::{InteractiveTemplate, QuickReply, WhatsappTemplate};
 use balcao_core::{InteractiveTemplateId, QuickReplyId, TemplateId, Timestamp};
-use balcao_service::{NewInteractive, NewTemplate, QuickReplyInput};
+use balcao_service::{NewInteractive, NewTemplate, QuickReplyInput, TemplatePatch};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -21,8 +21,10 @@ use crate::problem::{ApiError, Problem};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_templates, create_template))
-        .routes(routes!(get_template, delete_template))
+        .routes(routes!(get_template, update_template, delete_template))
         .routes(routes!(set_template_status))
+        .routes(routes!(submit_template))
+        .routes(routes!(sync_templates))
         .routes(routes!(list_interactive, create_interactive))
         .routes(routes!(get_interactive, delete_interactive))
         .routes(routes!(list_quick_replies, create_quick_reply))
@@ -45,9 +47,11 @@ struct TemplateView {
     category: &'static str,
     #[schema(value_type = Vec<Object>)]
     components: Value,
-    /// `pending`, `approved`, `rejected`, `paused` or `disabled`.
+    /// `draft` (not sent to Meta yet), `pending`, `approved`, `rejected`, `paused` or `disabled`.
     status: &'static str,
     rejection_reason: Option<String>,
+    /// Meta's id of the template once sent for review or found by a sync.
+    external_id: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -65,6 +69,7 @@ impl From<WhatsappTemplate> for TemplateView {
             components: t.components,
             status: t.status.as_str(),
             rejection_reason: t.rejection_reason,
+            external_id: t.external_id,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
@@ -160,6 +165,77 @@ async fn delete_template(
 ) -> Result<StatusCode, ApiError> {
     state.service.delete_template(&who, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct UpdateTemplate {
+    /// Only while the template is a draft.
+    name: Option<String>,
+    /// Only while the template is a draft.
+    language: Option<String>,
+    category: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    components: Option<Value>,
+}
+
+/// Change a template (admins). One Meta already has is sent to Meta again and waits for its review.
+#[utoipa::path(patch, path = "/whatsapp-templates/{id}", tag = "templates", params(("id" = Uuid, Path)),
+    request_body = UpdateTemplate, security(("bearer" = [])),
+    responses((status = 200, body = TemplateView), (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 502, body = Problem, content_type = "application/problem+json")))]
+async fn update_template(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<TemplateId>,
+    JsonBody(b): JsonBody<UpdateTemplate>,
+) -> Result<Json<TemplateView>, ApiError> {
+    let patch = TemplatePatch {
+        name: b.name,
+        language: b.language,
+        category: b.category,
+        components: b.components,
+    };
+    Ok(Json(state.service.update_template(&who, id, patch).await?.into()))
+}
+
+/// Send a template to Meta for review on the connection's WhatsApp Business Account (admins).
+#[utoipa::path(post, path = "/whatsapp-templates/{id}/submit", tag = "templates", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = TemplateView),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 502, body = Problem, content_type = "application/problem+json")))]
+async fn submit_template(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<TemplateId>,
+) -> Result<Json<TemplateView>, ApiError> {
+    Ok(Json(state.service.submit_template(&who, id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct SyncTemplates {
+    /// The whatsapp_cloud connection whose WhatsApp Business Account is read.
+    connection_id: Option<Uuid>,
+}
+
+/// Bring a connection's templates in line with its WhatsApp Business Account (admins): statuses,
+/// categories and components follow Meta, templates only Meta has are added, ones Meta no
+/// longer has are disabled. Answers the connection's templates.
+#[utoipa::path(post, path = "/whatsapp-templates/sync", tag = "templates", request_body = SyncTemplates,
+    security(("bearer" = [])),
+    responses((status = 200, body = DataOf<TemplateView>),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 502, body = Problem, content_type = "application/problem+json")))]
+async fn sync_templates(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    JsonBody(b): JsonBody<SyncTemplates>,
+) -> Result<Json<DataOf<TemplateView>>, ApiError> {
+    let list = state.service.sync_templates(&who, b.connection_id).await?;
+    Ok(Json(DataOf {
+        data: list.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// Record Meta's review of a template (admins).

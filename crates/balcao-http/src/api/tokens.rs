@@ -19,7 +19,7 @@ use crate::problem::{ApiError, Problem};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tokens, create_token))
-        .routes(routes!(get_token, revoke_token))
+        .routes(routes!(get_token, rename_token, revoke_token))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -127,6 +127,30 @@ async fn get_token(
     PathId(id): PathId<ApiTokenId>,
 ) -> Result<Json<TokenView>, ApiError> {
     Ok(Json(state.service.get_token(&who, id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct RenameToken {
+    /// Required: the new name.
+    name: Option<String>,
+}
+
+/// Rename a token (yours; admins any of the account); its secret does not change.
+#[utoipa::path(patch, path = "/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)), request_body = RenameToken,
+    security(("bearer" = [])),
+    responses((status = 200, body = TokenView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn rename_token(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId<ApiTokenId>,
+    JsonBody(b): JsonBody<RenameToken>,
+) -> Result<Json<TokenView>, ApiError> {
+    Ok(Json(
+        state.service.rename_token(&who, id, b.name.as_deref()).await?.into(),
+    ))
 }
 
 /// Revoke a token: it answers 401 from now on.

@@ -289,3 +289,36 @@ pub(crate) fn last_sent_to(sim: &WhatsappSim, wa_id: &str) -> Option<String> {
         .find(|m| m.to == wa_id && m.kind != "reaction")
         .map(|m| m.wamid.clone())
 }
+
+/// `GET /_sim/templates`: the WhatsApp Business Account's templates.
+pub(crate) async fn templates(State(sim): State<WhatsappSim>) -> Response {
+    axum::Json(sim.templates()).into_response()
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    name: String,
+    language: String,
+    status: String,
+    reason: Option<String>,
+}
+
+/// `POST /_sim/templates/review` `{"name", "language", "status": "APPROVED"|"REJECTED"|..., "reason"?}`.
+pub(crate) async fn review_template(State(sim): State<WhatsappSim>, body: Bytes) -> Response {
+    let body: ReviewBody = match parse(&body) {
+        Ok(body) => body,
+        Err(problem) => return failure(StatusCode::BAD_REQUEST, problem),
+    };
+    match sim.review_template(&body.name, &body.language, &body.status, body.reason.as_deref()) {
+        Ok(id) => axum::Json(json!({"id": id, "status": body.status.to_ascii_uppercase()})).into_response(),
+        Err(error) => failure(StatusCode::NOT_FOUND, error.to_string()),
+    }
+}
+
+/// `DELETE /_sim/templates/{name}`: every language of the template.
+pub(crate) async fn remove_template(State(sim): State<WhatsappSim>, Path(name): Path<String>) -> Response {
+    match sim.remove_template(&name) {
+        0 => failure(StatusCode::NOT_FOUND, format!("no template {name}")),
+        n => axum::Json(json!({"removed": n})).into_response(),
+    }
+}

@@ -8,7 +8,7 @@ use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
 
 use super::errors::GraphError;
-use super::{RecordedRequest, WhatsappSim, control, media, send};
+use super::{RecordedRequest, WhatsappSim, control, media, send, templates};
 
 /// Uploads can be up to 100 MB (documents); leave room for the multipart framing.
 const MAX_UPLOAD: usize = 110 * 1024 * 1024;
@@ -22,6 +22,12 @@ pub(crate) fn router(sim: WhatsappSim) -> Router {
         .route("/_sim/deliveries", get(control::deliveries))
         .route("/_sim/requests", get(control::requests))
         .route("/_sim/faults", post(control::fault))
+        .route("/_sim/templates", get(control::templates))
+        .route("/_sim/templates/review", post(control::review_template))
+        .route(
+            "/_sim/templates/{name}",
+            axum::routing::delete(control::remove_template),
+        )
         .fallback(dispatch)
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
         .with_state(sim)
@@ -80,12 +86,22 @@ async fn route(sim: &WhatsappSim, request: Request) -> Response {
             }
             media::upload(sim, request).await
         }
+        (m, [id, "message_templates"]) if *id == config.waba_id && m == Method::GET => templates::list(sim, &query),
+        (m, [id, "message_templates"]) if *id == config.waba_id && m == Method::POST => {
+            templates::create(sim, request).await
+        }
         (m, [id]) if m == Method::GET => {
             if *id == config.phone_number_id {
                 phone_number(sim, &query)
+            } else if let Some(template) = sim.template_by_id(id) {
+                templates::get(&template)
             } else {
                 media::info(sim, id)
             }
+        }
+        (m, [id]) if m == Method::POST && sim.template_by_id(id).is_some() => {
+            let id = (*id).to_owned();
+            templates::edit(sim, &id, request).await
         }
         (m, [id]) if m == Method::DELETE => media::delete(sim, id),
         (m, [id, ..]) => {

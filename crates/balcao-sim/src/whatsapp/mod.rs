@@ -12,6 +12,7 @@ mod graph;
 mod media;
 mod png;
 mod send;
+mod templates;
 mod validate;
 mod webhooks;
 
@@ -31,6 +32,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use customer::Customer;
+pub use templates::WabaTemplate;
 
 /// How the simulator is set up. Every field has a sensible default (see [`SimConfig::default`]).
 #[derive(Clone, Debug)]
@@ -67,7 +69,7 @@ pub struct SimConfig {
     pub redelivery_base_delay: Duration,
     /// Enforce the 24-hour customer service window (error 131047 for free-form messages outside it).
     pub enforce_window: bool,
-    /// The approved message templates.
+    /// The templates the WhatsApp Business Account starts with, approved.
     pub templates: Vec<SimTemplate>,
 }
 
@@ -106,7 +108,8 @@ impl Default for SimConfig {
     }
 }
 
-/// An approved message template: a name in one language, with a number of body parameters.
+/// A template the simulated account starts with, approved: a name in one language, with a number of body
+/// parameters.
 #[derive(Clone, Debug)]
 pub struct SimTemplate {
     pub name: String,
@@ -205,6 +208,9 @@ pub(crate) struct State {
     /// Messages customers wrote: wamid → the customer's wa_id.
     pub customer_wamids: HashMap<String, String>,
     pub sent_wamids: HashSet<String>,
+    /// The WhatsApp Business Account's templates.
+    pub templates: Vec<WabaTemplate>,
+    pub next_template_id: u64,
 }
 
 pub(crate) struct Inner {
@@ -253,7 +259,7 @@ impl WhatsappSim {
             .user_agent("facebookexternalua")
             .build()
             .context("building the webhook client")?;
-        let state = State {
+        let mut state = State {
             webhook_url: config.webhook_url.clone(),
             app_secret: config.app_secret.clone(),
             customers_read: config.customers_read,
@@ -268,7 +274,14 @@ impl WhatsappSim {
             customers: HashMap::new(),
             customer_wamids: HashMap::new(),
             sent_wamids: HashSet::new(),
+            templates: Vec::new(),
+            next_template_id: 300_000_000_000_000,
         };
+        for t in &config.templates {
+            state.next_template_id += 1;
+            let id = state.next_template_id.to_string();
+            state.templates.push(WabaTemplate::approved(id, t));
+        }
         let media_base = 1_000_000_000_000_000 + rand::thread_rng().gen_range(0..100_000_000_000_000u64);
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let sim = WhatsappSim {

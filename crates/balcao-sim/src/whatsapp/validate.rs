@@ -118,12 +118,12 @@ fn template(sim: &WhatsappSim, body: &Object) -> Checked<()> {
         )));
     }
     let found = sim
-        .inner
-        .config
+        .state()
         .templates
         .iter()
-        .find(|t| t.name == name && t.language == code);
-    let Some(found) = found else {
+        .find(|t| t.name == name && t.language == code && t.status == "APPROVED")
+        .map(|t| t.body_params());
+    let Some(expected_params) = found else {
         return Err(GraphError::new(
             132001,
             format!("template name ({name}) does not exist in {code}"),
@@ -177,12 +177,12 @@ fn template(sim: &WhatsappSim, body: &Object) -> Checked<()> {
             }
         }
     }
-    if body_params != found.body_params {
+    if body_params != expected_params {
         return Err(GraphError::new(
             132000,
             format!(
                 "body: number of localizable_params ({body_params}) does not match the expected number of params ({})",
-                found.body_params
+                expected_params
             ),
         ));
     }

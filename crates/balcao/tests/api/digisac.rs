@@ -81,6 +81,10 @@ async fn every_catalogued_route_is_served_or_names_what_is_missing() {
             unavailable += 1;
             let message = body["message"].as_str().unwrap_or_default();
             let shared = shared_route(method.as_str(), path);
+            assert!(
+                missing.is_some() || shared,
+                "{method} {path} belongs to a capability Balcão has, yet answers 501: {message}"
+            );
             if let Some(capability) = missing.filter(|_| !shared) {
                 assert!(message.contains(capability), "{message}");
                 assert!(message.contains(category));
@@ -794,8 +798,36 @@ async fn users_and_personal_tokens_through_the_face() {
     let (status, me) = call(&app, Method::GET, "/api/v1/me", Some(&secret), None).await;
     assert_eq!(status, StatusCode::OK, "the new token works: {me}");
     let token_id = created["id"].as_str().expect("id").to_owned();
+    let (status, renamed) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/me/tokens/{token_id}"),
+        Some(&admin),
+        Some(("application/json", "{ \"name\": \"n8n produção\"}")),
+    )
+    .await;
+    assert_eq!(
+        (status, renamed["name"].clone()),
+        (StatusCode::OK, json!("n8n produção")),
+        "{renamed}"
+    );
+    let (status, unnamed) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/me/tokens/{token_id}"),
+        Some(&admin),
+        Some(("application/json", "{\"name\": \"  \"}")),
+    )
+    .await;
+    assert!(
+        status == StatusCode::BAD_REQUEST && is_digisac_error(&unnamed, status),
+        "{unnamed}"
+    );
+    let (status, _) = call(&app, Method::GET, "/api/v1/me", Some(&secret), None).await;
+    assert_eq!(status, StatusCode::OK, "a renamed token keeps working");
     let (_, listed) = call(&app, Method::GET, "/api/v1/me/tokens", Some(&admin), None).await;
     assert_eq!(listed["total"], 1);
+    assert_eq!(listed["data"][0]["name"], "n8n produção");
     assert!(
         listed["data"][0].get("token").is_none(),
         "the value is never shown again"
@@ -1532,14 +1564,14 @@ async fn templates_and_interactive_messages_through_the_face() {
     assert_eq!(status, StatusCode::OK, "{t}");
     assert_eq!(
         (t["status"].clone(), t["category"].clone()),
-        (json!("PENDING"), json!("UTILITY"))
+        (json!("DRAFT"), json!("UTILITY"))
     );
     let (status, empty) = call(&app, Method::POST, "/api/v1/whatsapp-business-templates", Some(&admin), Some(("application/json", &format!("{{\"name\": \"vazio\", \"components\": [], \"serviceId\": \"{wa}\", \"language\": \"pt_BR\", \"category\": \"MARKETING\"}}")))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a template needs a body: {empty}");
     let (_, count) = call(
         &app,
         Method::GET,
-        &format!("/api/v1/whatsapp-business-templates/count?serviceId={wa}&status=PENDING"),
+        &format!("/api/v1/whatsapp-business-templates/count?serviceId={wa}&status=DRAFT"),
         Some(&admin),
         None,
     )
@@ -1621,4 +1653,386 @@ async fn templates_and_interactive_messages_through_the_face() {
     )
     .await;
     assert_eq!(after["total"], 0);
+}
+
+#[tokio::test]
+async fn group_members_and_contact_sync_through_the_face() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let wa = app.whatsapp_connection(&admin, "WhatsApp").await;
+    let group = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"connection_id": wa, "name": "Equipe", "is_group": true}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let ana = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"connection_id": wa, "name": "Ana", "phone": "5511988880001"}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    // "Adicionar participante": numbers join; one already there stays as it is.
+    let body = "[{ \"number\": \"+55 11 98888-0001\" // Ana\n}, {\"number\": \"5511988880002\"}]";
+    let (status, contact) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{group}/add-members"),
+        Some(&admin),
+        Some(("text/plain", body)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{contact}");
+    assert_eq!(contact["id"], json!(group));
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{group}/add-members"),
+        Some(&admin),
+        Some(("application/json", "[{\"number\": \"5511988880001\"}]")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let members = app.get(&format!("/api/v1/contacts/{group}/members"), &admin).await;
+    assert_eq!(
+        members.body["members"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        members.body
+    );
+    // Promote and demote name members by contact id.
+    let promote = format!("[\"{ana}\" // Ana vira administradora\n]");
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{group}/promote-members"),
+        Some(&admin),
+        Some(("text/plain", &promote)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let members = app.get(&format!("/api/v1/contacts/{group}/members"), &admin).await;
+    let admin_of = |phone: &str| {
+        members.body["members"]
+            .as_array()
+            .and_then(|l| l.iter().find(|m| m["phone"] == phone))
+            .map(|m| m["is_admin"].clone())
+    };
+    assert_eq!(
+        (admin_of("5511988880001"), admin_of("5511988880002")),
+        (Some(json!(true)), Some(json!(false)))
+    );
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{group}/demote-members"),
+        Some(&admin),
+        Some(("application/json", &format!("[\"{ana}\"]"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let members = app.get(&format!("/api/v1/contacts/{group}/members"), &admin).await;
+    assert!(
+        members.body["members"]
+            .as_array()
+            .is_some_and(|l| l.iter().all(|m| m["is_admin"] == false))
+    );
+    // Wrong input answers 4xx in Digisac's shape and changes nothing.
+    let outsider = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"connection_id": wa, "name": "Beto", "phone": "5511988880003"}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    for (path, body, want) in [
+        (
+            format!("/api/v1/contacts/{group}/promote-members"),
+            format!("[\"{outsider}\"]"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/v1/contacts/{group}/promote-members"),
+            "[\"not-an-id\"]".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/v1/contacts/{group}/add-members"),
+            "[{\"number\": \"12\"}]".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/v1/contacts/{group}/add-members"),
+            "[]".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/v1/contacts/{group}/add-members"),
+            "\"x\"".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/api/v1/contacts/{ana}/add-members"),
+            "[{\"number\": \"5511988880004\"}]".to_owned(),
+            StatusCode::CONFLICT,
+        ),
+        (
+            format!("/api/v1/contacts/{}/demote-members", uuid::Uuid::nil()),
+            format!("[\"{ana}\"]"),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, error) = call(
+            &app,
+            Method::POST,
+            &path,
+            Some(&admin),
+            Some(("application/json", &body)),
+        )
+        .await;
+        assert!(
+            status == want && is_digisac_error(&error, status),
+            "{path} {body}: {status} {error}"
+        );
+    }
+    let members = app.get(&format!("/api/v1/contacts/{group}/members"), &admin).await;
+    assert_eq!(members.body["members"].as_array().map(Vec::len), Some(2));
+    // "Sincroniza contato" answers the contact as stored.
+    let (status, synced) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{ana}/sync"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, synced["id"].clone(), synced["name"].clone()),
+        (StatusCode::OK, json!(ana), json!("Ana"))
+    );
+}
+
+#[tokio::test]
+async fn templates_go_to_review_and_sync_through_the_face() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let sim = balcao_sim::WhatsappSim::start(balcao_sim::SimConfig::default())
+        .await
+        .expect("simulator");
+    let c = sim.config().clone();
+    let service = app
+        .post(
+            "/api/v1/connections",
+            &admin,
+            json!({"type": "whatsapp_cloud", "name": "WhatsApp", "settings": {
+                "phone_number_id": c.phone_number_id, "waba_id": c.waba_id, "access_token": c.access_token,
+                "app_secret": c.app_secret, "graph_api_url": sim.base_url()}}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let body = format!(
+        "{{\"name\": \"boas_vindas\", \"language\": \"pt_BR\", \"category\": \"MARKETING\", \"serviceId\": \"{service}\",
+          \"components\": [{{\"type\": \"BODY\", \"text\": \"Bem-vindo, {{{{1}}}}!\"}}]}}"
+    );
+    let (status, t) = call(
+        &app,
+        Method::POST,
+        "/api/v1/whatsapp-business-templates",
+        Some(&admin),
+        Some(("application/json", &body)),
+    )
+    .await;
+    assert_eq!((status, t["status"].clone()), (StatusCode::OK, json!("DRAFT")), "{t}");
+    let id = t["id"].as_str().expect("id").to_owned();
+    let (status, edited) = call(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/whatsapp-business-templates/{id}"),
+        Some(&admin),
+        Some((
+            "application/json",
+            "{\"name\": \"boas_vindas_2\", \"category\": \"UTILITY\"}",
+        )),
+    )
+    .await;
+    assert_eq!(
+        (status, edited["name"].clone(), edited["category"].clone()),
+        (StatusCode::OK, json!("boas_vindas_2"), json!("UTILITY")),
+        "{edited}"
+    );
+    let (status, sent) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/whatsapp-business-templates/{id}/send-to-review"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, sent["status"].clone()),
+        (StatusCode::OK, json!("PENDING")),
+        "{sent}"
+    );
+    assert!(sent["externalId"].is_string());
+    assert!(
+        sim.templates()
+            .iter()
+            .any(|t| t.name == "boas_vindas_2" && t.status == "PENDING")
+    );
+    sim.review_template("boas_vindas_2", "pt_BR", "REJECTED", Some("TAG_CONTENT_MISMATCH"))
+        .expect("reviewed");
+    let (status, missing) = call(
+        &app,
+        Method::POST,
+        "/api/v1/whatsapp-business-templates/refresh-templates",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert!(
+        status == StatusCode::BAD_REQUEST && is_digisac_error(&missing, status),
+        "{missing}"
+    );
+    let (status, list) = call(
+        &app,
+        Method::POST,
+        "/api/v1/whatsapp-business-templates/refresh-templates",
+        Some(&admin),
+        Some(("application/json", &format!("{{\"serviceId\": \"{service}\"}}"))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let names: Vec<(&str, &str)> = list
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|t| (t["name"].as_str().unwrap_or(""), t["status"].as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(names.contains(&("boas_vindas_2", "REJECTED")), "{names:?}");
+    assert!(
+        names.contains(&("hello_world", "APPROVED")) && names.contains(&("order_update", "APPROVED")),
+        "{names:?}"
+    );
+    let rejected = list
+        .as_array()
+        .and_then(|l| l.iter().find(|t| t["name"] == "boas_vindas_2"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rejected["rejectedReason"], "TAG_CONTENT_MISMATCH");
+}
+
+#[tokio::test]
+async fn included_models_filter_contacts_even_one_level_down() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let wa = app.whatsapp_connection(&admin, "WhatsApp").await;
+    let field = app
+        .post(
+            "/api/v1/custom-fields",
+            &admin,
+            json!({"name": "Plano", "type": "text"}),
+        )
+        .await;
+    let acme = app.post("/api/v1/people", &admin, json!({"name": "Acme"})).await;
+    let mut ids = Vec::new();
+    for (name, plan, person) in [
+        ("Ana", Some("Ouro"), true),
+        ("Beto", None, true),
+        ("Caio", Some("Prata"), false),
+    ] {
+        let mut body = json!({"connection_id": wa, "name": name});
+        if let Some(p) = plan {
+            body["custom_fields"] = json!({field.str("id"): p});
+        }
+        if person {
+            body["person_id"] = json!(acme.str("id"));
+        }
+        let r = app.post("/api/v1/contacts", &admin, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.str("id").to_owned());
+    }
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v["data"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|c| c["name"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        n.sort();
+        n
+    };
+    let list = |query: Value| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            call(
+                app,
+                Method::GET,
+                &format!("/api/v1/contacts?query={}", urlencode(&query.to_string())),
+                Some(admin),
+                None,
+            )
+            .await
+        }
+    };
+    let (status, with_plan) = list(json!({"include": [{"model": "customFieldValues", "include": [
+        {"model": "customField", "where": {"$or": [{"name": "Plano"}, {"name": "Outro"}]}}]}]}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{with_plan}");
+    assert_eq!(names(&with_plan), ["Ana", "Caio"]);
+    let (_, optional) = list(json!({"include": [{"model": "customFieldValues", "include": [
+        {"model": "customField", "required": false, "where": {"name": "Plano"}}]}]}))
+    .await;
+    assert_eq!(
+        names(&optional),
+        ["Ana", "Beto", "Caio"],
+        "required: false keeps every contact"
+    );
+    let (_, of_acme) =
+        list(json!({"include": [{"model": "person", "required": "true", "where": {"id": acme.str("id")}}]})).await;
+    assert_eq!(names(&of_acme), ["Ana", "Beto"]);
+    let (_, by_name) = list(json!({"include": [{"model": "person", "where": {"name": {"$iLike": "ac%"}}}]})).await;
+    assert_eq!(names(&by_name), ["Ana", "Beto"]);
+    for (query, names_it) in [
+        (
+            json!({"include": [{"model": "tags", "include": [{"model": "account", "where": {"id": "x"}}]}]}),
+            "account",
+        ),
+        (
+            json!({"include": [{"model": "customFieldValues", "include": [{"model": "customField", "include": [
+            {"model": "account", "where": {"id": 1}}]}]}]}),
+            "three levels",
+        ),
+        (
+            json!({"include": [{"model": "customFieldValues", "include": [{"model": "customField",
+            "where": {"$or": [{"name": "a"}, {"id": "b"}]}}]}]}),
+            "$or",
+        ),
+        (
+            json!({"include": [{"model": "customFieldValues", "include": [{"model": "customField",
+            "where": {"colour": "red"}}]}]}),
+            "colour",
+        ),
+        (
+            json!({"include": [{"model": "person", "where": {"name": {"$or": "'; DROP TABLE people; --"}}}]}),
+            "$or",
+        ),
+    ] {
+        let (status, error) = list(query.clone()).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST
+                && is_digisac_error(&error, status)
+                && error["message"].as_str().is_some_and(|m| m.contains(names_it)),
+            "{query}: {status} {error}"
+        );
+    }
 }

@@ -8,6 +8,7 @@ mod contacts;
 mod custom_fields;
 mod departments;
 mod digisac;
+mod digisac_replay;
 mod directory;
 mod errors;
 mod events;

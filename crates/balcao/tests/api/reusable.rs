@@ -37,7 +37,7 @@ async fn whatsapp_templates_gate_template_messages() {
         .post("/api/v1/whatsapp-templates", &admin, body(&wa, "pedido_enviado"))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    assert_eq!(created.body["status"], "pending");
+    assert_eq!(created.body["status"], "draft");
     let template = created.str("id").to_owned();
     app.post("/api/v1/whatsapp-templates", &admin, body(&wa, "pedido_enviado"))
         .await

@@ -845,3 +845,239 @@ async fn a_stopped_connection_keeps_messages_queued_until_it_starts() {
         .await;
     wa.sim.wait_for_sent(1, WAIT).await.expect("sent after start");
 }
+
+impl Wa {
+    async fn template(&self, id: &str) -> Value {
+        self.app
+            .get(&format!("/api/v1/whatsapp-templates/{id}"), &self.admin)
+            .await
+            .body
+    }
+
+    async fn template_until(&self, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let t = self.template(id).await;
+            if done(&t) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "template never reached the state: {t}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn templates_go_to_meta_for_review_and_stay_in_sync() {
+    let wa = Wa::new().await;
+    let created = wa
+        .app
+        .post(
+            "/api/v1/whatsapp-templates",
+            &wa.admin,
+            json!({"connection_id": wa.connection, "name": "pedido_enviado", "language": "pt_BR",
+                   "category": "utility", "components": [
+                       {"type": "header", "format": "text", "text": "Pedido {{1}}"},
+                       {"type": "body", "text": "Olá {{1}}, seu pedido {{2}} saiu para entrega."},
+                       {"type": "buttons", "buttons": [{"type": "quick_reply", "text": "Obrigado"}]}]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(
+        (created.body["status"].clone(), created.body["external_id"].clone()),
+        (json!("draft"), Value::Null)
+    );
+    let id = created.str("id").to_owned();
+    assert!(
+        wa.sim.templates().iter().all(|t| t.name != "pedido_enviado"),
+        "a draft stays in Balcão"
+    );
+
+    // Sent for review: Meta gets its own spelling, with examples for the placeholders.
+    let submitted = wa
+        .app
+        .post(&format!("/api/v1/whatsapp-templates/{id}/submit"), &wa.admin, json!({}))
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    assert_eq!(submitted.body["status"], "pending");
+    let on_meta = wa
+        .sim
+        .templates()
+        .into_iter()
+        .find(|t| t.name == "pedido_enviado")
+        .expect("on the WABA");
+    assert_eq!(submitted.body["external_id"], json!(on_meta.id));
+    assert_eq!(
+        (on_meta.category.as_str(), on_meta.status.as_str()),
+        ("UTILITY", "PENDING")
+    );
+    assert_eq!(on_meta.components[0]["type"], "HEADER");
+    assert_eq!(
+        on_meta.components[1]["example"]["body_text"][0]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(on_meta.components[2]["buttons"][0]["type"], "QUICK_REPLY");
+    let again = wa
+        .app
+        .post(&format!("/api/v1/whatsapp-templates/{id}/submit"), &wa.admin, json!({}))
+        .await;
+    again.assert_problem(409, "template_in_review");
+
+    // Meta's review arrives as a signed notification.
+    wa.sim
+        .review_template("pedido_enviado", "pt_BR", "APPROVED", None)
+        .expect("reviewed");
+    wa.template_until(&id, |t| t["status"] == "approved").await;
+    let (_, contact) = wa.customer("5511922221111", "Rita").await;
+    wa.send(json!({"contact_id": contact, "type": "template",
+                   "payload": {"template_id": id, "parameters": {"header": ["42"], "body": ["Rita", "42"]}}}))
+        .await;
+    let sent = wa
+        .sim
+        .wait_for_sent(1, WAIT)
+        .await
+        .expect("the approved template is sent");
+    assert_eq!(sent[0].body["template"]["name"], "pedido_enviado");
+
+    // An edit goes back to Meta and waits for review again; a rejection keeps Meta's reason.
+    let edited = wa
+        .app
+        .patch(
+            &format!("/api/v1/whatsapp-templates/{id}"),
+            &wa.admin,
+            json!({"components": [{"type": "body", "text": "Oi {{1}}, o pedido {{2}} saiu."}]}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(edited.body["status"], "pending");
+    let renamed = wa
+        .app
+        .patch(
+            &format!("/api/v1/whatsapp-templates/{id}"),
+            &wa.admin,
+            json!({"name": "outro_nome"}),
+        )
+        .await;
+    renamed.assert_problem(422, "validation_failed");
+    let on_meta = wa
+        .sim
+        .templates()
+        .into_iter()
+        .find(|t| t.name == "pedido_enviado")
+        .expect("on the WABA");
+    assert_eq!(on_meta.components[0]["text"], "Oi {{1}}, o pedido {{2}} saiu.");
+    wa.sim
+        .review_template("pedido_enviado", "pt_BR", "REJECTED", Some("INVALID_FORMAT"))
+        .expect("reviewed");
+    let rejected = wa.template_until(&id, |t| t["status"] == "rejected").await;
+    assert_eq!(rejected["rejection_reason"], "INVALID_FORMAT");
+
+    // Meta refuses a template it already has in that language: the refusal is the answer.
+    let twin = wa
+        .app
+        .post(
+            "/api/v1/whatsapp-templates",
+            &wa.admin,
+            json!({"connection_id": wa.connection, "name": "hello_world", "language": "en_US",
+                   "category": "utility", "components": [{"type": "body", "text": "Hello"}]}),
+        )
+        .await;
+    let refused = wa
+        .app
+        .post(
+            &format!("/api/v1/whatsapp-templates/{}/submit", twin.str("id")),
+            &wa.admin,
+            json!({}),
+        )
+        .await;
+    refused.assert_problem(422, "validation_failed");
+    assert!(refused.body.to_string().contains("already exists"), "{}", refused.body);
+
+    // A sync brings what only Meta has, updates what both have, and disables what Meta dropped.
+    wa.sim
+        .review_template("pedido_enviado", "pt_BR", "APPROVED", None)
+        .expect("reviewed");
+    assert_eq!(wa.sim.remove_template("order_update"), 1);
+    let synced = wa
+        .app
+        .post(
+            "/api/v1/whatsapp-templates/sync",
+            &wa.admin,
+            json!({"connection_id": wa.connection}),
+        )
+        .await;
+    assert_eq!(synced.status, StatusCode::OK, "{}", synced.body);
+    let list = synced.body["data"].as_array().cloned().unwrap_or_default();
+    let find = |name: &str| list.iter().find(|t| t["name"] == name).cloned().unwrap_or(Value::Null);
+    assert_eq!(find("pedido_enviado")["status"], "approved");
+    assert_eq!(
+        find("hello_world")["status"],
+        "approved",
+        "the twin matched Meta's by name and language"
+    );
+    assert_eq!(find("hello_world")["id"], json!(twin.str("id")));
+    assert_eq!(find("hello_world")["components"][0]["type"], "body");
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(wa.sim.remove_template("hello_world") == 1);
+    let synced = wa
+        .app
+        .post(
+            "/api/v1/whatsapp-templates/sync",
+            &wa.admin,
+            json!({"connection_id": wa.connection}),
+        )
+        .await;
+    let hello = synced.body["data"]
+        .as_array()
+        .and_then(|l| l.iter().find(|t| t["name"] == "hello_world").cloned());
+    assert_eq!(hello.map(|t| t["status"].clone()), Some(json!("disabled")));
+    let missing = wa
+        .app
+        .post("/api/v1/whatsapp-templates/sync", &wa.admin, json!({}))
+        .await;
+    missing.assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn template_calls_say_when_meta_cannot_be_asked() {
+    let wa = Wa::new().await;
+    let created = wa
+        .app
+        .post(
+            "/api/v1/whatsapp-templates",
+            &wa.admin,
+            json!({"connection_id": wa.connection, "name": "aviso", "language": "pt_BR",
+                   "category": "utility", "components": [{"type": "body", "text": "Aviso"}]}),
+        )
+        .await;
+    let id = created.str("id").to_owned();
+    // The Graph API stops answering: a 502 naming it, nothing changed.
+    wa.app
+        .patch(
+            &format!("/api/v1/connections/{}", wa.connection),
+            &wa.admin,
+            json!({"settings": {"graph_api_url": "http://127.0.0.1:9/v24.0"}}),
+        )
+        .await;
+    let unreachable = wa
+        .app
+        .post(&format!("/api/v1/whatsapp-templates/{id}/submit"), &wa.admin, json!({}))
+        .await;
+    unreachable.assert_problem(502, "upstream_failed");
+    assert_eq!(wa.template(&id).await["status"], "draft");
+    // Without the WhatsApp Business Account id there is nowhere to send it.
+    wa.app
+        .patch(
+            &format!("/api/v1/connections/{}", wa.connection),
+            &wa.admin,
+            json!({"settings": {"graph_api_url": wa.sim.base_url(), "waba_id": null}}),
+        )
+        .await;
+    let no_waba = wa
+        .app
+        .post(&format!("/api/v1/whatsapp-templates/{id}/submit"), &wa.admin, json!({}))
+        .await;
+    no_waba.assert_problem(409, "connection_incomplete");
+}

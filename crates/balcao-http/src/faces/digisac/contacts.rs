@@ -29,6 +29,10 @@ pub const SERVED: &[(Method, &str)] = &[
     (Method::DELETE, "/api/v1/contacts/many"),
     (Method::POST, "/api/v1/contacts/{p0}/block"),
     (Method::GET, "/api/v1/contacts/exists"),
+    (Method::POST, "/api/v1/contacts/{p0}/sync"),
+    (Method::POST, "/api/v1/contacts/{p0}/add-members"),
+    (Method::POST, "/api/v1/contacts/{p0}/promote-members"),
+    (Method::POST, "/api/v1/contacts/{p0}/demote-members"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -39,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/contacts/many", post(create_many).delete(delete_many))
         .route("/api/v1/contacts/{p0}", get(one).put(update).delete(remove))
         .route("/api/v1/contacts/{p0}/block", post(block))
+        .route("/api/v1/contacts/{p0}/sync", post(sync))
+        .route("/api/v1/contacts/{p0}/add-members", post(add_members))
+        .route("/api/v1/contacts/{p0}/promote-members", post(promote_members))
+        .route("/api/v1/contacts/{p0}/demote-members", post(demote_members))
 }
 
 pub static MODEL: Model<F> = Model {
@@ -72,7 +80,13 @@ pub static MODEL: Model<F> = Model {
             }),
         ),
         ("service", None),
-        ("person", None),
+        (
+            "person",
+            Some(RelationSpec {
+                relation: "person",
+                fields: &[("id", "id", K::Id), ("name", "name", K::Text)],
+            }),
+        ),
         ("customFieldValues", None),
         ("avatar", None),
         ("thumbAvatar", None),
@@ -86,6 +100,14 @@ pub static MODEL: Model<F> = Model {
         ("unsubscribed", Constant::Bool(false)),
     ],
     rewrite: no_rewrite,
+    nested: &[(
+        "customFieldValues",
+        "customField",
+        RelationSpec {
+            relation: "custom_fields",
+            fields: &[("id", "id", K::Id), ("name", "name", K::Text)],
+        },
+    )],
 };
 
 async fn render(
@@ -302,6 +324,104 @@ async fn block(
         .await?;
     let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
     Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+}
+
+/// The contact as Digisac shows it, after a change through one of the routes below.
+async fn one_contact(
+    state: &AppState,
+    who: &balcao_service::Principal,
+    id: ContactId,
+) -> Result<Response, DigisacError> {
+    let contact = state.service.get_contact(who, id).await?;
+    let data = render(state, who, std::slice::from_ref(&contact), &[], None).await?;
+    Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+}
+
+/// "Sincroniza contato": Digisac asks the phone for the contact's name and picture. The Cloud
+/// API has no such lookup; the profile name arrives with every message the contact writes and
+/// is stored then, so the contact is answered as it stands.
+async fn sync(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    PathUuid(target): PathUuid,
+) -> Result<Response, DigisacError> {
+    one_contact(&state, &who, ContactId(target)).await
+}
+
+/// "Adicionar participante": `[{"number": ...}]` (or plain numbers) join the group's members.
+async fn add_members(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    PathUuid(target): PathUuid,
+    Body(body): Body,
+) -> Result<Response, DigisacError> {
+    let items = match &body {
+        Value::Array(items) => items.as_slice(),
+        Value::Object(_) => std::slice::from_ref(&body),
+        _ => {
+            return Err(DigisacError::bad_request(
+                "the body lists the members to add: [{\"number\": ...}]",
+            ));
+        }
+    };
+    let members = items
+        .iter()
+        .map(|item| match item {
+            Value::String(_) | Value::Number(_) => balcao_service::MemberInput {
+                phone: text(&json!({"n": item}), "n"),
+                ..Default::default()
+            },
+            _ => balcao_service::MemberInput {
+                phone: text(item, "number").or_else(|| text(item, "phone")),
+                name: text(item, "name"),
+                is_admin: boolean(item, "isAdmin"),
+            },
+        })
+        .collect();
+    let id = ContactId(target);
+    state.service.add_group_members(&who, id, members).await?;
+    one_contact(&state, &who, id).await
+}
+
+async fn promote_members(
+    state: State<AppState>,
+    who: Caller,
+    target: PathUuid,
+    body: Body,
+) -> Result<Response, DigisacError> {
+    set_admins(state, who, target, body, true).await
+}
+
+async fn demote_members(
+    state: State<AppState>,
+    who: Caller,
+    target: PathUuid,
+    body: Body,
+) -> Result<Response, DigisacError> {
+    set_admins(state, who, target, body, false).await
+}
+
+/// "Atribuir cargo de administrador" / "Remover permissões de administrador": a list of the
+/// members' contact ids.
+async fn set_admins(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    PathUuid(target): PathUuid,
+    Body(body): Body,
+    admin: bool,
+) -> Result<Response, DigisacError> {
+    let list = match &body {
+        Value::Object(o) => o.get("contactIds").or(o.get("ids")),
+        other => Some(other),
+    };
+    let ids: Vec<ContactId> = id_list(list, "contactIds")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(ContactId)
+        .collect();
+    let id = ContactId(target);
+    state.service.set_group_admins(&who, id, &ids, admin).await?;
+    one_contact(&state, &who, id).await
 }
 
 /// Digisac's "Validação WhatsApp" (`numbers[]`, `serviceId`): for each number, whether it is a

@@ -87,6 +87,7 @@ pub static MODEL: Model<F> = Model {
         ("visible", super::query::Constant::Bool(true)),
     ],
     rewrite,
+    nested: &[],
 };
 
 async fn render(state: &AppState, who: &Principal, list: &[balcao_core::Message]) -> Result<Vec<Value>, DigisacError> {

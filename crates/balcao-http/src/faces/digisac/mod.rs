@@ -65,6 +65,7 @@ impl DigisacError {
             StatusCode::TOO_MANY_REQUESTS => "TooManyRequestsHttpError",
             StatusCode::NOT_IMPLEMENTED => "NotImplementedHttpError",
             StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowedHttpError",
+            StatusCode::BAD_GATEWAY => "BadGatewayHttpError",
             _ => "InternalServerError",
         }
     }
@@ -226,9 +227,70 @@ pub fn router() -> Router<AppState> {
             }),
         );
     }
-    Router::new().nest("/digisac", api.fallback(not_found))
+    let api = api.fallback(retry_normalized);
+    let _ = API.set(api.clone());
+    Router::new().nest("/digisac", api)
 }
 
-async fn not_found(method: Method, uri: axum::http::Uri) -> DigisacError {
-    DigisacError::new(StatusCode::NOT_FOUND, format!("Cannot {method} {}", uri.path()))
+/// The face's router, for requests sent again under their normalised path.
+static API: std::sync::OnceLock<Router<AppState>> = std::sync::OnceLock::new();
+
+/// A path as Digisac's documented requests end up once a base URL is put in front of them:
+/// repeated slashes collapsed (a base URL ending in `/` before `/api/v1/...`) and `/api/v1`
+/// put in front of a path that has neither it nor `/pdf` (one documented request leaves it out).
+fn normalized(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 7);
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        out.push_str(segment);
+    }
+    if !(out.starts_with("/api/") || out.starts_with("/pdf/")) {
+        out.insert_str(0, "/api/v1");
+    }
+    out
+}
+
+/// A request no route matched: tried once more under its normalised path, else 404.
+async fn retry_normalized(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    use tower::ServiceExt as _;
+    /// Marks a request already sent again, so it is not sent a third time.
+    #[derive(Clone)]
+    struct Retried;
+    let original = match request.extensions().get::<axum::extract::OriginalUri>() {
+        Some(original) => original.path().to_owned(),
+        None => request.uri().path().to_owned(),
+    };
+    let path = original.strip_prefix("/digisac").unwrap_or(&original);
+    let normal = normalized(path);
+    let retried = request.extensions().get::<Retried>().is_some();
+    let Some(api) = API.get().filter(|_| normal != path && !retried) else {
+        return not_found(&request).into_response();
+    };
+    let target = match request.uri().query() {
+        Some(q) => format!("{normal}?{q}"),
+        None => normal,
+    };
+    let Ok(uri) = target.parse::<axum::http::Uri>() else {
+        return not_found(&request).into_response();
+    };
+    let (mut parts, body) = request.into_parts();
+    parts.uri = uri;
+    parts.extensions.insert(Retried);
+    let request = axum::extract::Request::from_parts(parts, body);
+    match api.clone().with_state(state).oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// Digisac's answer for a path it does not serve, naming the path as the client sent it.
+fn not_found(request: &axum::extract::Request) -> DigisacError {
+    let path = match request.extensions().get::<axum::extract::OriginalUri>() {
+        Some(original) => original.path().to_owned(),
+        None => request.uri().path().to_owned(),
+    };
+    DigisacError::new(StatusCode::NOT_FOUND, format!("Cannot {} {path}", request.method()))
 }

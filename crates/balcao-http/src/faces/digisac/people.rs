@@ -23,6 +23,7 @@ pub const SERVED: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/me/tokens"),
     (Method::POST, "/api/v1/me/tokens"),
     (Method::GET, "/api/v1/me/tokens/{p0}"),
+    (Method::PUT, "/api/v1/me/tokens/{p0}"),
     (Method::DELETE, "/api/v1/me/tokens/{p0}"),
 ];
 
@@ -32,7 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/users/{p0}", get(get_user).put(update_user))
         .route("/api/v1/users/{p0}/archive", post(archive_user))
         .route("/api/v1/me/tokens", get(list_tokens).post(create_token))
-        .route("/api/v1/me/tokens/{p0}", get(get_token).delete(revoke_token))
+        .route(
+            "/api/v1/me/tokens/{p0}",
+            get(get_token).put(rename_token).delete(revoke_token),
+        )
 }
 
 async fn list_users(
@@ -162,6 +166,19 @@ async fn get_token(
         &state.service.get_token(&who, ApiTokenId(target)).await?,
         None,
     )))
+}
+
+async fn rename_token(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    PathUuid(target): PathUuid,
+    Body(body): Body,
+) -> Result<axum::Json<Value>, DigisacError> {
+    let t = state
+        .service
+        .rename_token(&who, ApiTokenId(target), text(&body, "name").as_deref())
+        .await?;
+    Ok(axum::Json(token(&t, None)))
 }
 
 async fn revoke_token(

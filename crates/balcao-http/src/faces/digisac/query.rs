@@ -33,6 +33,9 @@ pub struct Model<F: 'static> {
     /// Digisac fields whose values Balcão keeps differently (`isOpen: true` is a status other
     /// than resolved): the condition on them becomes one on Balcão's field.
     pub rewrite: fn(&str, &Value) -> Option<(&'static str, Value)>,
+    /// Models included inside an included model that can filter the top records: (outer
+    /// include, inner include, the inner relation's fields).
+    pub nested: &'static [(&'static str, &'static str, RelationSpec)],
 }
 
 /// For models without rewritten fields.
@@ -501,6 +504,7 @@ fn parse_includes<F: Copy>(model: &Model<F>, v: &Value) -> Result<(Vec<Include>,
             }
             if let Some(nested) = o.get("include") {
                 include.include = nested_includes(nested)?;
+                conds.extend(nested_conditions(model, name, nested)?);
             }
             if let Some(w) = o.get("where").filter(|w| w.as_object().is_some_and(|m| !m.is_empty())) {
                 let spec = relation.ok_or_else(|| bad(format!("filtering on included `{name}` is not supported")))?;
@@ -528,7 +532,58 @@ fn parse_includes<F: Copy>(model: &Model<F>, v: &Value) -> Result<(Vec<Include>,
     Ok((includes, conds))
 }
 
-/// Nested includes are rendered only (no filtering beyond the first level).
+/// The conditions of `where`s inside the includes of the included `outer`: a nested include
+/// the model lists in `nested` filters the top records (a `where` makes the chain of includes
+/// required, unless the inner include says `required: false`); any other nested `where` is
+/// refused rather than ignored.
+fn nested_conditions<F>(model: &Model<F>, outer: &str, v: &Value) -> Result<Vec<Cond<F>>, DigisacError> {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut conds = Vec::new();
+    for item in items {
+        let Value::Object(o) = item else { continue };
+        let inner = o.get("model").and_then(Value::as_str).unwrap_or_default();
+        if let Some(deeper) = o.get("include")
+            && has_where(deeper)
+        {
+            return Err(bad(format!(
+                "filtering inside includes of `{inner}` (three levels deep) is not supported"
+            )));
+        }
+        let Some(w) = o.get("where").filter(|w| w.as_object().is_some_and(|m| !m.is_empty())) else {
+            continue;
+        };
+        let Some((_, _, spec)) = model.nested.iter().find(|(a, b, _)| *a == outer && *b == inner) else {
+            return Err(bad(format!(
+                "filtering on `{inner}` included in `{outer}` is not supported"
+            )));
+        };
+        let optional = o
+            .get("required")
+            .is_some_and(|r| r.as_bool() == Some(false) || r.as_str() == Some("false"));
+        if !optional {
+            conds.push(relation_where(inner, *spec, w)?);
+        }
+    }
+    Ok(conds)
+}
+
+/// Whether any include in `v` (at any depth) has a `where`.
+fn has_where(v: &Value) -> bool {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    items.into_iter().any(|i| {
+        i.get("where")
+            .is_some_and(|w| w.as_object().is_some_and(|m| !m.is_empty()))
+            || i.get("include").is_some_and(has_where)
+    })
+}
+
+/// Nested includes as asked, for rendering; their `where`s are read by [`nested_conditions`].
 fn nested_includes(v: &Value) -> Result<Vec<Include>, DigisacError> {
     let items: Vec<&Value> = match v {
         Value::Array(a) => a.iter().collect(),
@@ -563,6 +618,10 @@ fn relation_where<F>(name: &str, spec: RelationSpec, w: &Value) -> Result<Cond<F
     };
     let mut conds = Vec::new();
     for (field, value) in map {
+        if field == "$or" {
+            conds.push(alternatives(name, spec, value)?);
+            continue;
+        }
         let Some((_, store_name, kind)) = spec.fields.iter().find(|(n, _, _)| n == field) else {
             return Err(bad(format!("unknown field `{field}` of included `{name}`")));
         };
@@ -593,6 +652,43 @@ fn relation_where<F>(name: &str, spec: RelationSpec, w: &Value) -> Result<Cond<F
         name: spec.relation,
         conds,
     }))
+}
+
+/// `$or` inside an included model's `where`: alternatives that each set the same field
+/// (`[{"name": "a"}, {"name": "b"}]`) are that field among those values.
+fn alternatives(name: &str, spec: RelationSpec, v: &Value) -> Result<(&'static str, Op, QValue), DigisacError> {
+    let unsupported = || {
+        bad(format!(
+            "`$or` in the `where` of included `{name}` lists alternatives of one field: [{{\"field\": value}}, ...]"
+        ))
+    };
+    let Value::Array(items) = v else {
+        return Err(unsupported());
+    };
+    if items.is_empty() || items.len() > MAX_LIST {
+        return Err(unsupported());
+    }
+    let mut field: Option<&str> = None;
+    let mut values = Vec::with_capacity(items.len());
+    for item in items {
+        let Some((f, value)) = item.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else {
+            return Err(unsupported());
+        };
+        if field.is_some_and(|seen| seen != f) || value.is_object() || value.is_array() {
+            return Err(unsupported());
+        }
+        field = Some(f);
+        values.push(value);
+    }
+    let f = field.ok_or_else(unsupported)?;
+    let Some((_, store_name, kind)) = spec.fields.iter().find(|(n, _, _)| *n == f) else {
+        return Err(bad(format!("unknown field `{f}` of included `{name}`")));
+    };
+    let list = values
+        .into_iter()
+        .map(|v| coerce(f, *kind, v))
+        .collect::<Result<_, _>>()?;
+    Ok((store_name, Op::In, QValue::List(list)))
 }
 
 fn parse_order<F: Copy>(model: &Model<F>, v: &Value) -> Result<Vec<(F, Direction)>, DigisacError> {

@@ -3,9 +3,9 @@
 use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 use balcao_core::{InteractiveTemplateId, TemplateId};
-use balcao_service::{NewInteractive, NewTemplate};
+use balcao_service::{NewInteractive, NewTemplate, TemplatePatch};
 use serde_json::{Value, json};
 
 use super::body::Body;
@@ -20,7 +20,10 @@ pub const SERVED: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/whatsapp-business-templates"),
     (Method::GET, "/api/v1/whatsapp-business-templates/count"),
     (Method::GET, "/api/v1/whatsapp-business-templates/{p0}"),
+    (Method::PUT, "/api/v1/whatsapp-business-templates/{p0}"),
     (Method::DELETE, "/api/v1/whatsapp-business-templates/{p0}"),
+    (Method::POST, "/api/v1/whatsapp-business-templates/{p0}/send-to-review"),
+    (Method::POST, "/api/v1/whatsapp-business-templates/refresh-templates"),
     (Method::GET, "/api/v1/interactive-messages"),
     (Method::POST, "/api/v1/interactive-messages"),
     (Method::GET, "/api/v1/interactive-messages/{p0}"),
@@ -36,7 +39,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/whatsapp-business-templates/count", get(count_templates))
         .route(
             "/api/v1/whatsapp-business-templates/{p0}",
-            get(get_template).delete(delete_template),
+            get(get_template).put(update_template).delete(delete_template),
+        )
+        .route(
+            "/api/v1/whatsapp-business-templates/{p0}/send-to-review",
+            post(send_to_review),
+        )
+        .route(
+            "/api/v1/whatsapp-business-templates/refresh-templates",
+            post(refresh_templates),
         )
         .route(
             "/api/v1/interactive-messages",
@@ -56,6 +67,7 @@ fn template(t: &balcao_core::template::WhatsappTemplate) -> Value {
         "id": t.id, "name": t.name, "internalName": t.name, "language": t.language,
         "category": t.category.as_str().to_uppercase(), "status": t.status.as_str().to_uppercase(),
         "rejectedReason": t.rejection_reason, "components": t.components, "serviceId": t.connection_id,
+        "externalId": t.external_id,
         "messageType": "text_only", "namespace": "", "accountId": t.account_id,
         "createdAt": t.created_at, "updatedAt": t.updated_at,
     })
@@ -88,8 +100,7 @@ async fn count_templates(State(state): State<AppState>, Caller(who): Caller, uri
     ))
 }
 
-/// A new template starts `PENDING` (Balcão does not submit templates to Meta yet: an admin sets
-/// the status Meta gave through the native API).
+/// A new template starts as a `DRAFT`; `send-to-review` sends it to Meta.
 async fn create_template(State(state): State<AppState>, Caller(who): Caller, Body(body): Body) -> Json {
     let input = NewTemplate {
         connection_id: id(&body, "serviceId")?,
@@ -105,6 +116,52 @@ async fn get_template(State(state): State<AppState>, Caller(who): Caller, PathUu
     Ok(axum::Json(template(
         &state.service.get_template(&who, TemplateId(target)).await?,
     )))
+}
+
+/// Changes name and language (drafts only), category and components; a template Meta has
+/// goes back to Meta's review.
+async fn update_template(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    PathUuid(target): PathUuid,
+    Body(body): Body,
+) -> Json {
+    let patch = TemplatePatch {
+        name: text(&body, "name"),
+        language: text(&body, "language"),
+        category: text(&body, "category").map(|c| c.to_lowercase()),
+        components: body.get("components").filter(|c| !c.is_null()).cloned(),
+    };
+    Ok(axum::Json(template(
+        &state.service.update_template(&who, TemplateId(target), patch).await?,
+    )))
+}
+
+/// "Enviar template para aprovação": the template goes to Meta's review on the connection's
+/// WhatsApp Business Account.
+async fn send_to_review(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {
+    Ok(axum::Json(template(
+        &state.service.submit_template(&who, TemplateId(target)).await?,
+    )))
+}
+
+/// "Sincronizar templates com o provedor": `serviceId` (body or query) names the connection
+/// whose WhatsApp Business Account is read; answers its templates after the sync.
+async fn refresh_templates(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    uri: OriginalUri,
+    Body(body): Body,
+) -> Json {
+    let params = Value::Object(spec_of(uri.query())?);
+    let service = id(&body, "serviceId")?.or(id(&params, "serviceId")?);
+    if service.is_none() {
+        return Err(DigisacError::bad_request(
+            "`serviceId` names the connection whose templates to sync",
+        ));
+    }
+    let list = state.service.sync_templates(&who, service).await?;
+    Ok(axum::Json(Value::Array(list.iter().map(template).collect())))
 }
 
 async fn delete_template(State(state): State<AppState>, Caller(who): Caller, PathUuid(target): PathUuid) -> Json {

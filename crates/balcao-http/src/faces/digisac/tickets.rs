@@ -94,10 +94,12 @@ pub static MODEL: Model<F> = Model {
         ("lastMessage", None),
         ("ticketTopics", None),
         ("firstMessage", None),
+        ("account", None),
     ],
     period_field: Some(F::CreatedAt),
     constants: &[("accountId", super::query::Constant::Account)],
     rewrite,
+    nested: &[],
 };
 
 async fn render(
@@ -130,6 +132,12 @@ async fn render(
     } else {
         Vec::new()
     };
+    let account = if want("account") {
+        let (_, account) = state.service.me(who).await?;
+        json!({"id": account.id, "name": account.name, "createdAt": account.created_at, "updatedAt": account.updated_at})
+    } else {
+        Value::Null
+    };
     let empty = balcao_service::ContactRelations::default();
     Ok(list
         .iter()
@@ -160,6 +168,7 @@ async fn render(
                             .map(|topic| json!({"id": topic.id, "name": topic.name, "archivedAt": topic.archived_at}))
                             .collect(),
                     ),
+                    "account" => account.clone(),
                     // The first message is not loaded yet; its id is on the ticket.
                     _ => Value::Null,
                 };
