@@ -20,7 +20,7 @@ use balcao_store::jobs::{Job, NewJob};
 use balcao_store::{StoreError, connections, contacts, jobs, media, messages, outbox, reusable, tickets};
 use serde_json::{Value, json};
 
-use crate::messages::Storing;
+use crate::messages::{Storing, write_message_update};
 use crate::{Principal, Result, Service, ServiceError, event};
 
 /// Job kinds.
@@ -591,12 +591,7 @@ impl Service {
                 });
                 m.error_text = Some(text.clone());
                 m.updated_at = Timestamp::now();
-                messages::update(&mut tx, &m).await?;
-                outbox::append(
-                    &mut tx,
-                    &[event(m.account_id, "message.updated", "message", m.id.0, &m)],
-                )
-                .await?;
+                write_message_update(&mut tx, &m).await?;
             }
         }
         jobs::finish(&mut tx, job.id).await?;
@@ -703,12 +698,7 @@ impl Service {
             m.status = Some(DeliveryStatus::Sent);
         }
         m.updated_at = Timestamp::now();
-        messages::update(&mut tx, &m).await?;
-        outbox::append(
-            &mut tx,
-            &[event(m.account_id, "message.updated", "message", m.id.0, &m)],
-        )
-        .await?;
+        write_message_update(&mut tx, &m).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -771,8 +761,7 @@ impl Service {
             media::insert(&mut tx, &file).await?;
             m.media_id = Some(file.id);
             m.updated_at = Timestamp::now();
-            messages::update(&mut tx, &m).await?;
-            outbox::append(&mut tx, &[event(account, "message.updated", "message", m.id.0, &m)]).await?;
+            write_message_update(&mut tx, &m).await?;
         }
         tx.commit().await?;
         Ok(Step::Done)

@@ -597,49 +597,11 @@ impl Service {
         id: ContactId,
         members: Vec<MemberInput>,
     ) -> Result<Vec<GroupMember>> {
-        let contact = self.get_contact(who, id).await?;
-        if !contact.is_group {
-            return Err(ServiceError::conflict(
-                "not_a_group",
-                "only group contacts have members",
-            ));
-        }
+        self.group_contact(who, id).await?;
         if members.len() > GROUP_MEMBERS_MAX {
-            return Err(ServiceError::invalid(
-                "members",
-                "too_many",
-                format!("a group has at most {GROUP_MEMBERS_MAX} members"),
-            ));
+            return Err(too_many_members());
         }
-        let mut v = Validator::new();
-        let mut list: Vec<GroupMember> = Vec::with_capacity(members.len());
-        for (i, m) in members.into_iter().enumerate() {
-            let mut c = Checks {
-                v: &mut v,
-                prefix: &format!("members[{i}]."),
-            };
-            let Some(phone) = c.phone(m.phone.as_deref()) else {
-                if m.phone.as_deref().is_none_or(|p| p.trim().is_empty()) {
-                    v.add(format!("members[{i}].phone"), "required", "`phone` is required");
-                }
-                continue;
-            };
-            let name = c.text("name", m.name.as_deref());
-            if list.iter().any(|other| other.phone == phone) {
-                v.add(
-                    format!("members[{i}].phone"),
-                    "duplicate",
-                    format!("{phone} is listed twice"),
-                );
-                continue;
-            }
-            list.push(GroupMember {
-                phone,
-                name,
-                is_admin: m.is_admin.unwrap_or(false),
-            });
-        }
-        v.finish()?;
+        let list = checked_members(members, Repeats::Refused)?;
         let mut tx = self.store().begin().await?;
         group_members::replace(&mut tx, who.account_id, id, &list).await?;
         members_changed(&mut tx, who, id, &list).await?;
@@ -656,40 +618,12 @@ impl Service {
         members: Vec<MemberInput>,
     ) -> Result<Vec<GroupMember>> {
         self.group_contact(who, id).await?;
-        let mut v = Validator::new();
-        let mut list: Vec<GroupMember> = Vec::with_capacity(members.len());
-        for (i, m) in members.into_iter().enumerate() {
-            let mut c = Checks {
-                v: &mut v,
-                prefix: &format!("members[{i}]."),
-            };
-            let name = c.text("name", m.name.as_deref());
-            match c.phone(m.phone.as_deref()) {
-                Some(phone) if !list.iter().any(|other| other.phone == phone) => list.push(GroupMember {
-                    phone,
-                    name,
-                    is_admin: m.is_admin.unwrap_or(false),
-                }),
-                Some(_) => {}
-                None if m.phone.as_deref().is_none_or(|p| p.trim().is_empty()) => {
-                    v.add(format!("members[{i}].phone"), "required", "`phone` is required");
-                }
-                None => {}
-            }
-        }
-        if list.is_empty() && v.is_empty() {
-            v.add("members", "required", "name at least one member to add");
-        }
-        v.finish()?;
+        let list = checked_members(members, Repeats::Skipped)?;
         let mut tx = self.store().begin().await?;
         group_members::add(&mut tx, who.account_id, id, &list).await?;
         let all = group_members::list(&mut tx, who.account_id, id).await?;
         if all.len() > GROUP_MEMBERS_MAX {
-            return Err(ServiceError::invalid(
-                "members",
-                "too_many",
-                format!("a group has at most {GROUP_MEMBERS_MAX} members"),
-            ));
+            return Err(too_many_members());
         }
         members_changed(&mut tx, who, id, &all).await?;
         tx.commit().await?;
@@ -790,4 +724,61 @@ async fn members_changed(
     )
     .await?;
     Ok(())
+}
+
+/// What a phone listed twice in one request means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repeats {
+    /// A mistake (the whole list replaces the members).
+    Refused,
+    /// Nothing (members to add: the second is already there).
+    Skipped,
+}
+
+/// Members as a face sent them, checked: each with a valid phone, at least one.
+fn checked_members(members: Vec<MemberInput>, repeats: Repeats) -> Result<Vec<GroupMember>> {
+    let adding = repeats == Repeats::Skipped;
+    let mut v = Validator::new();
+    let mut list: Vec<GroupMember> = Vec::with_capacity(members.len());
+    for (i, m) in members.into_iter().enumerate() {
+        let mut c = Checks {
+            v: &mut v,
+            prefix: &format!("members[{i}]."),
+        };
+        let name = c.text("name", m.name.as_deref());
+        let Some(phone) = c.phone(m.phone.as_deref()) else {
+            if m.phone.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                v.add(format!("members[{i}].phone"), "required", "`phone` is required");
+            }
+            continue;
+        };
+        if list.iter().any(|other| other.phone == phone) {
+            if !adding {
+                v.add(
+                    format!("members[{i}].phone"),
+                    "duplicate",
+                    format!("{phone} is listed twice"),
+                );
+            }
+            continue;
+        }
+        list.push(GroupMember {
+            phone,
+            name,
+            is_admin: m.is_admin.unwrap_or(false),
+        });
+    }
+    if adding && list.is_empty() && v.is_empty() {
+        v.add("members", "required", "name at least one member to add");
+    }
+    v.finish()?;
+    Ok(list)
+}
+
+fn too_many_members() -> ServiceError {
+    ServiceError::invalid(
+        "members",
+        "too_many",
+        format!("a group has at most {GROUP_MEMBERS_MAX} members"),
+    )
 }

@@ -689,10 +689,16 @@ fn check_contact_cards(payload: &Value, v: &mut Validator) {
 
 /// Writes a changed message and its `message.updated` event, and commits.
 async fn save_message_update(mut tx: Tx, message: &Message) -> Result<()> {
-    messages::update(&mut tx, message).await?;
-    let changed = event(message.account_id, "message.updated", "message", message.id.0, message);
-    outbox::append(&mut tx, &[changed]).await?;
+    write_message_update(&mut tx, message).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Writes a changed message and its `message.updated` event in `tx`.
+pub(crate) async fn write_message_update(tx: &mut Tx, message: &Message) -> Result<()> {
+    messages::update(tx, message).await?;
+    let changed = event(message.account_id, "message.updated", "message", message.id.0, message);
+    outbox::append(tx, &[changed]).await?;
     Ok(())
 }
 

@@ -363,6 +363,26 @@ pub(crate) async fn fetch_optional<T: AnyRow>(
     db.fetch_optional_raw(&sql, values).await
 }
 
+/// A statement written out once per backend, where the query builder cannot express it (the
+/// claims: `UPDATE … RETURNING` over a subquery with `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+pub(crate) struct PerBackend {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+/// Runs `sql` in the spelling of `db`'s backend with `values` bound, answering its rows.
+pub(crate) async fn fetch_all_per_backend<T: AnyRow>(
+    db: &mut impl Exec,
+    sql: &PerBackend,
+    values: Vec<sea_query::Value>,
+) -> Result<Vec<T>, sqlx::Error> {
+    let sql = match db.kind() {
+        BackendKind::Sqlite => sql.sqlite,
+        BackendKind::Postgres => sql.postgres,
+    };
+    db.fetch_all_raw(sql, SqlxValues(sea_query::Values(values))).await
+}
+
 pub(crate) async fn execute(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.execute_raw(&sql, values).await

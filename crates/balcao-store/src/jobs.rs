@@ -13,8 +13,8 @@ use sea_query_binder::SqlxValues;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::db::execute;
-use crate::{BackendKind, Exec, Result, StoreError};
+use crate::db::{PerBackend, execute, fetch_all_per_backend};
+use crate::{Exec, Result, StoreError};
 
 #[derive(Iden)]
 enum Jobs {
@@ -161,33 +161,30 @@ macro_rules! due {
     };
 }
 
-const CLAIM_SQLITE: &str = concat!(
-    "UPDATE jobs SET run_at = ?, attempts = attempts + 1 WHERE id IN (",
-    due!("?", "?", ""),
-    ") RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at"
-);
-
-const CLAIM_POSTGRES: &str = concat!(
-    "UPDATE jobs SET run_at = $1, attempts = attempts + 1 WHERE id IN (",
-    due!("$2", "$3", " FOR UPDATE OF j SKIP LOCKED"),
-    ") RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at"
-);
+const CLAIM: PerBackend = PerBackend {
+    sqlite: concat!(
+        "UPDATE jobs SET run_at = ?, attempts = attempts + 1 WHERE id IN (",
+        due!("?", "?", ""),
+        ") RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at"
+    ),
+    postgres: concat!(
+        "UPDATE jobs SET run_at = $1, attempts = attempts + 1 WHERE id IN (",
+        due!("$2", "$3", " FOR UPDATE OF j SKIP LOCKED"),
+        ") RETURNING id, account_id, connection_id, kind, subject_id, queue_key, payload, attempts, created_at"
+    ),
+};
 
 /// Claims up to `limit` due jobs for a lease ending at `lease_until`: the oldest job of each
 /// queue key, of connections that are connected and not archived (media fetches run whatever
 /// the connection's state). Several workers, in one process or many, never claim the same job
 /// (PostgreSQL skips rows another claim holds; SQLite has a single writer).
 pub async fn claim(db: &mut impl Exec, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<Job>> {
-    let sql = match db.kind() {
-        BackendKind::Sqlite => CLAIM_SQLITE,
-        BackendKind::Postgres => CLAIM_POSTGRES,
-    };
-    let values = SqlxValues(sea_query::Values(vec![
+    let values = vec![
         lease_until.micros().into(),
         now.micros().into(),
         i64::from(limit).into(),
-    ]));
-    let rows: Vec<JobRow> = db.fetch_all_raw(sql, values).await?;
+    ];
+    let rows: Vec<JobRow> = fetch_all_per_backend(db, &CLAIM, values).await?;
     let mut jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>>>()?;
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)

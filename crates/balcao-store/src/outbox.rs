@@ -5,7 +5,7 @@ use balcao_core::{AccountId, Event, EventId, Timestamp};
 use sea_query::{Alias, Expr, Iden, Order, Query};
 use uuid::Uuid;
 
-use crate::db::{execute, fetch_all};
+use crate::db::{PerBackend, execute, fetch_all, fetch_all_per_backend};
 use crate::{Exec, Result, StoreError};
 
 #[derive(Iden)]
@@ -20,21 +20,24 @@ enum OutboxEvents {
     CreatedAt,
 }
 
+/// Every column, in the order rows are written and read.
+const COLUMNS: [OutboxEvents; 7] = [
+    OutboxEvents::Id,
+    OutboxEvents::AccountId,
+    OutboxEvents::Name,
+    OutboxEvents::SubjectType,
+    OutboxEvents::SubjectId,
+    OutboxEvents::Payload,
+    OutboxEvents::CreatedAt,
+];
+
 /// Appends events; call it with the transaction that makes the change.
 pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
     let mut stmt = Query::insert();
-    stmt.into_table(OutboxEvents::Table).columns([
-        OutboxEvents::Id,
-        OutboxEvents::AccountId,
-        OutboxEvents::Name,
-        OutboxEvents::SubjectType,
-        OutboxEvents::SubjectId,
-        OutboxEvents::Payload,
-        OutboxEvents::CreatedAt,
-    ]);
+    stmt.into_table(OutboxEvents::Table).columns(COLUMNS);
     for e in events {
         stmt.values_panic([
             e.id.0.into(),
@@ -95,18 +98,10 @@ impl TryFrom<EventRow> for StoredEvent {
 /// Events of the account, oldest first, optionally only those about one subject.
 pub async fn list(db: &mut impl Exec, account: AccountId, subject: Option<Uuid>) -> Result<Vec<StoredEvent>> {
     let mut stmt = Query::select();
-    stmt.columns([
-        OutboxEvents::Id,
-        OutboxEvents::AccountId,
-        OutboxEvents::Name,
-        OutboxEvents::SubjectType,
-        OutboxEvents::SubjectId,
-        OutboxEvents::Payload,
-        OutboxEvents::CreatedAt,
-    ])
-    .from(OutboxEvents::Table)
-    .and_where(Expr::col(OutboxEvents::AccountId).eq(account.0))
-    .order_by(OutboxEvents::Id, Order::Asc);
+    stmt.columns(COLUMNS)
+        .from(OutboxEvents::Table)
+        .and_where(Expr::col(OutboxEvents::AccountId).eq(account.0))
+        .order_by(OutboxEvents::Id, Order::Asc);
     if let Some(subject) = subject {
         stmt.and_where(Expr::col(OutboxEvents::SubjectId).eq(subject));
     }
@@ -114,25 +109,22 @@ pub async fn list(db: &mut impl Exec, account: AccountId, subject: Option<Uuid>)
     rows.into_iter().map(StoredEvent::try_from).collect()
 }
 
-const CLAIM_SQLITE: &str = "UPDATE outbox_events SET dispatched_at = ? \
+const CLAIM: PerBackend = PerBackend {
+    sqlite: "UPDATE outbox_events SET dispatched_at = ? \
      WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?) \
-     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at";
-
-const CLAIM_POSTGRES: &str = "UPDATE outbox_events SET dispatched_at = $1 \
+     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at",
+    postgres: "UPDATE outbox_events SET dispatched_at = $1 \
      WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT $2 \
        FOR UPDATE SKIP LOCKED) \
-     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at";
+     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at",
+};
 
 /// Marks up to `limit` undispatched events dispatched and answers them, oldest first. Run it in
 /// the transaction that records what the dispatch produced (webhook deliveries), so a crash
 /// dispatches nothing half-way; on PostgreSQL, concurrent dispatchers skip each other's rows.
 pub async fn claim_undispatched(db: &mut impl Exec, now: Timestamp, limit: u32) -> Result<Vec<StoredEvent>> {
-    let sql = match db.kind() {
-        crate::BackendKind::Sqlite => CLAIM_SQLITE,
-        crate::BackendKind::Postgres => CLAIM_POSTGRES,
-    };
-    let values = sea_query_binder::SqlxValues(sea_query::Values(vec![now.micros().into(), i64::from(limit).into()]));
-    let rows: Vec<EventRow> = db.fetch_all_raw(sql, values).await?;
+    let values = vec![now.micros().into(), i64::from(limit).into()];
+    let rows: Vec<EventRow> = fetch_all_per_backend(db, &CLAIM, values).await?;
     let mut events = rows
         .into_iter()
         .map(StoredEvent::try_from)
@@ -162,19 +154,11 @@ pub async fn since(
     limit: u64,
 ) -> Result<Vec<StoredEvent>> {
     let mut stmt = Query::select();
-    stmt.columns([
-        OutboxEvents::Id,
-        OutboxEvents::AccountId,
-        OutboxEvents::Name,
-        OutboxEvents::SubjectType,
-        OutboxEvents::SubjectId,
-        OutboxEvents::Payload,
-        OutboxEvents::CreatedAt,
-    ])
-    .from(OutboxEvents::Table)
-    .and_where(Expr::col(OutboxEvents::Id).gt(after))
-    .order_by(OutboxEvents::Id, Order::Asc)
-    .limit(limit);
+    stmt.columns(COLUMNS)
+        .from(OutboxEvents::Table)
+        .and_where(Expr::col(OutboxEvents::Id).gt(after))
+        .order_by(OutboxEvents::Id, Order::Asc)
+        .limit(limit);
     if let Some(account) = account {
         stmt.and_where(Expr::col(OutboxEvents::AccountId).eq(account.0));
     }

@@ -460,22 +460,24 @@ pub async fn set_topics(db: &mut impl Exec, account: AccountId, ticket: TicketId
     Ok(())
 }
 
+const ENTRY_COLUMNS: [TicketEntries; 11] = [
+    TicketEntries::Id,
+    TicketEntries::AccountId,
+    TicketEntries::TicketId,
+    TicketEntries::Action,
+    TicketEntries::FromDepartmentId,
+    TicketEntries::ToDepartmentId,
+    TicketEntries::FromUserId,
+    TicketEntries::ToUserId,
+    TicketEntries::ByUserId,
+    TicketEntries::Comment,
+    TicketEntries::CreatedAt,
+];
+
 pub async fn add_entry(db: &mut impl Exec, e: &TicketEntry) -> Result<()> {
     let stmt = Query::insert()
         .into_table(TicketEntries::Table)
-        .columns([
-            TicketEntries::Id,
-            TicketEntries::AccountId,
-            TicketEntries::TicketId,
-            TicketEntries::Action,
-            TicketEntries::FromDepartmentId,
-            TicketEntries::ToDepartmentId,
-            TicketEntries::FromUserId,
-            TicketEntries::ToUserId,
-            TicketEntries::ByUserId,
-            TicketEntries::Comment,
-            TicketEntries::CreatedAt,
-        ])
+        .columns(ENTRY_COLUMNS)
         .values_panic([
             e.id.0.into(),
             e.account_id.0.into(),
@@ -512,19 +514,7 @@ struct EntryRow {
 /// A ticket's history, oldest first.
 pub async fn entries(db: &mut impl Exec, account: AccountId, ticket: TicketId) -> Result<Vec<TicketEntry>> {
     let stmt = Query::select()
-        .columns([
-            TicketEntries::Id,
-            TicketEntries::AccountId,
-            TicketEntries::TicketId,
-            TicketEntries::Action,
-            TicketEntries::FromDepartmentId,
-            TicketEntries::ToDepartmentId,
-            TicketEntries::FromUserId,
-            TicketEntries::ToUserId,
-            TicketEntries::ByUserId,
-            TicketEntries::Comment,
-            TicketEntries::CreatedAt,
-        ])
+        .columns(ENTRY_COLUMNS)
         .from(TicketEntries::Table)
         .and_where(Expr::col(TicketEntries::AccountId).eq(account.0))
         .and_where(Expr::col(TicketEntries::TicketId).eq(ticket.0))

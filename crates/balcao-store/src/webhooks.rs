@@ -6,12 +6,11 @@ use std::str::FromStr;
 use balcao_core::webhook::DeliveryStatus;
 use balcao_core::{AccountId, Delivery, DeliveryAttempt, DeliveryId, EventId, Timestamp, Webhook, WebhookId};
 use sea_query::{Expr, Iden, OnConflict, Order, Query};
-use sea_query_binder::SqlxValues;
 use uuid::Uuid;
 
-use crate::db::{execute, fetch_all, fetch_optional};
+use crate::db::{PerBackend, execute, fetch_all, fetch_all_per_backend, fetch_optional};
 use crate::users::paginate;
-use crate::{BackendKind, Exec, Page, PageRequest, Result, StoreError};
+use crate::{Exec, Page, PageRequest, Result, StoreError};
 
 #[derive(Iden)]
 enum Webhooks {
@@ -353,19 +352,20 @@ pub async fn insert_deliveries(db: &mut impl Exec, list: &[Delivery]) -> Result<
     Ok(())
 }
 
-const CLAIM_SQLITE: &str = "UPDATE webhook_deliveries SET run_at = ?, attempts = attempts + 1 \
+const CLAIM: PerBackend = PerBackend {
+    sqlite: "UPDATE webhook_deliveries SET run_at = ?, attempts = attempts + 1 \
      WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
        WHERE d.status = 'pending' AND d.run_at <= ? AND w.active \
        ORDER BY d.run_at, d.id LIMIT ?) \
      RETURNING id, account_id, webhook_id, event_id, event, body, status, attempts, run_at, expires_at, \
-       delivered_at, created_at";
-
-const CLAIM_POSTGRES: &str = "UPDATE webhook_deliveries SET run_at = $1, attempts = attempts + 1 \
+       delivered_at, created_at",
+    postgres: "UPDATE webhook_deliveries SET run_at = $1, attempts = attempts + 1 \
      WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
        WHERE d.status = 'pending' AND d.run_at <= $2 AND w.active \
        ORDER BY d.run_at, d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED) \
      RETURNING id, account_id, webhook_id, event_id, event, body, status, attempts, run_at, expires_at, \
-       delivered_at, created_at";
+       delivered_at, created_at",
+};
 
 /// Claims up to `limit` due deliveries of active subscriptions for a lease ending at
 /// `lease_until` (counting the try). Instances never claim the same delivery.
@@ -375,16 +375,12 @@ pub async fn claim_deliveries(
     lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<Delivery>> {
-    let sql = match db.kind() {
-        BackendKind::Sqlite => CLAIM_SQLITE,
-        BackendKind::Postgres => CLAIM_POSTGRES,
-    };
-    let values = SqlxValues(sea_query::Values(vec![
+    let values = vec![
         lease_until.micros().into(),
         now.micros().into(),
         i64::from(limit).into(),
-    ]));
-    let rows: Vec<DeliveryRow> = db.fetch_all_raw(sql, values).await?;
+    ];
+    let rows: Vec<DeliveryRow> = fetch_all_per_backend(db, &CLAIM, values).await?;
     let mut list = rows.into_iter().map(Delivery::try_from).collect::<Result<Vec<_>>>()?;
     list.sort_by_key(|d| d.id.0);
     Ok(list)

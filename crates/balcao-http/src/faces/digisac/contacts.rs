@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::{OriginalUri, State};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use balcao_core::ContactId;
@@ -211,12 +211,7 @@ async fn create(
     Body(body): Body,
 ) -> Result<Response, DigisacError> {
     let contact = state.service.create_contact(&who, input(&body)?).await?;
-    let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
-    Ok((
-        StatusCode::OK,
-        axum::Json(data.into_iter().next().unwrap_or(Value::Null)),
-    )
-        .into_response())
+    render_one(&state, &who, &contact).await
 }
 
 async fn create_many(
@@ -258,8 +253,7 @@ async fn update(
         ..ContactPatch::default()
     };
     let updated = state.service.update_contact(&who, contact, patch).await?;
-    let data = render(&state, &who, std::slice::from_ref(&updated), &[], None).await?;
-    Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+    render_one(&state, &who, &updated).await
 }
 
 async fn remove(
@@ -270,8 +264,7 @@ async fn remove(
     let id = ContactId(target);
     let contact = state.service.get_contact(&who, id).await?;
     state.service.delete_contact(&who, id).await?;
-    let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
-    Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+    render_one(&state, &who, &contact).await
 }
 
 /// `DELETE /contacts/many` with `{"where": {"id": [...]}}`: answers the ids deleted.
@@ -322,7 +315,16 @@ async fn block(
         .service
         .set_contact_blocked(&who, id, block, text(&body, "description"))
         .await?;
-    let data = render(&state, &who, std::slice::from_ref(&contact), &[], None).await?;
+    render_one(&state, &who, &contact).await
+}
+
+/// The contact as Digisac shows it (no includes).
+async fn render_one(
+    state: &AppState,
+    who: &balcao_service::Principal,
+    contact: &balcao_core::Contact,
+) -> Result<Response, DigisacError> {
+    let data = render(state, who, std::slice::from_ref(contact), &[], None).await?;
     Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
 }
 
@@ -332,9 +334,7 @@ async fn one_contact(
     who: &balcao_service::Principal,
     id: ContactId,
 ) -> Result<Response, DigisacError> {
-    let contact = state.service.get_contact(who, id).await?;
-    let data = render(state, who, std::slice::from_ref(&contact), &[], None).await?;
-    Ok(axum::Json(data.into_iter().next().unwrap_or(Value::Null)).into_response())
+    render_one(state, who, &state.service.get_contact(who, id).await?).await
 }
 
 /// "Sincroniza contato": Digisac asks the phone for the contact's name and picture. The Cloud

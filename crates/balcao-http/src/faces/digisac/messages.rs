@@ -90,6 +90,20 @@ pub static MODEL: Model<F> = Model {
     nested: &[],
 };
 
+/// One message as Digisac shows it.
+async fn render_one(
+    state: &AppState,
+    who: &Principal,
+    m: &balcao_core::Message,
+) -> Result<axum::Json<Value>, DigisacError> {
+    Ok(axum::Json(
+        render(state, who, std::slice::from_ref(m))
+            .await?
+            .pop()
+            .unwrap_or(Value::Null),
+    ))
+}
+
 async fn render(state: &AppState, who: &Principal, list: &[balcao_core::Message]) -> Result<Vec<Value>, DigisacError> {
     let ids: Vec<TicketId> = list.iter().filter_map(|m| m.ticket_id).collect();
     let routing = state.service.ticket_routing(who, &ids).await?;
@@ -120,12 +134,7 @@ async fn one(
     PathUuid(target): PathUuid,
 ) -> Result<axum::Json<Value>, DigisacError> {
     let m = state.service.get_message(&who, MessageId(target)).await?;
-    Ok(axum::Json(
-        render(&state, &who, std::slice::from_ref(&m))
-            .await?
-            .pop()
-            .unwrap_or(Value::Null),
-    ))
+    render_one(&state, &who, &m).await
 }
 
 /// The media type of a file by its MIME type.
@@ -202,12 +211,7 @@ async fn send(
         ..NewMessage::default()
     };
     let m = state.service.create_message(&who, input).await?;
-    Ok(axum::Json(
-        render(&state, &who, std::slice::from_ref(&m))
-            .await?
-            .pop()
-            .unwrap_or(Value::Null),
-    ))
+    render_one(&state, &who, &m).await
 }
 
 /// `POST /messages/{id}/send-reaction` with `reactionEmojiRendered` (empty takes it back).
@@ -219,12 +223,7 @@ async fn react(
 ) -> Result<axum::Json<Value>, DigisacError> {
     let emoji = text(&body, "reactionEmojiRendered").or_else(|| text(&body, "reaction"));
     let m = state.service.react_to_message(&who, MessageId(target), emoji).await?;
-    Ok(axum::Json(
-        render(&state, &who, std::slice::from_ref(&m))
-            .await?
-            .pop()
-            .unwrap_or(Value::Null),
-    ))
+    render_one(&state, &who, &m).await
 }
 
 /// `PATCH /messages/{id}` with `text`: edits one's own text message or note.
@@ -238,10 +237,5 @@ async fn edit(
         .service
         .edit_message(&who, MessageId(target), text(&body, "text"))
         .await?;
-    Ok(axum::Json(
-        render(&state, &who, std::slice::from_ref(&m))
-            .await?
-            .pop()
-            .unwrap_or(Value::Null),
-    ))
+    render_one(&state, &who, &m).await
 }

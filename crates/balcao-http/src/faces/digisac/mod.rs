@@ -227,13 +227,18 @@ pub fn router() -> Router<AppState> {
             }),
         );
     }
-    let api = api.fallback(retry_normalized);
-    let _ = API.set(api.clone());
+    // A request no route matches is tried once more under its normalised path, on a copy of
+    // the routes whose own fallback is the plain 404.
+    let again = api
+        .clone()
+        .fallback(|request: axum::extract::Request| async move { not_found(&request) });
+    let api = api.fallback(
+        move |axum::extract::State(state): axum::extract::State<AppState>, request| {
+            retry_normalized(again.clone().with_state(state), request)
+        },
+    );
     Router::new().nest("/digisac", api)
 }
-
-/// The face's router, for requests sent again under their normalised path.
-static API: std::sync::OnceLock<Router<AppState>> = std::sync::OnceLock::new();
 
 /// A path as Digisac's documented requests end up once a base URL is put in front of them:
 /// repeated slashes collapsed (a base URL ending in `/` before `/api/v1/...`) and `/api/v1`
@@ -250,25 +255,19 @@ fn normalized(path: &str) -> String {
     out
 }
 
-/// A request no route matched: tried once more under its normalised path, else 404.
-async fn retry_normalized(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-) -> Response {
+/// Sends `request` to `routes` under its normalised path, or answers 404 when normalising
+/// changes nothing.
+async fn retry_normalized(routes: Router, request: axum::extract::Request) -> Response {
     use tower::ServiceExt as _;
-    /// Marks a request already sent again, so it is not sent a third time.
-    #[derive(Clone)]
-    struct Retried;
     let original = match request.extensions().get::<axum::extract::OriginalUri>() {
         Some(original) => original.path().to_owned(),
         None => request.uri().path().to_owned(),
     };
     let path = original.strip_prefix("/digisac").unwrap_or(&original);
     let normal = normalized(path);
-    let retried = request.extensions().get::<Retried>().is_some();
-    let Some(api) = API.get().filter(|_| normal != path && !retried) else {
+    if normal == path {
         return not_found(&request).into_response();
-    };
+    }
     let target = match request.uri().query() {
         Some(q) => format!("{normal}?{q}"),
         None => normal,
@@ -278,9 +277,7 @@ async fn retry_normalized(
     };
     let (mut parts, body) = request.into_parts();
     parts.uri = uri;
-    parts.extensions.insert(Retried);
-    let request = axum::extract::Request::from_parts(parts, body);
-    match api.clone().with_state(state).oneshot(request).await {
+    match routes.oneshot(axum::extract::Request::from_parts(parts, body)).await {
         Ok(response) => response,
         Err(never) => match never {},
     }

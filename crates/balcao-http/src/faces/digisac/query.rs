@@ -472,11 +472,16 @@ fn parse_date(s: &str) -> Option<Timestamp> {
     }
 }
 
+/// An `include` as a list: a list as it is, anything else as a list of one.
+fn one_or_many(v: &Value) -> &[Value] {
+    match v {
+        Value::Array(a) => a,
+        other => std::slice::from_ref(other),
+    }
+}
+
 fn parse_includes<F: Copy>(model: &Model<F>, v: &Value) -> Result<(Vec<Include>, Vec<Cond<F>>), DigisacError> {
-    let items: Vec<&Value> = match v {
-        Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    };
+    let items = one_or_many(v);
     let mut includes = Vec::new();
     let mut conds = Vec::new();
     for item in items {
@@ -537,10 +542,7 @@ fn parse_includes<F: Copy>(model: &Model<F>, v: &Value) -> Result<(Vec<Include>,
 /// required, unless the inner include says `required: false`); any other nested `where` is
 /// refused rather than ignored.
 fn nested_conditions<F>(model: &Model<F>, outer: &str, v: &Value) -> Result<Vec<Cond<F>>, DigisacError> {
-    let items: Vec<&Value> = match v {
-        Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    };
+    let items = one_or_many(v);
     let mut conds = Vec::new();
     for item in items {
         let Value::Object(o) = item else { continue };
@@ -572,11 +574,8 @@ fn nested_conditions<F>(model: &Model<F>, outer: &str, v: &Value) -> Result<Vec<
 
 /// Whether any include in `v` (at any depth) has a `where`.
 fn has_where(v: &Value) -> bool {
-    let items: Vec<&Value> = match v {
-        Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    };
-    items.into_iter().any(|i| {
+    let items = one_or_many(v);
+    items.iter().any(|i| {
         i.get("where")
             .is_some_and(|w| w.as_object().is_some_and(|m| !m.is_empty()))
             || i.get("include").is_some_and(has_where)
@@ -585,12 +584,9 @@ fn has_where(v: &Value) -> bool {
 
 /// Nested includes as asked, for rendering; their `where`s are read by [`nested_conditions`].
 fn nested_includes(v: &Value) -> Result<Vec<Include>, DigisacError> {
-    let items: Vec<&Value> = match v {
-        Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    };
+    let items = one_or_many(v);
     items
-        .into_iter()
+        .iter()
         .map(|i| match i {
             Value::String(s) => Ok(Include {
                 model: s.clone(),

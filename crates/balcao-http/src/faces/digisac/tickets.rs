@@ -117,18 +117,7 @@ async fn render(
     };
     let related = state.service.ticket_related(who, list, asked).await?;
     let topics = if want("ticketTopics") {
-        state
-            .service
-            .list_topics(
-                who,
-                balcao_service::ArchivedFilter::All,
-                balcao_service::ListParams {
-                    limit: Some(100),
-                    ..balcao_service::ListParams::default()
-                },
-            )
-            .await?
-            .items
+        super::directory::all(|p| state.service.list_topics(who, balcao_service::ArchivedFilter::All, p)).await?
     } else {
         Vec::new()
     };
