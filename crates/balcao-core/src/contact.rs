@@ -110,4 +110,8 @@ pub enum ContactField {
     UnreadCount,
     CreatedAt,
     UpdatedAt,
+    /// The name of the contact's connection.
+    ConnectionName,
+    /// The name of the person the contact belongs to.
+    PersonName,
 }

@@ -150,4 +150,10 @@ pub enum TicketField {
     EndedAt,
     CreatedAt,
     UpdatedAt,
+    /// The name of the ticket's contact.
+    ContactName,
+    /// The name of the ticket's department.
+    DepartmentName,
+    /// The name of the ticket's agent.
+    UserName,
 }

@@ -159,13 +159,6 @@ impl Service {
 
     /// Works out who may see each event (ticket routing read in one query).
     async fn with_audience(&self, events: Vec<StoredEvent>) -> Result<Vec<LiveEvent>> {
-        let ticket_of = |e: &StoredEvent| -> Option<TicketId> {
-            match e.subject_type.as_str() {
-                "ticket" => Some(TicketId(e.subject_id)),
-                "message" => e.data["ticket_id"].as_str().and_then(|s| s.parse().ok()).map(TicketId),
-                _ => None,
-            }
-        };
         let ids: Vec<TicketId> = events.iter().filter_map(ticket_of).collect();
         let routing: HashMap<TicketId, (Option<DepartmentId>, Option<UserId>)> =
             tickets::routing(&mut self.store().read(), None, &ids).await?;
@@ -303,6 +296,15 @@ impl Service {
 
 /// How often the hub looks at the outbox.
 pub const HUB_POLL: Duration = Duration::from_millis(100);
+
+/// The ticket an event is about: the ticket itself, or a message's ticket.
+pub(crate) fn ticket_of(e: &StoredEvent) -> Option<TicketId> {
+    match e.subject_type.as_str() {
+        "ticket" => Some(TicketId(e.subject_id)),
+        "message" => e.data["ticket_id"].as_str().and_then(|s| s.parse().ok()).map(TicketId),
+        _ => None,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -37,6 +37,7 @@ pub struct TicketIncludes {
     pub department: bool,
     pub user: bool,
     pub last_message: bool,
+    pub first_message: bool,
 }
 
 /// The records a page of tickets refers to, loaded with one query per kind however many
@@ -260,8 +261,16 @@ impl Service {
                 .map(|u| (u.id, u))
                 .collect();
         }
-        if includes.last_message {
-            let ids = distinct(tickets.iter().filter_map(|t| t.last_message_id));
+        if includes.last_message || includes.first_message {
+            let last = tickets
+                .iter()
+                .filter(|_| includes.last_message)
+                .filter_map(|t| t.last_message_id);
+            let first = tickets
+                .iter()
+                .filter(|_| includes.first_message)
+                .filter_map(|t| t.first_message_id);
+            let ids = distinct(last.chain(first));
             related.messages = messages::get_many(&mut db, who.account_id, &ids)
                 .await?
                 .into_iter()

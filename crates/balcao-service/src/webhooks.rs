@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use balcao_core::net::IpNet;
 use balcao_core::webhook::DeliveryStatus;
 use balcao_core::{
-    AccountId, Delivery, DeliveryAttempt, DeliveryId, EventId, Timestamp, Validator, Webhook, WebhookId,
+    AccountId, Delivery, DeliveryAttempt, DeliveryId, DepartmentId, EventId, TicketId, Timestamp, UserId, Validator,
+    Webhook, WebhookId,
 };
-use balcao_store::{outbox, webhooks};
+use balcao_store::{outbox, tickets, webhooks};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -39,8 +40,13 @@ pub struct WebhookInput {
 /// A vendor face's delivery body: how an event looks to that vendor's receivers. Faces
 /// register theirs ([`Service::register_event_format`]); the dispatcher calls it.
 pub trait EventFormat: Send + Sync {
-    /// The body delivered for `event`, or `None` when the vendor has no such event.
-    fn body(&self, event: &outbox::StoredEvent) -> Option<String>;
+    /// The body delivered for `event`, or `None` when the vendor has no such event. `ticket`
+    /// is the department and agent of the ticket the event is about, when it is about one.
+    fn body(
+        &self,
+        event: &outbox::StoredEvent,
+        ticket: Option<(Option<DepartmentId>, Option<UserId>)>,
+    ) -> Option<String>;
 }
 
 /// Headers a subscription may not set: Balcão's own and those of the transport.
@@ -469,6 +475,14 @@ impl Service {
         accounts.sort_by_key(|a| a.0);
         accounts.dedup();
         let subscriptions = webhooks::active_of(&mut tx, &accounts).await?;
+        // Vendor bodies name the ticket's department and agent: read in one query.
+        let vendor_formats = subscriptions.iter().any(|w| w.format != "balcao");
+        let ticket_ids: Vec<TicketId> = if vendor_formats {
+            events.iter().filter_map(crate::realtime::ticket_of).collect()
+        } else {
+            Vec::new()
+        };
+        let routing = tickets::routing(&mut tx, None, &ticket_ids).await?;
         let mut by_account: HashMap<AccountId, Vec<&Webhook>> = HashMap::new();
         for w in &subscriptions {
             by_account.entry(w.account_id).or_default().push(w);
@@ -489,7 +503,10 @@ impl Service {
                         .entry(w.format.as_str())
                         .or_insert_with(|| match w.format.as_str() {
                             "balcao" => Some(body_of(e)),
-                            other => formats.get(other).and_then(|f| f.body(e)),
+                            other => formats.get(other).and_then(|f| {
+                                let ticket = crate::realtime::ticket_of(e).and_then(|t| routing.get(&t).copied());
+                                f.body(e, ticket)
+                            }),
                         });
                     // The vendor has no such event.
                     let Some(body) = body.clone() else { continue };

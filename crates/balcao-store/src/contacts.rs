@@ -514,6 +514,16 @@ impl crate::query::Fields for balcao_core::contact::ContactField {
             F::UnreadCount => ("unread_count", K::Integer),
             F::CreatedAt => ("created_at", K::Time),
             F::UpdatedAt => ("updated_at", K::Time),
+            F::ConnectionName | F::PersonName => ("name", K::Text),
+        }
+    }
+
+    fn expr(self, table: &'static str) -> SimpleExpr {
+        use balcao_core::contact::ContactField as F;
+        match self {
+            F::ConnectionName => crate::query::related_column(table, "connection_id", "connections", "name"),
+            F::PersonName => crate::query::related_column(table, "person_id", "people", "name"),
+            other => crate::query::own_column(table, other),
         }
     }
 }

@@ -6,8 +6,37 @@ use sea_query::{Alias, Expr, Func, LikeExpr, SimpleExpr};
 
 /// The fields of a resource a query may name, and their columns.
 pub trait Fields: Copy {
-    /// The column and what it holds.
+    /// The column and what it holds; for a field of a related record (the name of a ticket's
+    /// contact), the related table's column.
     fn column(self) -> (&'static str, FieldKind);
+
+    /// The SQL that reads the field on a row of `table`: its column, or for a related
+    /// record's field a correlated subquery (one row by primary key).
+    fn expr(self, table: &'static str) -> SimpleExpr {
+        own_column(table, self)
+    }
+}
+
+/// `<table>.<column>` of a field kept on the row itself.
+pub fn own_column<F: Fields>(table: &'static str, field: F) -> SimpleExpr {
+    Expr::col((Alias::new(table), Alias::new(field.column().0))).into()
+}
+
+/// `(SELECT <column> FROM <related> WHERE <related>.id = <table>.<key>)`: a field of the
+/// record a row refers to, for ordering or filtering by it.
+pub fn related_column(
+    table: &'static str,
+    key: &'static str,
+    related: &'static str,
+    column: &'static str,
+) -> SimpleExpr {
+    let r = Alias::new(related);
+    let sub = sea_query::Query::select()
+        .column((r.clone(), Alias::new(column)))
+        .from(r.clone())
+        .and_where(Expr::col((r, Alias::new("id"))).equals((Alias::new(table), Alias::new(key))))
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(sub.into_sub_query_statement()))
 }
 
 fn bound(v: &Value) -> sea_query::Value {
@@ -100,10 +129,7 @@ pub fn condition<F: Fields>(
             .reduce(SimpleExpr::or)
             .unwrap_or_else(|| Expr::cust("1 = 0")),
         Cond::Not(inner) => condition(table, inner, relation).not(),
-        Cond::Cmp { field, op, value } => {
-            let (column, _) = field.column();
-            compare(Expr::col((Alias::new(table), Alias::new(column))).into(), *op, value)
-        }
+        Cond::Cmp { field, op, value } => compare(field.expr(table), *op, value),
         Cond::Has(r) => relation(r),
     }
 }
@@ -140,7 +166,7 @@ pub async fn page<F: Fields, C: sea_query::Iden + Copy + 'static, R: crate::db::
             balcao_core::query::Direction::Asc => Order::Asc,
             balcao_core::query::Direction::Desc => Order::Desc,
         };
-        stmt.order_by((t.clone(), Alias::new(field.column().0)), order);
+        stmt.order_by_expr(field.expr(table), order);
     }
     stmt.order_by((t, Alias::new("id")), Order::Asc);
     let rows: Vec<R> = crate::db::fetch_all(db, &stmt).await?;

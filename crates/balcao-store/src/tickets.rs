@@ -584,6 +584,17 @@ impl crate::query::Fields for balcao_core::ticket::TicketField {
             F::EndedAt => ("ended_at", K::Time),
             F::CreatedAt => ("created_at", K::Time),
             F::UpdatedAt => ("updated_at", K::Time),
+            F::ContactName | F::DepartmentName | F::UserName => ("name", K::Text),
+        }
+    }
+
+    fn expr(self, table: &'static str) -> SimpleExpr {
+        use balcao_core::ticket::TicketField as F;
+        match self {
+            F::ContactName => crate::query::related_column(table, "contact_id", "contacts", "name"),
+            F::DepartmentName => crate::query::related_column(table, "department_id", "departments", "name"),
+            F::UserName => crate::query::related_column(table, "user_id", "users", "name"),
+            other => crate::query::own_column(table, other),
         }
     }
 }

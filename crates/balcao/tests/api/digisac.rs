@@ -890,14 +890,16 @@ async fn webhooks_made_through_the_face_deliver_digisac_bodies() {
         .await
         .str("id")
         .to_owned();
-    let sent = app
-        .post(
-            "/api/v1/messages",
-            &admin,
-            json!({"contact_id": contact, "text": "Olá Lia"}),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    let send = |text: &'static str| {
+        let (app, admin, contact) = (&app, &admin, &contact);
+        async move {
+            let sent = app
+                .post("/api/v1/messages", admin, json!({"contact_id": contact, "text": text}))
+                .await;
+            assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+        }
+    };
+    send("Olá Lia").await;
     let got = receiver
         .wait("the message and the ticket", |g| {
             g.iter()
@@ -936,6 +938,36 @@ async fn webhooks_made_through_the_face_deliver_digisac_bodies() {
         !got.iter().any(|r| r.json["event"] == "contact.created"),
         "not subscribed"
     );
+    // A message names its ticket's department and agent.
+    let sales = app.post("/api/v1/departments", &admin, json!({"name": "Vendas"})).await;
+    let transfer = format!("{{\"departmentId\": \"{}\"}}", sales.str("id"));
+    let (status, moved) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/contacts/{contact}/ticket/transfer"),
+        Some(&admin),
+        Some(("application/json", &transfer)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    send("Vendas aqui").await;
+    let got = receiver
+        .wait("the message after the transfer", |g| {
+            g.iter().any(|r| r.json["data"]["text"] == "Vendas aqui")
+        })
+        .await;
+    let after = got
+        .iter()
+        .find(|r| r.json["data"]["text"] == "Vendas aqui")
+        .expect("message");
+    assert_eq!(
+        after.json["data"]["ticketDepartmentId"],
+        sales.str("id"),
+        "{}",
+        after.json
+    );
+    assert_eq!(after.json["data"]["ticketUserId"], moved["userId"], "{}", after.json);
+    assert_eq!(data["ticketDepartmentId"], Value::Null, "before the transfer: {data}");
 
     let (_, listed) = call(&app, Method::GET, "/api/v1/me/webhooks", Some(&admin), None).await;
     assert_eq!(listed["total"], 1);
@@ -2026,6 +2058,144 @@ async fn included_models_filter_contacts_even_one_level_down() {
             json!({"include": [{"model": "person", "where": {"name": {"$or": "'; DROP TABLE people; --"}}}]}),
             "$or",
         ),
+    ] {
+        let (status, error) = list(query.clone()).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST
+                && is_digisac_error(&error, status)
+                && error["message"].as_str().is_some_and(|m| m.contains(names_it)),
+            "{query}: {status} {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ticket_lists_order_by_included_fields_and_bring_nested_records() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let site = app.connection(&admin, "Site").await;
+    let vip = app.post("/api/v1/tags", &admin, json!({"label": "VIP"})).await;
+    let acme = app.post("/api/v1/people", &admin, json!({"name": "Acme"})).await;
+    let mut contacts = Vec::new();
+    for name in ["Bia", "Caio", "Ana"] {
+        let mut body = json!({"connection_id": site, "name": name});
+        if name == "Ana" {
+            body["tag_ids"] = json!([vip.str("id")]);
+            body["person_id"] = json!(acme.str("id"));
+        }
+        let r = app.post("/api/v1/contacts", &admin, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.str("id").to_owned();
+        for text in [format!("primeira para {name}"), format!("última para {name}")] {
+            let body = json!({"contactId": id, "text": text}).to_string();
+            let (status, sent) = call(
+                &app,
+                Method::POST,
+                "/api/v1/messages",
+                Some(&admin),
+                Some(("application/json", &body)),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{sent}");
+        }
+        contacts.push(id);
+    }
+    let list = |query: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            call(
+                app,
+                Method::GET,
+                &format!("/api/v1/tickets?query={}", urlencode(&query.to_string())),
+                Some(admin),
+                None,
+            )
+            .await
+        }
+    };
+    let contact_names = |v: &Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|t| t["contact"]["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (status, ascending) = list(json!({
+        "order": [["contact", "name", "ASC"]],
+        "include": [
+            {"model": "contact", "include": [{"model": "tags"}, {"model": "service", "attributes": ["id", "name"]}, {"model": "person"}]},
+            {"model": "firstMessage", "attributes": ["id", "text"]},
+            {"model": "lastMessage"},
+        ],
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ascending}");
+    assert_eq!(contact_names(&ascending), ["Ana", "Bia", "Caio"]);
+    let ana = &ascending["data"][0];
+    assert_eq!(ana["contact"]["tags"][0]["label"], "VIP", "{ana}");
+    assert_eq!(ana["contact"]["person"]["name"], "Acme", "{ana}");
+    assert_eq!(ana["contact"]["service"], json!({"id": site, "name": "Site"}));
+    assert_eq!(ana["firstMessage"]["text"], "primeira para Ana", "{ana}");
+    assert!(ana["firstMessage"].get("type").is_none(), "attributes apply: {ana}");
+    assert_eq!(ana["lastMessage"]["text"], "última para Ana");
+    assert_eq!(ascending["data"][1]["contact"]["tags"], json!([]));
+    assert_eq!(ascending["data"][1]["contact"]["person"], Value::Null);
+
+    let (_, descending) = list(json!({"order": [["contact", "name", "DESC"]], "include": ["contact"]})).await;
+    assert_eq!(contact_names(&descending), ["Caio", "Bia", "Ana"]);
+    // Bracket spelling, with a second key.
+    let (status, brackets) = call(
+        &app,
+        Method::GET,
+        "/api/v1/tickets?order[0][0]=contact&order[0][1]=name&order[0][2]=DESC&order[1][0]=createdAt&order[1][1]=ASC&include[0]=contact",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{brackets}");
+    assert_eq!(contact_names(&brackets), ["Caio", "Bia", "Ana"]);
+
+    // Contacts by their person's name: those without one sort as nulls do, the rest by name.
+    let other = app.post("/api/v1/people", &admin, json!({"name": "Zeta"})).await;
+    let patched = app
+        .patch(
+            &format!("/api/v1/contacts/{}", contacts[0]),
+            &admin,
+            json!({"person_id": other.str("id")}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    let (status, by_person) = call(
+        &app,
+        Method::GET,
+        &format!(
+            "/api/v1/contacts?query={}",
+            urlencode(
+                &json!({"where": {"personId": {"$ne": null}}, "order": [["person", "name", "DESC"]]}).to_string()
+            )
+        ),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{by_person}");
+    let names: Vec<&str> = by_person["data"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["Bia", "Ana"]);
+
+    for (query, names_it) in [
+        (json!({"order": [["contact", "colour", "ASC"]]}), "colour"),
+        (json!({"order": [["ticketTopics", "name", "ASC"]]}), "ticketTopics"),
+        (
+            json!({"order": [["contact", "name; DROP TABLE tickets", "ASC"]]}),
+            "DROP",
+        ),
+        (json!({"order": [["contact", "name", "SIDEWAYS"]]}), "contact"),
     ] {
         let (status, error) = list(query.clone()).await;
         assert!(

@@ -108,6 +108,10 @@ pub static MODEL: Model<F> = Model {
             fields: &[("id", "id", K::Id), ("name", "name", K::Text)],
         },
     )],
+    related_order: &[
+        ("service", "name", F::ConnectionName),
+        ("person", "name", F::PersonName),
+    ],
 };
 
 async fn render(

@@ -244,7 +244,7 @@ async fn history_csv(
                 contact: true,
                 department: true,
                 user: true,
-                last_message: false,
+                ..TicketIncludes::default()
             };
             let related = state.service.ticket_related(&who, &tickets, asked).await?;
             let mut chunk = String::new();

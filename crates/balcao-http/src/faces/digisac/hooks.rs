@@ -63,11 +63,15 @@ fn digisac_event(name: &str) -> Option<&'static str> {
 pub struct DigisacFormat;
 
 impl EventFormat for DigisacFormat {
-    fn body(&self, e: &balcao_service::StoredEvent) -> Option<String> {
+    fn body(
+        &self,
+        e: &balcao_service::StoredEvent,
+        ticket: Option<(Option<balcao_core::DepartmentId>, Option<balcao_core::UserId>)>,
+    ) -> Option<String> {
         let event = digisac_event(&e.name)?;
         let empty = balcao_service::ContactRelations::default();
         let data = match e.subject_type.as_str() {
-            "message" => views::message(&serde_json::from_value(e.data.clone()).ok()?, None),
+            "message" => views::message(&serde_json::from_value(e.data.clone()).ok()?, ticket),
             "contact" if e.name == "contact.deleted" => e.data.clone(),
             "contact" => views::contact(&serde_json::from_value(e.data.clone()).ok()?, &[], &empty),
             "ticket" => views::ticket(&serde_json::from_value(e.data.clone()).ok()?),

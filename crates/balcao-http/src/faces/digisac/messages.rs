@@ -88,6 +88,7 @@ pub static MODEL: Model<F> = Model {
     ],
     rewrite,
     nested: &[],
+    related_order: &[],
 };
 
 /// One message as Digisac shows it.

@@ -36,6 +36,9 @@ pub struct Model<F: 'static> {
     /// Models included inside an included model that can filter the top records: (outer
     /// include, inner include, the inner relation's fields).
     pub nested: &'static [(&'static str, &'static str, RelationSpec)],
+    /// Fields of included models the records can be ordered by: (include, Digisac field, the
+    /// field it is).
+    pub related_order: &'static [(&'static str, &'static str, F)],
 }
 
 /// For models without rewritten fields.
@@ -701,8 +704,20 @@ fn parse_order<F: Copy>(model: &Model<F>, v: &Value) -> Result<Vec<(F, Direction
             Value::Array(pair) => match pair.as_slice() {
                 [Value::String(f)] => (f.as_str(), Direction::Asc),
                 [Value::String(f), d] if is_direction(d) => (f.as_str(), direction(d)),
+                [Value::String(m), Value::String(f), rest @ ..] if rest.len() <= 1 && rest.iter().all(is_direction) => {
+                    let Some((_, _, field)) = model.related_order.iter().find(|(i, n, _)| i == m && n == f) else {
+                        return Err(bad(format!(
+                            "ordering by `{f}` of included `{m}` is not supported for {}",
+                            model.name
+                        )));
+                    };
+                    out.push((*field, rest.first().map_or(Direction::Asc, direction)));
+                    continue;
+                }
                 [Value::String(m), ..] => {
-                    return Err(bad(format!("ordering by a field of included `{m}` is not supported")));
+                    return Err(bad(format!(
+                        "`order` entry starting with `{m}` is not a [field, direction] pair"
+                    )));
                 }
                 _ => return Err(bad("`order` is a list of [field, direction] pairs")),
             },

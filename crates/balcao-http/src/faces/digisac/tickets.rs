@@ -100,6 +100,11 @@ pub static MODEL: Model<F> = Model {
     constants: &[("accountId", super::query::Constant::Account)],
     rewrite,
     nested: &[],
+    related_order: &[
+        ("contact", "name", F::ContactName),
+        ("department", "name", F::DepartmentName),
+        ("user", "name", F::UserName),
+    ],
 };
 
 async fn render(
@@ -114,8 +119,24 @@ async fn render(
         department: want("department"),
         user: want("user"),
         last_message: want("lastMessage"),
+        first_message: want("firstMessage"),
     };
     let related = state.service.ticket_related(who, list, asked).await?;
+    // What the included contacts bring along themselves (their tags, service, person).
+    let contact_includes: &[Include] = includes
+        .iter()
+        .find(|i| i.model == "contact")
+        .map_or(&[], |i| i.include.as_slice());
+    let nested = |m: &str| contact_includes.iter().any(|i| i.model == m);
+    let contact_related = if contact_includes.is_empty() {
+        balcao_service::ContactRelations::default()
+    } else {
+        let contacts: Vec<balcao_core::Contact> = related.contacts.values().cloned().collect();
+        state
+            .service
+            .contact_relations(who, &contacts, (nested("tags"), nested("service"), nested("person")))
+            .await?
+    };
     let topics = if want("ticketTopics") {
         super::directory::all(|p| state.service.list_topics(who, balcao_service::ArchivedFilter::All, p)).await?
     } else {
@@ -127,7 +148,6 @@ async fn render(
     } else {
         Value::Null
     };
-    let empty = balcao_service::ContactRelations::default();
     Ok(list
         .iter()
         .map(|t| {
@@ -137,7 +157,7 @@ async fn render(
                     "contact" => related
                         .contacts
                         .get(&t.contact_id)
-                        .map_or(Value::Null, |c| views::contact(c, &include.include, &empty)),
+                        .map_or(Value::Null, |c| views::contact(c, &include.include, &contact_related)),
                     "department" => t.department_id.and_then(|d| related.departments.get(&d)).map_or(
                         Value::Null,
                         |d| json!({"id": d.id, "name": d.name, "accountId": d.account_id, "archivedAt": d.archived_at}),
@@ -146,10 +166,15 @@ async fn render(
                         .user_id
                         .and_then(|u| related.users.get(&u))
                         .map_or(Value::Null, |u| views::user(u, None)),
-                    "lastMessage" => t
-                        .last_message_id
-                        .and_then(|m| related.messages.get(&m))
-                        .map_or(Value::Null, |m| views::message(m, Some((t.department_id, t.user_id)))),
+                    "lastMessage" | "firstMessage" => {
+                        let id = if include.model == "lastMessage" {
+                            t.last_message_id
+                        } else {
+                            t.first_message_id
+                        };
+                        id.and_then(|m| related.messages.get(&m))
+                            .map_or(Value::Null, |m| views::message(m, Some((t.department_id, t.user_id))))
+                    }
                     "ticketTopics" => Value::Array(
                         topics
                             .iter()
@@ -158,7 +183,6 @@ async fn render(
                             .collect(),
                     ),
                     "account" => account.clone(),
-                    // The first message is not loaded yet; its id is on the ticket.
                     _ => Value::Null,
                 };
                 v[include.model.as_str()] = views::project(value, include.attributes.as_deref());
