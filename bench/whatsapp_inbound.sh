@@ -18,8 +18,14 @@ trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "
 
 [ -x "$BIN" ] && [ -x "$LOAD" ] || { echo "build first: cargo build --release --bin balcao --example inbound_load" >&2; exit 1; }
 
-BALCAO_LISTEN="127.0.0.1:$PORT" BALCAO_DATA_DIR="$work/data" BALCAO_ADMIN_EMAIL=bench@example.com \
-  BALCAO_ADMIN_PASSWORD=bench-password RUST_LOG=warn "$BIN" serve >"$work/log" 2>&1 &
+# BENCH_POSTGRES=postgres://user@host/postgres runs on a fresh database made there.
+db_env=()
+if [ -n "${BENCH_POSTGRES:-}" ]; then
+  psql -q "$BENCH_POSTGRES" -c 'DROP DATABASE IF EXISTS balcao_bench' -c 'CREATE DATABASE balcao_bench'
+  db_env=(BALCAO_DATABASE_URL="${BENCH_POSTGRES%/*}/balcao_bench")
+fi
+env "${db_env[@]}" BALCAO_LISTEN="127.0.0.1:$PORT" BALCAO_DATA_DIR="$work/data" BALCAO_ADMIN_EMAIL=bench@example.com \
+  BALCAO_ADMIN_PASSWORD=bench-password RUST_LOG="${RUST_LOG:-warn}" "$BIN" serve >"$work/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -31,8 +37,16 @@ connection=$(curl -sf "http://127.0.0.1:$PORT/api/v1/connections" -H "authorizat
   -d '{"type":"whatsapp_cloud","name":"bench","settings":{"phone_number_id":"100000000000001","access_token":"x","app_secret":"bench-secret"}}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 
+# Baseline: the same requests to the same server, answered 401 by the same router and layers
+# before any database work (the path names no connection).
+echo "== baseline: the same notifications refused before the database, $CONCURRENCY concurrent"
+baseline=$("$LOAD" "http://127.0.0.1:$PORT/webhooks/whatsapp/baseline" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
+echo "$baseline"
 echo "== $MESSAGES inbound text messages, $PER per notification, $CUSTOMERS customers, $CONCURRENCY concurrent"
-"$LOAD" "http://127.0.0.1:$PORT/webhooks/whatsapp/$connection" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS"
+stored_run=$("$LOAD" "http://127.0.0.1:$PORT/webhooks/whatsapp/$connection" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
+echo "$stored_run"
+rate() { sed -E 's/.* ([0-9]+) messages\/s.*/\1/' <<<"$1"; }
+python3 -c "import sys; print(f'stored / baseline: {int(sys.argv[1]) / int(sys.argv[2]):.2f}')" "$(rate "$stored_run")" "$(rate "$baseline")"
 stored=$(curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^balcao_db_statements_total/ {print $2}')
 echo "database statements run: $stored"
 echo "RSS after load: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$pid/status)"

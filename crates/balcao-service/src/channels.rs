@@ -13,8 +13,8 @@ use std::time::Duration;
 use balcao_channels::whatsapp::{self, Credentials, GraphError, outbound};
 use balcao_core::{
     Connection, ConnectionId, ConnectionStatus, ConnectionType, Contact, ContactId, DeliveryReport, DeliveryStatus,
-    Direction, InboundBatch, InboundMessage, Media, MediaId, Message, MessageId, MessageType, Origin, RemoteMedia,
-    TicketId, Timestamp, phone,
+    Direction, InboundBatch, InboundMessage, Media, MediaId, Message, MessageId, MessageType, RemoteMedia, TicketId,
+    Timestamp, phone,
 };
 use balcao_store::jobs::{Job, NewJob};
 use balcao_store::{StoreError, connections, contacts, jobs, media, messages, outbox, reusable, tickets};
@@ -48,6 +48,79 @@ pub struct IngestReport {
     pub duplicates: usize,
     pub reports_applied: usize,
     pub reports_ignored: usize,
+}
+
+/// Connections recently read for their channels' webhooks, each kept for a second.
+#[derive(Default)]
+pub(crate) struct ConnectionCache {
+    entries: Mutex<HashMap<ConnectionId, (std::time::Instant, Connection)>>,
+}
+
+impl ConnectionCache {
+    const FRESH_FOR: Duration = Duration::from_secs(1);
+
+    fn get(&self, id: ConnectionId) -> Option<Connection> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(&id)
+            .filter(|(at, _)| at.elapsed() < Self::FRESH_FOR)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, c: Connection) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, (at, _)| at.elapsed() < Self::FRESH_FOR);
+        entries.insert(c.id, (std::time::Instant::now(), c));
+    }
+
+    pub(crate) fn forget(&self, id: ConnectionId) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    }
+}
+
+/// The number a channel message came from, normalised as contacts keep it.
+pub(crate) fn number_of(m: &InboundMessage) -> String {
+    phone::normalize(&format!("+{}", m.from)).unwrap_or_else(|_| m.from.clone())
+}
+
+/// The contact a first message from `number` creates, named as it shows on the channel.
+pub(crate) fn new_contact(connection: &Connection, m: &InboundMessage, number: &str) -> Contact {
+    let now = Timestamp::now();
+    Contact {
+        id: ContactId::new(),
+        account_id: connection.account_id,
+        connection_id: connection.id,
+        name: m
+            .profile_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(number)
+            .to_owned(),
+        internal_name: None,
+        alternative_name: None,
+        phone: Some(number.to_owned()),
+        external_id: None,
+        email: None,
+        document: None,
+        address: None,
+        gender: None,
+        note: None,
+        blocked: false,
+        blocked_reason: None,
+        is_group: false,
+        visible: true,
+        default_department_id: None,
+        default_user_id: None,
+        organization_id: None,
+        person_id: None,
+        tag_ids: Vec::new(),
+        custom_fields: Default::default(),
+        last_message_at: None,
+        unread_count: 0,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// The jobs a freshly stored message needs on its connection's channel.
@@ -228,6 +301,7 @@ impl Service {
         connection.updated_at = Timestamp::now();
         let mut tx = self.store().begin().await?;
         connections::update(&mut tx, connection).await?;
+        self.inner.webhook_connections.forget(connection.id);
         let payload = connection.event_payload();
         outbox::append(
             &mut tx,
@@ -246,25 +320,54 @@ impl Service {
 
     /// The connection a channel's webhook names, whatever its account (the webhook proves
     /// itself with the connection's own secret, checked by the caller).
+    /// Connections are read at most once a second per connection (a notification arrives
+    /// per message at busy times); changes made through this instance take effect at once,
+    /// those of other instances within the second.
     pub async fn webhook_connection(&self, id: ConnectionId, kind: ConnectionType) -> Result<Connection> {
-        connections::get_unscoped(&mut self.store().read(), id)
-            .await?
-            .filter(|c| c.kind == kind)
-            .ok_or(ServiceError::NotFound("connection"))
+        let cached = self.inner.webhook_connections.get(id);
+        let connection = match cached {
+            Some(c) => c,
+            None => {
+                let read = connections::get_unscoped(&mut self.store().read(), id).await?;
+                let Some(c) = read else {
+                    return Err(ServiceError::NotFound("connection"));
+                };
+                self.inner.webhook_connections.put(c.clone());
+                c
+            }
+        };
+        if connection.kind == kind {
+            Ok(connection)
+        } else {
+            Err(ServiceError::NotFound("connection"))
+        }
     }
 
-    /// Stores what a channel delivered: each message once (by its channel id), through the
-    /// same rules as any message, then the delivery reports. Returns once everything is
-    /// committed, so the channel may be told "received".
-    pub async fn ingest(&self, connection: &Connection, batch: InboundBatch) -> Result<IngestReport> {
+    /// Stores a notification on its own: each message in its own transaction, then the rest.
+    pub(crate) async fn ingest_alone(&self, connection: &Connection, batch: InboundBatch) -> Result<IngestReport> {
         let mut report = IngestReport::default();
-        for m in batch.messages {
+        for m in &batch.messages {
             if self.ingest_message(connection, m).await? {
                 report.stored += 1;
             } else {
                 report.duplicates += 1;
             }
         }
+        let rest = InboundBatch {
+            messages: Vec::new(),
+            ..batch
+        };
+        self.ingest_rest(connection, rest, report).await
+    }
+
+    /// Applies what a notification holds besides messages: delivery reports and template
+    /// reviews.
+    pub(crate) async fn ingest_rest(
+        &self,
+        connection: &Connection,
+        batch: InboundBatch,
+        mut report: IngestReport,
+    ) -> Result<IngestReport> {
         if !batch.reports.is_empty() {
             let applied = self.apply_reports(connection, &batch.reports).await?;
             report.reports_applied = applied;
@@ -277,7 +380,7 @@ impl Service {
     }
 
     /// Stores one inbound message; `false` when it was already stored.
-    async fn ingest_message(&self, connection: &Connection, m: InboundMessage) -> Result<bool> {
+    async fn ingest_message(&self, connection: &Connection, m: &InboundMessage) -> Result<bool> {
         let account = connection.account_id;
         let mut read = self.store().read();
         if messages::by_external_id(&mut read, account, connection.id, &m.external_id)
@@ -286,44 +389,14 @@ impl Service {
         {
             return Ok(false);
         }
-        let contact = self.contact_for(connection, &m).await?;
-        let mut payload = m.payload;
-        let mut quoted = None;
-        if let Some(context) = m.context_id.as_deref() {
-            quoted = messages::by_external_id(&mut self.store().read(), account, connection.id, context)
-                .await?
-                .map(|q| q.id);
-            if m.kind == MessageType::Reaction
-                && let Some(Value::Object(p)) = payload.as_mut()
-            {
-                p.insert("message_id".into(), json!(quoted));
-                p.insert("external_message_id".into(), json!(context));
-            }
+        let contact = self.contact_for(connection, m).await?;
+        let mut known = HashMap::new();
+        if let Some(context) = m.context_id.as_deref()
+            && let Some(q) = messages::by_external_id(&mut self.store().read(), account, connection.id, context).await?
+        {
+            known.insert(context.to_owned(), q.id);
         }
-        let now = Timestamp::now();
-        let message = Message {
-            id: MessageId::new(),
-            account_id: account,
-            connection_id: connection.id,
-            contact_id: contact.id,
-            ticket_id: None,
-            direction: Direction::Inbound,
-            kind: m.kind,
-            origin: Origin::Contact,
-            user_id: None,
-            text: m.text,
-            payload,
-            quoted_message_id: quoted,
-            media_id: None,
-            status: Some(DeliveryStatus::Delivered),
-            error_code: None,
-            error_text: None,
-            external_id: Some(m.external_id),
-            edited_at: None,
-            revoked_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let message = crate::ingest::inbound_message(connection, &contact, m, None, &known);
         let storing = Storing {
             // A reaction is a mark on an earlier message, not a reason to open a ticket.
             dont_open_ticket: m.kind == MessageType::Reaction,
@@ -345,7 +418,7 @@ impl Service {
     /// The contact who wrote, created on its first message.
     async fn contact_for(&self, connection: &Connection, m: &InboundMessage) -> Result<Contact> {
         let account = connection.account_id;
-        let number = phone::normalize(&format!("+{}", m.from)).unwrap_or_else(|_| m.from.clone());
+        let number = number_of(m);
         for _ in 0..2 {
             let mut read = self.store().read();
             if let Some(id) = contacts::find_by_phone(&mut read, account, connection.id, &number).await?
@@ -353,42 +426,7 @@ impl Service {
             {
                 return Ok(c);
             }
-            let now = Timestamp::now();
-            let contact = Contact {
-                id: ContactId::new(),
-                account_id: account,
-                connection_id: connection.id,
-                name: m
-                    .profile_name
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or(&number)
-                    .to_owned(),
-                internal_name: None,
-                alternative_name: None,
-                phone: Some(number.clone()),
-                external_id: None,
-                email: None,
-                document: None,
-                address: None,
-                gender: None,
-                note: None,
-                blocked: false,
-                blocked_reason: None,
-                is_group: false,
-                visible: true,
-                default_department_id: None,
-                default_user_id: None,
-                organization_id: None,
-                person_id: None,
-                tag_ids: Vec::new(),
-                custom_fields: Default::default(),
-                last_message_at: None,
-                unread_count: 0,
-                created_at: now,
-                updated_at: now,
-            };
+            let contact = new_contact(connection, m, &number);
             let mut tx = self.store().begin().await?;
             match contacts::insert_many(&mut tx, std::slice::from_ref(&contact)).await {
                 Ok(()) => {

@@ -193,6 +193,7 @@ impl Service {
         if !connections::update(&mut tx, connection).await? {
             return Err(ServiceError::NotFound("connection"));
         }
+        self.inner.webhook_connections.forget(connection.id);
         outbox::append(&mut tx, &[connection_event(connection, "connection.updated")]).await?;
         tx.commit().await?;
         Ok(())

@@ -15,6 +15,7 @@ mod departments;
 mod directory;
 mod error;
 mod faces;
+mod ingest;
 mod media;
 mod messages;
 mod passwords;
@@ -138,6 +139,8 @@ struct Inner {
     webhook_sender: webhooks::Sender,
     deliveries_due: tokio::sync::Notify,
     hub: realtime::Hub,
+    ingest: ingest::IngestQueue,
+    webhook_connections: channels::ConnectionCache,
     stream_key: std::sync::OnceLock<Vec<u8>>,
     formats: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<dyn webhooks::EventFormat>>>,
 }
@@ -165,6 +168,8 @@ impl Service {
                 webhook_sender,
                 deliveries_due: tokio::sync::Notify::new(),
                 hub: realtime::Hub::new(),
+                ingest: ingest::IngestQueue::default(),
+                webhook_connections: channels::ConnectionCache::default(),
                 stream_key: std::sync::OnceLock::new(),
                 formats: std::sync::RwLock::new(std::collections::HashMap::new()),
             }),

@@ -392,56 +392,23 @@ impl Service {
         ));
 
         if let Some(mut ticket) = ticket {
-            let before = ticket.clone();
-            if message.kind.is_sent() {
-                ticket.first_message_id.get_or_insert(message.id);
-                ticket.last_message_id = Some(message.id);
-            }
-            if inbound {
-                ticket.unread_count += 1;
-                if matches!(ticket.status, TicketStatus::Pending | TicketStatus::Snoozed) {
-                    ticket.status = TicketStatus::Open;
-                    ticket.snoozed_until = None;
-                }
-            } else if message.kind.is_sent() {
-                if message.origin == Origin::User && ticket.first_reply_at.is_none() {
-                    ticket.first_reply_at = Some(message.created_at);
-                }
-                if ticket.status == TicketStatus::Open {
-                    ticket.status = TicketStatus::Pending;
-                }
-            }
-            if ticket != before {
-                ticket.updated_at = message.created_at;
+            let touched = touch_ticket(&mut ticket, &message);
+            if touched.changed {
                 tickets::update(&mut tx, &ticket).await?;
-                if ticket.status != before.status {
-                    events.push(event(
-                        ticket.account_id,
-                        "ticket.updated",
-                        "ticket",
-                        ticket.id.0,
-                        &ticket_payload(&ticket),
-                    ));
-                }
+            }
+            if touched.status_changed {
+                events.push(ticket_updated(&ticket));
             }
         }
-        if message.kind.is_sent() {
-            contact.last_message_at = Some(message.created_at);
-            if inbound {
-                contact.unread_count += 1;
-                if let Some(name) = storing.profile_name.map(str::trim).filter(|n| !n.is_empty())
-                    && contact.name != name
-                {
-                    contact.name = name.to_owned();
-                    contact.updated_at = message.created_at;
-                    events.push(event(
-                        contact.account_id,
-                        "contact.updated",
-                        "contact",
-                        contact.id.0,
-                        &contact,
-                    ));
-                }
+        if let Some(renamed) = touch_contact(&mut contact, &message, storing.profile_name) {
+            if renamed {
+                events.push(event(
+                    contact.account_id,
+                    "contact.updated",
+                    "contact",
+                    contact.id.0,
+                    &contact,
+                ));
             }
             contacts::update(&mut tx, &contact).await?;
         }
@@ -796,4 +763,81 @@ impl Service {
         };
         self.create_message(who, input).await
     }
+}
+
+/// What storing a message changed on its ticket.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Touched {
+    pub changed: bool,
+    pub status_changed: bool,
+}
+
+/// What a new message does to its ticket: the first and last message, the unread count, the
+/// first reply's time, and the status (a contact's message reopens a pending or snoozed
+/// ticket; the company's answer makes an open ticket pending).
+pub(crate) fn touch_ticket(ticket: &mut Ticket, message: &Message) -> Touched {
+    let status = ticket.status;
+    let mut changed = false;
+    if message.kind.is_sent() {
+        if ticket.first_message_id.is_none() {
+            ticket.first_message_id = Some(message.id);
+        }
+        ticket.last_message_id = Some(message.id);
+        changed = true;
+    }
+    if message.direction == Direction::Inbound {
+        ticket.unread_count += 1;
+        changed = true;
+        if matches!(ticket.status, TicketStatus::Pending | TicketStatus::Snoozed) {
+            ticket.status = TicketStatus::Open;
+            ticket.snoozed_until = None;
+        }
+    } else if message.kind.is_sent() {
+        if message.origin == Origin::User && ticket.first_reply_at.is_none() {
+            ticket.first_reply_at = Some(message.created_at);
+        }
+        if ticket.status == TicketStatus::Open {
+            ticket.status = TicketStatus::Pending;
+        }
+    }
+    if changed {
+        ticket.updated_at = message.created_at;
+    }
+    Touched {
+        changed,
+        status_changed: ticket.status != status,
+    }
+}
+
+/// What a new message does to its contact: the last message's time, the unread count and
+/// (inbound) the name the contact shows on the channel. `None` when nothing changes; else
+/// whether the contact was renamed.
+pub(crate) fn touch_contact(contact: &mut Contact, message: &Message, profile_name: Option<&str>) -> Option<bool> {
+    if !message.kind.is_sent() {
+        return None;
+    }
+    contact.last_message_at = Some(message.created_at);
+    let mut renamed = false;
+    if message.direction == Direction::Inbound {
+        contact.unread_count += 1;
+        if let Some(name) = profile_name.map(str::trim).filter(|n| !n.is_empty())
+            && contact.name != name
+        {
+            contact.name = name.to_owned();
+            contact.updated_at = message.created_at;
+            renamed = true;
+        }
+    }
+    Some(renamed)
+}
+
+/// The `ticket.updated` event of a ticket.
+pub(crate) fn ticket_updated(ticket: &Ticket) -> balcao_core::Event {
+    event(
+        ticket.account_id,
+        "ticket.updated",
+        "ticket",
+        ticket.id.0,
+        &ticket_payload(ticket),
+    )
 }

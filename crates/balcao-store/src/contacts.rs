@@ -290,6 +290,30 @@ pub async fn find_by_phone(
     Ok(row.map(|(id,)| ContactId(id)))
 }
 
+/// The contacts of a connection with these (normalised) phone numbers, read and locked until
+/// the transaction ends (as [`lock`] does), in one query plus one for their tags.
+pub async fn lock_by_phones(
+    tx: &mut Tx,
+    account: AccountId,
+    connection: ConnectionId,
+    phones: &[&str],
+) -> Result<Vec<Contact>> {
+    if phones.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
+        .and_where(Expr::col(Contacts::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Contacts::Phone).is_in(phones.iter().copied()))
+        .order_by(Contacts::Id, Order::Asc)
+        .lock(LockType::Update)
+        .to_owned();
+    let rows: Vec<ContactRow> = fetch_all(tx, &stmt).await?;
+    with_tags(tx, account, rows).await
+}
+
 /// What a contact list is narrowed to.
 #[derive(Clone, Debug, Default)]
 pub struct ContactFilter {
@@ -458,6 +482,38 @@ pub async fn delete_many(db: &mut impl Exec, account: AccountId, ids: &[ContactI
         .and_where(Expr::col(Contacts::Id).is_in(ids.iter().map(|c| c.0)))
         .to_owned();
     Ok(execute(db, &stmt).await?)
+}
+
+/// Writes what new messages change on contacts of one account — name, last message time,
+/// unread count, update time — for many contacts in one statement.
+pub async fn write_activity(db: &mut impl Exec, account: AccountId, list: &[Contact]) -> Result<()> {
+    let rows: Vec<(Uuid, Vec<SimpleExpr>)> = list
+        .iter()
+        .map(|c| {
+            let values: Vec<SimpleExpr> = vec![
+                c.name.clone().into(),
+                c.last_message_at.map(Timestamp::micros).into(),
+                c.unread_count.into(),
+                c.updated_at.micros().into(),
+            ];
+            (c.id.0, values)
+        })
+        .collect();
+    let columns = [
+        Contacts::Name,
+        Contacts::LastMessageAt,
+        Contacts::UnreadCount,
+        Contacts::UpdatedAt,
+    ];
+    crate::db::update_by_id(
+        db,
+        (Contacts::Table, Contacts::AccountId, Contacts::Id),
+        account.0,
+        &columns,
+        &rows,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Marks contacts as changed at `now` and answers them as they are now (with tags).

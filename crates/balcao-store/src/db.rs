@@ -383,6 +383,38 @@ pub(crate) async fn fetch_all_per_backend<T: AnyRow>(
     db.fetch_all_raw(sql, SqlxValues(sea_query::Values(values))).await
 }
 
+/// Writes some columns of many rows of an account, one statement per hundred rows:
+/// `UPDATE t SET c = CASE WHEN id = ? THEN ? ... ELSE c END, ... WHERE account_id = ? AND id IN
+/// (...)`. Each row gives its id and its values, in the order of `columns`.
+pub(crate) async fn update_by_id<C: sea_query::Iden + Copy + 'static>(
+    db: &mut impl Exec,
+    (table, account_column, id_column): (C, C, C),
+    account: uuid::Uuid,
+    columns: &[C],
+    rows: &[(uuid::Uuid, Vec<sea_query::SimpleExpr>)],
+) -> Result<u64, sqlx::Error> {
+    use sea_query::{CaseStatement, Expr, Query};
+    const ROWS_PER_UPDATE: usize = 100;
+    let mut changed = 0;
+    for chunk in rows.chunks(ROWS_PER_UPDATE) {
+        let mut stmt = Query::update();
+        stmt.table(table);
+        for (n, column) in columns.iter().enumerate() {
+            let case = chunk
+                .iter()
+                .fold(CaseStatement::new(), |case, (id, values)| {
+                    case.case(Expr::col(id_column).eq(*id), values[n].clone())
+                })
+                .finally(Expr::col(*column));
+            stmt.value(*column, case);
+        }
+        stmt.and_where(Expr::col(account_column).eq(account))
+            .and_where(Expr::col(id_column).is_in(chunk.iter().map(|(id, _)| *id)));
+        changed += execute(db, &stmt).await?;
+    }
+    Ok(changed)
+}
+
 pub(crate) async fn execute(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.execute_raw(&sql, values).await

@@ -264,6 +264,27 @@ pub async fn by_external_id(
     row.map(Message::try_from).transpose()
 }
 
+/// The ids of the messages a connection knows by these external ids, in one query.
+pub async fn ids_by_external(
+    db: &mut impl Exec,
+    account: AccountId,
+    connection: ConnectionId,
+    external_ids: &[&str],
+) -> Result<Vec<(String, MessageId)>> {
+    if external_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns([Messages::ExternalId, Messages::Id])
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::AccountId).eq(account.0))
+        .and_where(Expr::col(Messages::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Messages::ExternalId).is_in(external_ids.iter().copied()))
+        .to_owned();
+    let rows: Vec<(String, Uuid)> = fetch_all(db, &stmt).await?;
+    Ok(rows.into_iter().map(|(e, id)| (e, MessageId(id))).collect())
+}
+
 /// The contact's newest inbound message, if any.
 pub async fn last_inbound(db: &mut impl Exec, account: AccountId, contact: ContactId) -> Result<Option<Message>> {
     let stmt = Query::select()

@@ -224,6 +224,46 @@ pub async fn insert(db: &mut impl Exec, t: &Ticket) -> Result<()> {
     Ok(())
 }
 
+/// Writes what new messages change on tickets of one account — first and last message, unread
+/// count, status, snooze, first reply, update time — for many tickets in one statement.
+pub async fn write_activity(db: &mut impl Exec, account: AccountId, list: &[Ticket]) -> Result<()> {
+    let micros = |t: Option<Timestamp>| t.map(Timestamp::micros);
+    let rows: Vec<(Uuid, Vec<SimpleExpr>)> = list
+        .iter()
+        .map(|t| {
+            let values: Vec<SimpleExpr> = vec![
+                t.first_message_id.map(|m| m.0).into(),
+                t.last_message_id.map(|m| m.0).into(),
+                t.unread_count.into(),
+                t.status.as_str().into(),
+                micros(t.snoozed_until).into(),
+                micros(t.first_reply_at).into(),
+                t.updated_at.micros().into(),
+            ];
+            (t.id.0, values)
+        })
+        .collect();
+    let columns = [
+        Tickets::FirstMessageId,
+        Tickets::LastMessageId,
+        Tickets::UnreadCount,
+        Tickets::Status,
+        Tickets::SnoozedUntil,
+        Tickets::FirstReplyAt,
+        Tickets::UpdatedAt,
+    ];
+    crate::db::update_by_id(
+        db,
+        (Tickets::Table, Tickets::AccountId, Tickets::Id),
+        account.0,
+        &columns,
+        &rows,
+    )
+    .await
+    .map_err(|e| StoreError::unique_among(e, &[("active", "ticket"), ("contact_id", "ticket")]))?;
+    Ok(())
+}
+
 /// Writes every changeable column as it is in `t` (not closing topics).
 pub async fn update(db: &mut impl Exec, t: &Ticket) -> Result<bool> {
     let stmt = Query::update()
@@ -286,6 +326,31 @@ pub async fn lock_active_for(
         .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
         .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()));
     select_one(tx, account, stmt, true).await
+}
+
+/// The active tickets of these contacts on a connection, read and locked until the transaction
+/// ends, in one query (plus those of their topics and custom fields).
+pub async fn lock_active_for_contacts(
+    tx: &mut Tx,
+    account: AccountId,
+    connection: ConnectionId,
+    contacts: &[ContactId],
+) -> Result<Vec<Ticket>> {
+    if contacts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::AccountId).eq(account.0))
+        .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Tickets::ContactId).is_in(contacts.iter().map(|c| c.0)))
+        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()))
+        .order_by(Tickets::Id, Order::Asc)
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    let rows: Vec<TicketRow> = fetch_all(tx, &stmt).await?;
+    with_topics(tx, account, rows).await
 }
 
 /// The active (not resolved) ticket of a contact on a connection, read without locking.

@@ -456,7 +456,8 @@ async fn events_survive_a_sigkill_in_the_middle_of_a_burst() {
                 .all(|id| g.iter().any(|r| r.json["data"]["id"] == id.as_str()))
         })
         .await;
-    assert!(got.len() > delivered_before);
+    // Whether events were still waiting at the kill depends on timing; that every stored
+    // contact's event arrives, once, is what must hold.
     eprintln!(
         "{} contacts stored before the kill; {} deliveries received ({} before the restart)",
         stored.len(),

@@ -1081,3 +1081,78 @@ async fn template_calls_say_when_meta_cannot_be_asked() {
         .await;
     no_waba.assert_problem(409, "connection_incomplete");
 }
+
+#[tokio::test]
+async fn notifications_arriving_together_are_stored_together_each_message_once() {
+    let wa = Wa::new().await;
+    // Five customers wrote before; fifteen write for the first time.
+    let phones: Vec<String> = (0..20).map(|i| format!("55119800{i:05}")).collect();
+    for phone in &phones[..5] {
+        wa.sim
+            .customer(phone, "Antes")
+            .send_text("já escrevi")
+            .await
+            .expect("delivered");
+    }
+    // Every customer sends four messages at once, and every notification arrives twice.
+    let mut set = tokio::task::JoinSet::new();
+    for (c, phone) in phones.iter().enumerate() {
+        let customer = wa.sim.customer(phone, &format!("Cliente {c}"));
+        for i in 0..4 {
+            let notification = customer.notification(json!({
+                "from": phone, "id": format!("wamid.together.{c}.{i}"), "timestamp": "1700000000",
+                "type": "text", "text": {"body": format!("mensagem {i}")}}));
+            for _ in 0..2 {
+                let (sim, notification) = (wa.sim.clone(), notification.clone());
+                set.spawn(async move { sim.deliver(notification).await });
+            }
+        }
+    }
+    while let Some(done) = set.join_next().await {
+        assert_eq!(done.expect("task").expect("delivered"), 200);
+    }
+    let all = wa.app.get("/api/v1/contacts?limit=100", &wa.admin).await;
+    assert_eq!(
+        all.body["data"].as_array().map(Vec::len),
+        Some(20),
+        "one contact per number"
+    );
+    for (c, phone) in phones.iter().enumerate() {
+        let contact = wa.contact(phone).await;
+        let id = contact["id"].as_str().expect("id");
+        let before = usize::from(c < 5);
+        assert_eq!(contact["unread_count"], 4 + before, "{contact}");
+        assert_eq!(
+            contact["name"],
+            format!("Cliente {c}"),
+            "the name shown on WhatsApp wins"
+        );
+        let timeline = wa.timeline(id).await;
+        let mut texts: Vec<&str> = timeline.iter().filter_map(|m| m["text"].as_str()).collect();
+        texts.sort_unstable();
+        let mut expected: Vec<String> = (0..4).map(|i| format!("mensagem {i}")).collect();
+        if before == 1 {
+            expected.insert(0, "já escrevi".into());
+        }
+        assert_eq!(texts, expected, "each message once");
+        let open = wa
+            .app
+            .get(&format!("/api/v1/tickets?contact_id={id}&status=open"), &wa.admin)
+            .await;
+        let tickets = open.body["data"].as_array().cloned().unwrap_or_default();
+        assert_eq!(tickets.len(), 1, "one open ticket: {}", open.body);
+        assert_eq!(tickets[0]["unread_count"], 4 + before);
+        let newest = timeline
+            .iter()
+            .max_by_key(|m| m["id"].as_str().unwrap_or_default().to_owned());
+        assert_eq!(
+            tickets[0]["last_message_id"],
+            newest.map_or(Value::Null, |m| m["id"].clone()),
+            "the ticket points at its newest message"
+        );
+        assert!(
+            timeline.iter().all(|m| m["ticket_id"] == tickets[0]["id"]),
+            "every message on the one ticket"
+        );
+    }
+}

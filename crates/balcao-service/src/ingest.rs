@@ -1,0 +1,342 @@
+//! Group commit of inbound messages. Channel notifications arrive many at a time, each with a
+//! message or two; storing each in its own transaction would make the database's commit rate
+//! the ceiling. Instead a notification's batch joins a queue, and one drain task at a time
+//! stores everything queued in one transaction, with set-based reads and writes (the known
+//! external ids, the contacts by phone, their active tickets, the new messages), then answers
+//! every notification it took. A notification is answered only after its commit, so a channel
+//! is never told "received" for something not stored.
+//!
+//! Should a group's transaction fail (a contact created at the same moment elsewhere, a
+//! ticket opened by another instance), each notification of the group is stored again on its
+//! own through the one-message path, so one conflict costs a retry, never a lost message.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use balcao_core::{
+    AccountId, Connection, ConnectionId, Contact, ContactId, DeliveryStatus, Direction, InboundBatch, InboundMessage,
+    Message, MessageId, MessageType, Origin, Ticket, Timestamp,
+};
+use balcao_store::{contacts, jobs, messages, outbox, tickets};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::channels::{IngestReport, jobs_for, new_contact, number_of};
+use crate::messages::{ticket_updated, touch_contact, touch_ticket};
+use crate::{Result, Service, ServiceError, event};
+
+/// The most messages one transaction stores; a larger queue is drained in several.
+const MESSAGES_PER_COMMIT: usize = 512;
+
+/// Notifications waiting to be stored, and whether a drain task is at work.
+#[derive(Default)]
+pub(crate) struct IngestQueue {
+    state: Mutex<QueueState>,
+}
+
+#[derive(Default)]
+struct QueueState {
+    pending: Vec<Pending>,
+    draining: bool,
+}
+
+struct Pending {
+    connection: Connection,
+    batch: InboundBatch,
+    reply: oneshot::Sender<Result<IngestReport>>,
+}
+
+impl IngestQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Service {
+    /// Stores what a channel delivered: each message once (by its channel id), through the
+    /// same rules as any message, then the delivery reports. Returns once everything is
+    /// committed, so the channel may be told "received". Messages of notifications arriving
+    /// together are committed together.
+    pub async fn ingest(&self, connection: &Connection, batch: InboundBatch) -> Result<IngestReport> {
+        if batch.messages.is_empty() {
+            return self.ingest_alone(connection, batch).await;
+        }
+        let (reply, answer) = oneshot::channel();
+        let start = {
+            let mut q = self.inner.ingest.lock();
+            q.pending.push(Pending {
+                connection: connection.clone(),
+                batch,
+                reply,
+            });
+            !std::mem::replace(&mut q.draining, true)
+        };
+        if start {
+            let service = self.clone();
+            tokio::spawn(async move { service.drain_ingest().await });
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(ServiceError::Internal("the message was not stored".into())))
+    }
+
+    /// Stores queued notifications, a group per transaction, until the queue is empty. Each
+    /// group runs in its own task: a request that goes away does not cancel it, and should it
+    /// panic, only its own notifications fail.
+    async fn drain_ingest(&self) {
+        loop {
+            let group: Vec<Pending> = {
+                let mut q = self.inner.ingest.lock();
+                if q.pending.is_empty() {
+                    q.draining = false;
+                    return;
+                }
+                let mut messages = 0;
+                let take = q
+                    .pending
+                    .iter()
+                    .take_while(|p| {
+                        let first = messages == 0;
+                        messages += p.batch.messages.len();
+                        first || messages <= MESSAGES_PER_COMMIT
+                    })
+                    .count();
+                q.pending.drain(..take).collect()
+            };
+            let service = self.clone();
+            if let Err(e) = tokio::spawn(async move { service.commit_group(group).await }).await {
+                tracing::error!(error = %e, "storing inbound messages failed");
+            }
+        }
+    }
+
+    async fn commit_group(&self, group: Vec<Pending>) {
+        let started = std::time::Instant::now();
+        let stored = self.store_inbound(&group).await;
+        tracing::debug!(
+            notifications = group.len(),
+            elapsed_us = started.elapsed().as_micros(),
+            ok = stored.is_ok(),
+            "inbound group committed"
+        );
+        match stored {
+            Ok(counts) => {
+                for (p, (stored, duplicates)) in group.into_iter().zip(counts) {
+                    let report = IngestReport {
+                        stored,
+                        duplicates,
+                        ..IngestReport::default()
+                    };
+                    let rest = InboundBatch {
+                        messages: Vec::new(),
+                        ..p.batch
+                    };
+                    let result = self.ingest_rest(&p.connection, rest, report).await;
+                    let _ = p.reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, notifications = group.len(), "group commit failed; storing one by one");
+                for p in group {
+                    let result = self.ingest_alone(&p.connection, p.batch).await;
+                    let _ = p.reply.send(result);
+                }
+            }
+        }
+    }
+
+    /// Stores the messages of a group of notifications in one transaction; answers, per
+    /// notification, how many were stored and how many were already known.
+    async fn store_inbound(&self, group: &[Pending]) -> Result<Vec<(usize, usize)>> {
+        let mut counts = vec![(0, 0); group.len()];
+        let mut tx = self.store().begin().await?;
+        let mut events = Vec::new();
+        let mut new_jobs = Vec::new();
+        let mut stored: Vec<Message> = Vec::new();
+        let mut changed_tickets: Vec<Ticket> = Vec::new();
+        let mut changed_contacts: Vec<Contact> = Vec::new();
+        // Per connection, in arrival order.
+        let mut connections: Vec<ConnectionId> = group.iter().map(|p| p.connection.id).collect();
+        connections.sort_by_key(|c| c.0);
+        connections.dedup();
+        for connection_id in connections {
+            let items: Vec<(usize, &InboundMessage)> = group
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.connection.id == connection_id)
+                .flat_map(|(i, p)| p.batch.messages.iter().map(move |m| (i, m)))
+                .collect();
+            let Some(connection) = group.iter().map(|p| &p.connection).find(|c| c.id == connection_id) else {
+                continue;
+            };
+            let account = connection.account_id;
+
+            // The messages already stored, and those answered or reacted to.
+            let mut wanted: Vec<&str> = items
+                .iter()
+                .flat_map(|(_, m)| std::iter::once(m.external_id.as_str()).chain(m.context_id.as_deref()))
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let mut known: HashMap<String, MessageId> =
+                messages::ids_by_external(&mut tx, account, connection_id, &wanted)
+                    .await?
+                    .into_iter()
+                    .collect();
+
+            // The contacts who wrote, locked; the new ones created.
+            let numbers: Vec<String> = items.iter().map(|(_, m)| number_of(m)).collect();
+            let mut phones: Vec<&str> = numbers.iter().map(String::as_str).collect();
+            phones.sort_unstable();
+            phones.dedup();
+            let mut by_phone: HashMap<String, Contact> =
+                contacts::lock_by_phones(&mut tx, account, connection_id, &phones)
+                    .await?
+                    .into_iter()
+                    .filter_map(|c| c.phone.clone().map(|p| (p, c)))
+                    .collect();
+            let mut created = Vec::new();
+            for ((_, m), number) in items.iter().zip(&numbers) {
+                if !by_phone.contains_key(number) && !known.contains_key(&m.external_id) {
+                    let contact = new_contact(connection, m, number);
+                    created.push(contact.clone());
+                    by_phone.insert(number.clone(), contact);
+                }
+            }
+            if !created.is_empty() {
+                contacts::insert_many(&mut tx, &created).await?;
+                events.extend(
+                    created
+                        .iter()
+                        .map(|c| event(account, "contact.created", "contact", c.id.0, c)),
+                );
+            }
+            let ids: Vec<ContactId> = by_phone.values().map(|c| c.id).collect();
+            let mut active: HashMap<ContactId, Ticket> =
+                tickets::lock_active_for_contacts(&mut tx, account, connection_id, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|t| (t.contact_id, t))
+                    .collect();
+            let mut ticket_changed: HashSet<ContactId> = HashSet::new();
+            let mut contact_changed: HashSet<ContactId> = HashSet::new();
+
+            for ((index, m), number) in items.iter().zip(&numbers) {
+                if known.contains_key(&m.external_id) {
+                    counts[*index].1 += 1;
+                    continue;
+                }
+                let Some(contact) = by_phone.get_mut(number) else {
+                    return Err(ServiceError::Internal("a contact vanished while storing".into()));
+                };
+                // A reaction is a mark on an earlier message, not a reason to open a ticket.
+                let opens = !contact.blocked && m.kind != MessageType::Reaction;
+                if opens && !active.contains_key(&contact.id) {
+                    let opened = self
+                        .open_ticket(&mut tx, contact, connection, None, true, &mut events)
+                        .await?;
+                    active.insert(contact.id, opened);
+                }
+                let ticket = active.get_mut(&contact.id);
+                // Ids order the timeline: the message comes after the event that opened its ticket.
+                let message = inbound_message(connection, contact, m, ticket.as_ref().map(|t| t.id), &known);
+                known.insert(m.external_id.clone(), message.id);
+                events.push(event(account, "message.created", "message", message.id.0, &message));
+                if let Some(ticket) = ticket {
+                    let touched = touch_ticket(ticket, &message);
+                    if touched.changed {
+                        ticket_changed.insert(contact.id);
+                    }
+                    if touched.status_changed {
+                        events.push(ticket_updated(ticket));
+                    }
+                }
+                if let Some(renamed) = touch_contact(contact, &message, m.profile_name.as_deref()) {
+                    contact_changed.insert(contact.id);
+                    if renamed {
+                        events.push(event(account, "contact.updated", "contact", contact.id.0, &*contact));
+                    }
+                }
+                new_jobs.extend(jobs_for(&message, connection, m.media.as_ref()));
+                stored.push(message);
+                counts[*index].0 += 1;
+            }
+            changed_tickets.extend(
+                active
+                    .into_iter()
+                    .filter(|(c, _)| ticket_changed.contains(c))
+                    .map(|(_, t)| t),
+            );
+            changed_contacts.extend(by_phone.into_values().filter(|c| contact_changed.contains(&c.id)));
+        }
+        messages::insert_many(&mut tx, &stored).await?;
+        for (account, list) in by_account(changed_tickets, |t| t.account_id) {
+            tickets::write_activity(&mut tx, account, &list).await?;
+        }
+        for (account, list) in by_account(changed_contacts, |c| c.account_id) {
+            contacts::write_activity(&mut tx, account, &list).await?;
+        }
+        jobs::enqueue(&mut tx, &new_jobs).await?;
+        outbox::append(&mut tx, &events).await?;
+        tx.commit().await?;
+        if !new_jobs.is_empty() {
+            self.wake_workers();
+        }
+        Ok(counts)
+    }
+}
+
+/// Records grouped by their account (a group may hold several accounts' connections).
+fn by_account<T>(list: Vec<T>, account: impl Fn(&T) -> AccountId) -> Vec<(AccountId, Vec<T>)> {
+    let mut out: Vec<(AccountId, Vec<T>)> = Vec::new();
+    for item in list {
+        let a = account(&item);
+        match out.iter_mut().find(|(b, _)| *b == a) {
+            Some((_, l)) => l.push(item),
+            None => out.push((a, vec![item])),
+        }
+    }
+    out
+}
+
+/// The message a contact sent, as Balcão stores it.
+pub(crate) fn inbound_message(
+    connection: &Connection,
+    contact: &Contact,
+    m: &InboundMessage,
+    ticket: Option<balcao_core::TicketId>,
+    known: &HashMap<String, MessageId>,
+) -> Message {
+    let quoted = m.context_id.as_deref().and_then(|c| known.get(c).copied());
+    let mut payload = m.payload.clone();
+    if m.kind == MessageType::Reaction
+        && let (Some(context), Some(Value::Object(p))) = (m.context_id.as_deref(), payload.as_mut())
+    {
+        p.insert("message_id".into(), json!(quoted));
+        p.insert("external_message_id".into(), json!(context));
+    }
+    let now = Timestamp::now();
+    Message {
+        id: MessageId::new(),
+        account_id: connection.account_id,
+        connection_id: connection.id,
+        contact_id: contact.id,
+        ticket_id: ticket,
+        direction: Direction::Inbound,
+        kind: m.kind,
+        origin: Origin::Contact,
+        user_id: None,
+        text: m.text.clone(),
+        payload,
+        quoted_message_id: quoted,
+        media_id: None,
+        status: Some(DeliveryStatus::Delivered),
+        error_code: None,
+        error_text: None,
+        external_id: Some(m.external_id.clone()),
+        edited_at: None,
+        revoked_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
