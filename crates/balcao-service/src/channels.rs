@@ -299,23 +299,7 @@ impl Service {
         connection.status = status;
         connection.status_detail = detail;
         connection.updated_at = Timestamp::now();
-        let mut tx = self.store().begin().await?;
-        connections::update(&mut tx, connection).await?;
-        self.inner.webhook_connections.forget(connection.id);
-        let payload = connection.event_payload();
-        outbox::append(
-            &mut tx,
-            &[event(
-                connection.account_id,
-                "connection.updated",
-                "connection",
-                connection.id.0,
-                &payload,
-            )],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.save_connection(connection).await
     }
 
     /// The connection a channel's webhook names, whatever its account (the webhook proves
@@ -531,12 +515,7 @@ impl Service {
                 .await?;
                 queued = true;
             }
-            let payload = crate::tickets::ticket_payload(&ticket);
-            outbox::append(
-                &mut tx,
-                &[event(who.account_id, "ticket.updated", "ticket", ticket.id.0, &payload)],
-            )
-            .await?;
+            outbox::append(&mut tx, &[crate::tickets::ticket_updated(&ticket)]).await?;
         }
         tx.commit().await?;
         if queued {

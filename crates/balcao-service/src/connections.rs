@@ -188,14 +188,16 @@ impl Service {
         Ok(connection)
     }
 
-    async fn save_connection(&self, connection: &Connection) -> Result<()> {
+    /// Writes a changed connection with its `connection.updated` event; the channel webhook's
+    /// cached copy is dropped once the change is committed.
+    pub(crate) async fn save_connection(&self, connection: &Connection) -> Result<()> {
         let mut tx = self.store().begin().await?;
         if !connections::update(&mut tx, connection).await? {
             return Err(ServiceError::NotFound("connection"));
         }
-        self.inner.webhook_connections.forget(connection.id);
         outbox::append(&mut tx, &[connection_event(connection, "connection.updated")]).await?;
         tx.commit().await?;
+        self.inner.webhook_connections.forget(connection.id);
         Ok(())
     }
 }

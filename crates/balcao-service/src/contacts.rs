@@ -210,9 +210,7 @@ impl Service {
     }
 
     async fn check_tags(&self, who: &Principal, prefix: &str, ids: &[Uuid], v: &mut Validator) -> Result<Vec<TagId>> {
-        let mut wanted: Vec<TagId> = ids.iter().copied().map(TagId).collect();
-        wanted.sort();
-        wanted.dedup();
+        let wanted: Vec<TagId> = crate::distinct(ids.iter().copied().map(TagId));
         let found = tags::existing(&mut self.store().read(), who.account_id, &wanted).await?;
         for (i, id) in ids.iter().enumerate() {
             if !found.contains(&TagId(*id)) {

@@ -13,7 +13,7 @@ use balcao_core::{
 };
 use balcao_store::{connections, contacts, directory, messages, tags, tickets};
 
-use crate::{ContactInput, Principal, Result, Service, ServiceError};
+use crate::{ContactInput, Principal, Result, Service, ServiceError, distinct};
 
 /// What contacts refer to, by id.
 #[derive(Default)]
@@ -72,18 +72,16 @@ impl Service {
     }
 
     /// The tags, connections and people of `list`, as asked (one query per kind asked).
-    pub async fn contact_relations(
+    pub async fn contact_relations<'a>(
         &self,
         who: &Principal,
-        list: &[Contact],
+        list: impl IntoIterator<Item = &'a Contact> + Clone,
         (want_tags, want_connections, want_people): (bool, bool, bool),
     ) -> Result<ContactRelations> {
         let mut read = self.store().read();
         let mut out = ContactRelations::default();
         if want_tags {
-            let mut ids: Vec<TagId> = list.iter().flat_map(|c| c.tag_ids.iter().copied()).collect();
-            ids.sort_by_key(|t| t.0);
-            ids.dedup();
+            let ids: Vec<TagId> = distinct(list.clone().into_iter().flat_map(|c| c.tag_ids.iter().copied()));
             out.tags = tags::get_many(&mut read, who.account_id, &ids)
                 .await?
                 .into_iter()
@@ -91,9 +89,7 @@ impl Service {
                 .collect();
         }
         if want_connections {
-            let mut ids: Vec<ConnectionId> = list.iter().map(|c| c.connection_id).collect();
-            ids.sort_by_key(|c| c.0);
-            ids.dedup();
+            let ids: Vec<ConnectionId> = distinct(list.clone().into_iter().map(|c| c.connection_id));
             out.connections = connections::get_many(&mut read, who.account_id, &ids)
                 .await?
                 .into_iter()
@@ -101,9 +97,7 @@ impl Service {
                 .collect();
         }
         if want_people {
-            let mut ids: Vec<PersonId> = list.iter().filter_map(|c| c.person_id).collect();
-            ids.sort_by_key(|p| p.0);
-            ids.dedup();
+            let ids: Vec<PersonId> = distinct(list.into_iter().filter_map(|c| c.person_id));
             out.people = directory::people_by_ids(&mut read, who.account_id, &ids)
                 .await?
                 .into_iter()

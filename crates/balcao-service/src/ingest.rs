@@ -14,16 +14,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use balcao_core::{
-    AccountId, Connection, ConnectionId, Contact, ContactId, DeliveryStatus, Direction, InboundBatch, InboundMessage,
-    Message, MessageId, MessageType, Origin, Ticket, Timestamp,
+    Connection, Contact, ContactId, DeliveryStatus, Direction, InboundBatch, InboundMessage, Message, MessageId,
+    MessageType, Origin, Ticket, Timestamp,
 };
 use balcao_store::{contacts, jobs, messages, outbox, tickets};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use crate::channels::{IngestReport, jobs_for, new_contact, number_of};
-use crate::messages::{ticket_updated, touch_contact, touch_ticket};
-use crate::{Result, Service, ServiceError, event};
+use crate::messages::{touch_contact, touch_ticket};
+use crate::tickets::ticket_updated;
+use crate::{Result, Service, ServiceError, distinct, event};
 
 /// The most messages one transaction stores; a larger queue is drained in several.
 const MESSAGES_PER_COMMIT: usize = 512;
@@ -59,7 +60,7 @@ impl Service {
     /// together are committed together.
     pub async fn ingest(&self, connection: &Connection, batch: InboundBatch) -> Result<IngestReport> {
         if batch.messages.is_empty() {
-            return self.ingest_alone(connection, batch).await;
+            return self.ingest_rest(connection, batch, IngestReport::default()).await;
         }
         let (reply, answer) = oneshot::channel();
         let start = {
@@ -153,31 +154,25 @@ impl Service {
         let mut events = Vec::new();
         let mut new_jobs = Vec::new();
         let mut stored: Vec<Message> = Vec::new();
-        let mut changed_tickets: Vec<Ticket> = Vec::new();
-        let mut changed_contacts: Vec<Contact> = Vec::new();
         // Per connection, in arrival order.
-        let mut connections: Vec<ConnectionId> = group.iter().map(|p| p.connection.id).collect();
-        connections.sort_by_key(|c| c.0);
-        connections.dedup();
-        for connection_id in connections {
+        let mut connections: Vec<&Connection> = group.iter().map(|p| &p.connection).collect();
+        connections.sort_by_key(|c| c.id.0);
+        connections.dedup_by_key(|c| c.id);
+        for connection in connections {
+            let (account, connection_id) = (connection.account_id, connection.id);
             let items: Vec<(usize, &InboundMessage)> = group
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| p.connection.id == connection_id)
                 .flat_map(|(i, p)| p.batch.messages.iter().map(move |m| (i, m)))
                 .collect();
-            let Some(connection) = group.iter().map(|p| &p.connection).find(|c| c.id == connection_id) else {
-                continue;
-            };
-            let account = connection.account_id;
 
             // The messages already stored, and those answered or reacted to.
-            let mut wanted: Vec<&str> = items
-                .iter()
-                .flat_map(|(_, m)| std::iter::once(m.external_id.as_str()).chain(m.context_id.as_deref()))
-                .collect();
-            wanted.sort_unstable();
-            wanted.dedup();
+            let wanted: Vec<&str> = distinct(
+                items
+                    .iter()
+                    .flat_map(|(_, m)| std::iter::once(m.external_id.as_str()).chain(m.context_id.as_deref())),
+            );
             let mut known: HashMap<String, MessageId> =
                 messages::ids_by_external(&mut tx, account, connection_id, &wanted)
                     .await?
@@ -186,9 +181,7 @@ impl Service {
 
             // The contacts who wrote, locked; the new ones created.
             let numbers: Vec<String> = items.iter().map(|(_, m)| number_of(m)).collect();
-            let mut phones: Vec<&str> = numbers.iter().map(String::as_str).collect();
-            phones.sort_unstable();
-            phones.dedup();
+            let phones: Vec<&str> = distinct(numbers.iter().map(String::as_str));
             let mut by_phone: HashMap<String, Contact> =
                 contacts::lock_by_phones(&mut tx, account, connection_id, &phones)
                     .await?
@@ -261,21 +254,18 @@ impl Service {
                 stored.push(message);
                 counts[*index].0 += 1;
             }
-            changed_tickets.extend(
-                active
-                    .into_iter()
-                    .filter(|(c, _)| ticket_changed.contains(c))
-                    .map(|(_, t)| t),
-            );
-            changed_contacts.extend(by_phone.into_values().filter(|c| contact_changed.contains(&c.id)));
+            let changed: Vec<Ticket> = active
+                .into_values()
+                .filter(|t| ticket_changed.contains(&t.contact_id))
+                .collect();
+            tickets::write_activity(&mut tx, account, &changed).await?;
+            let changed: Vec<Contact> = by_phone
+                .into_values()
+                .filter(|c| contact_changed.contains(&c.id))
+                .collect();
+            contacts::write_activity(&mut tx, account, &changed).await?;
         }
         messages::insert_many(&mut tx, &stored).await?;
-        for (account, list) in by_account(changed_tickets, |t| t.account_id) {
-            tickets::write_activity(&mut tx, account, &list).await?;
-        }
-        for (account, list) in by_account(changed_contacts, |c| c.account_id) {
-            contacts::write_activity(&mut tx, account, &list).await?;
-        }
         jobs::enqueue(&mut tx, &new_jobs).await?;
         outbox::append(&mut tx, &events).await?;
         tx.commit().await?;
@@ -284,19 +274,6 @@ impl Service {
         }
         Ok(counts)
     }
-}
-
-/// Records grouped by their account (a group may hold several accounts' connections).
-fn by_account<T>(list: Vec<T>, account: impl Fn(&T) -> AccountId) -> Vec<(AccountId, Vec<T>)> {
-    let mut out: Vec<(AccountId, Vec<T>)> = Vec::new();
-    for item in list {
-        let a = account(&item);
-        match out.iter_mut().find(|(b, _)| *b == a) {
-            Some((_, l)) => l.push(item),
-            None => out.push((a, vec![item])),
-        }
-    }
-    out
 }
 
 /// The message a contact sent, as Balcão stores it.

@@ -245,6 +245,14 @@ impl ListParams {
 
 pub use balcao_store::Page;
 
+/// The distinct values of `items`, sorted (ids to read in one query).
+pub(crate) fn distinct<T: Ord + Copy>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = items.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// An event about `subject`, carrying its current state.
 pub(crate) fn event(
     account: balcao_core::AccountId,

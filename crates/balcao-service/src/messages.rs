@@ -13,7 +13,7 @@ use base64::Engine;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::tickets::{EntryDetail, record, ticket_payload};
+use crate::tickets::{EntryDetail, record, ticket_updated};
 use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
 
 /// Longest text of a message (WhatsApp's limit).
@@ -829,15 +829,4 @@ pub(crate) fn touch_contact(contact: &mut Contact, message: &Message, profile_na
         }
     }
     Some(renamed)
-}
-
-/// The `ticket.updated` event of a ticket.
-pub(crate) fn ticket_updated(ticket: &Ticket) -> balcao_core::Event {
-    event(
-        ticket.account_id,
-        "ticket.updated",
-        "ticket",
-        ticket.id.0,
-        &ticket_payload(ticket),
-    )
 }

@@ -143,9 +143,7 @@ impl Service {
             return Err(ServiceError::invalid("contact_ids", "invalid_count", message));
         }
         let mut v = Validator::new();
-        let mut wanted: Vec<ContactId> = contact_ids.iter().copied().map(ContactId).collect();
-        wanted.sort();
-        wanted.dedup();
+        let wanted: Vec<ContactId> = crate::distinct(contact_ids.iter().copied().map(ContactId));
         let mut tx = self.store().begin().await?;
         let found = contacts::existing(&mut tx, who.account_id, &wanted).await?;
         for (i, c) in contact_ids.iter().enumerate() {

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::connections::check_department;
-use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
+use crate::{ListParams, Page, Principal, Result, Service, ServiceError, distinct, event};
 
 /// Largest ticket page.
 pub const TICKETS_PAGE_MAX: u32 = 100;
@@ -48,13 +48,6 @@ pub struct TicketRelated {
     pub departments: HashMap<DepartmentId, Department>,
     pub users: HashMap<UserId, User>,
     pub messages: HashMap<MessageId, Message>,
-}
-
-fn distinct<T: Ord + Copy>(ids: impl Iterator<Item = T>) -> Vec<T> {
-    let mut v: Vec<T> = ids.collect();
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 /// A change to make to an active ticket.
@@ -172,6 +165,17 @@ pub(crate) async fn record(
         &ticket_payload(ticket),
     ));
     Ok(())
+}
+
+/// The `ticket.updated` event of a ticket.
+pub(crate) fn ticket_updated(ticket: &Ticket) -> balcao_core::Event {
+    event(
+        ticket.account_id,
+        "ticket.updated",
+        "ticket",
+        ticket.id.0,
+        &ticket_payload(ticket),
+    )
 }
 
 /// A ticket as events carry it: its fields and its metrics.
@@ -425,17 +429,7 @@ impl Service {
         ticket.updated_at = Timestamp::now();
         balcao_store::custom_fields::set_values(&mut tx, who.account_id, id.0, &checked).await?;
         tickets::update(&mut tx, &ticket).await?;
-        outbox::append(
-            &mut tx,
-            &[event(
-                ticket.account_id,
-                "ticket.updated",
-                "ticket",
-                ticket.id.0,
-                &ticket_payload(&ticket),
-            )],
-        )
-        .await?;
+        outbox::append(&mut tx, &[ticket_updated(&ticket)]).await?;
         tx.commit().await?;
         Ok(ticket)
     }

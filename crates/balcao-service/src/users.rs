@@ -45,9 +45,7 @@ pub(crate) async fn check_departments(
     ids: &[Uuid],
     v: &mut Validator,
 ) -> Result<Vec<DepartmentId>> {
-    let mut wanted: Vec<DepartmentId> = ids.iter().copied().map(DepartmentId).collect();
-    wanted.sort();
-    wanted.dedup();
+    let wanted: Vec<DepartmentId> = crate::distinct(ids.iter().copied().map(DepartmentId));
     let found = departments::existing(&mut service.store().read(), who.account_id, &wanted).await?;
     for (i, id) in ids.iter().enumerate() {
         if !found.contains(&DepartmentId(*id)) {

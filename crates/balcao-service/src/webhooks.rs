@@ -471,9 +471,7 @@ impl Service {
         let now = Timestamp::now();
         let mut tx = self.store().begin().await?;
         let events = outbox::claim_undispatched(&mut tx, now, limit).await?;
-        let mut accounts: Vec<AccountId> = events.iter().map(|e| e.account_id).collect();
-        accounts.sort_by_key(|a| a.0);
-        accounts.dedup();
+        let accounts: Vec<AccountId> = crate::distinct(events.iter().map(|e| e.account_id));
         let subscriptions = webhooks::active_of(&mut tx, &accounts).await?;
         // Vendor bodies name the ticket's department and agent: read in one query.
         let vendor_formats = subscriptions.iter().any(|w| w.format != "balcao");
@@ -543,9 +541,7 @@ impl Service {
         let lease = self.settings().webhook_timeout + Duration::from_secs(5);
         let now = Timestamp::now();
         let claimed = webhooks::claim_deliveries(&mut self.store().write(), now, now.plus(lease), limit).await?;
-        let mut ids: Vec<WebhookId> = claimed.iter().map(|d| d.webhook_id).collect();
-        ids.sort_by_key(|w| w.0);
-        ids.dedup();
+        let ids: Vec<WebhookId> = crate::distinct(claimed.iter().map(|d| d.webhook_id));
         let subscriptions = webhooks::by_ids(&mut self.store().read(), &ids).await?;
         Ok(claimed
             .into_iter()

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::body::Body;
 use super::fields::{PathUuid, boolean, id, text};
 use super::query::{Model, parse_list};
-use super::{Caller, DigisacError, envelope, views};
+use super::{Caller, DigisacError, listed, views};
 use crate::AppState;
 
 pub const SERVED: &[(Method, &str)] = &[
@@ -122,11 +122,7 @@ async fn list(
     let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
     let (messages, total) = state.service.query_messages(&who, &spec.query).await?;
     let data = render(&state, &who, &messages).await?;
-    let data = data
-        .into_iter()
-        .map(|v| views::project(v, spec.attributes.as_deref()))
-        .collect();
-    Ok(axum::Json(envelope(data, total, spec.page, spec.per_page)))
+    Ok(axum::Json(listed(&spec, data, total)))
 }
 
 async fn one(

@@ -138,6 +138,15 @@ pub fn envelope(data: Vec<serde_json::Value>, total: u64, page: u64, per_page: u
     })
 }
 
+/// A list request's answer: the rendered records cut to the asked `attributes`, in the envelope.
+pub fn listed<F>(spec: &query::ListSpec<F>, data: Vec<serde_json::Value>, total: u64) -> serde_json::Value {
+    let data = data
+        .into_iter()
+        .map(|v| views::project(v, spec.attributes.as_deref()))
+        .collect();
+    envelope(data, total, spec.page, spec.per_page)
+}
+
 fn method_filter(method: &str) -> Option<MethodFilter> {
     Some(match method {
         "GET" => MethodFilter::GET,

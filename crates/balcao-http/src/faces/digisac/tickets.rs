@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::body::Body;
 use super::fields::{PathUuid, id, id_list, text};
 use super::query::{Include, Model, parse_list};
-use super::{Caller, DigisacError, envelope, views};
+use super::{Caller, DigisacError, listed, views};
 use crate::AppState;
 
 pub const SERVED: &[(Method, &str)] = &[
@@ -131,10 +131,13 @@ async fn render(
     let contact_related = if contact_includes.is_empty() {
         balcao_service::ContactRelations::default()
     } else {
-        let contacts: Vec<balcao_core::Contact> = related.contacts.values().cloned().collect();
         state
             .service
-            .contact_relations(who, &contacts, (nested("tags"), nested("service"), nested("person")))
+            .contact_relations(
+                who,
+                related.contacts.values(),
+                (nested("tags"), nested("service"), nested("person")),
+            )
             .await?
     };
     let topics = if want("ticketTopics") {
@@ -200,11 +203,7 @@ async fn list(
     let spec = parse_list(&MODEL, uri.query(), who.account_id.0)?;
     let (tickets, total) = state.service.query_tickets(&who, &spec.query).await?;
     let data = render(&state, &who, &tickets, &spec.includes).await?;
-    let data = data
-        .into_iter()
-        .map(|v| views::project(v, spec.attributes.as_deref()))
-        .collect();
-    Ok(axum::Json(envelope(data, total, spec.page, spec.per_page)))
+    Ok(axum::Json(listed(&spec, data, total)))
 }
 
 async fn one(
