@@ -44,6 +44,49 @@ pub struct Contact {
     pub updated_at: Timestamp,
 }
 
+impl Contact {
+    /// A contact known only by its id, name and phone number: no other details, tags, custom
+    /// fields or activity yet.
+    pub fn bare(
+        id: ContactId,
+        account_id: AccountId,
+        connection_id: ConnectionId,
+        name: String,
+        phone: Option<String>,
+        at: Timestamp,
+    ) -> Contact {
+        Contact {
+            id,
+            account_id,
+            connection_id,
+            name,
+            internal_name: None,
+            alternative_name: None,
+            phone,
+            external_id: None,
+            email: None,
+            document: None,
+            address: None,
+            gender: None,
+            note: None,
+            blocked: false,
+            blocked_reason: None,
+            is_group: false,
+            visible: true,
+            default_department_id: None,
+            default_user_id: None,
+            organization_id: None,
+            person_id: None,
+            tag_ids: Vec::new(),
+            custom_fields: BTreeMap::new(),
+            last_message_at: None,
+            unread_count: 0,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// A label put on contacts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Tag {

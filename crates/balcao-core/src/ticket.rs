@@ -73,6 +73,12 @@ pub struct TicketMetrics {
 impl Ticket {
     pub const PRIORITY_MAX: i16 = 3;
 
+    /// The protocol of the account's `n`-th ticket opened at `at`: `YYYYMMDD` and six or more
+    /// digits.
+    pub fn protocol_for(at: Timestamp, n: i64) -> String {
+        format!("{}{n:06}", at.to_datetime().format("%Y%m%d"))
+    }
+
     pub fn metrics(&self) -> TicketMetrics {
         TicketMetrics {
             waiting_secs: self.first_reply_at.map(|r| self.started_at.secs_until(r)),

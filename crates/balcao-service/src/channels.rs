@@ -85,42 +85,21 @@ pub(crate) fn number_of(m: &InboundMessage) -> String {
 
 /// The contact a first message from `number` creates, named as it shows on the channel.
 pub(crate) fn new_contact(connection: &Connection, m: &InboundMessage, number: &str) -> Contact {
-    let now = Timestamp::now();
-    Contact {
-        id: ContactId::new(),
-        account_id: connection.account_id,
-        connection_id: connection.id,
-        name: m
-            .profile_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .unwrap_or(number)
-            .to_owned(),
-        internal_name: None,
-        alternative_name: None,
-        phone: Some(number.to_owned()),
-        external_id: None,
-        email: None,
-        document: None,
-        address: None,
-        gender: None,
-        note: None,
-        blocked: false,
-        blocked_reason: None,
-        is_group: false,
-        visible: true,
-        default_department_id: None,
-        default_user_id: None,
-        organization_id: None,
-        person_id: None,
-        tag_ids: Vec::new(),
-        custom_fields: Default::default(),
-        last_message_at: None,
-        unread_count: 0,
-        created_at: now,
-        updated_at: now,
-    }
+    let name = m
+        .profile_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(number)
+        .to_owned();
+    Contact::bare(
+        ContactId::new(),
+        connection.account_id,
+        connection.id,
+        name,
+        Some(number.to_owned()),
+        Timestamp::now(),
+    )
 }
 
 /// The jobs a freshly stored message needs on its connection's channel.

@@ -213,8 +213,7 @@ impl Service {
             open: q.open,
         };
         let mut read = self.store().read();
-        let tickets = balcao_store::stats::tickets(&mut read, who.account_id, &scope).await?;
-        let per_day = balcao_store::stats::tickets_per_day(&mut read, who.account_id, &scope).await?;
+        let (tickets, per_day) = balcao_store::stats::tickets(&mut read, who.account_id, &scope).await?;
         let messages = balcao_store::stats::messages(&mut read, who.account_id, q.from, q.to, q.user).await?;
         Ok(Statistics {
             tickets,

@@ -115,11 +115,6 @@ const ACCEPTED: [MessageType; 12] = [
     MessageType::Reaction,
 ];
 
-/// The protocol of the account's `n`-th ticket opened at `at`: `YYYYMMDD` and six or more digits.
-fn protocol(at: Timestamp, n: i64) -> String {
-    format!("{}{n:06}", at.to_datetime().format("%Y%m%d"))
-}
-
 impl Service {
     /// Creates a message and applies the ticket rules:
     /// - an inbound message from a contact without an active ticket opens one in the
@@ -439,7 +434,7 @@ impl Service {
             account_id: contact.account_id,
             contact_id: contact.id,
             connection_id: contact.connection_id,
-            protocol: protocol(now, number),
+            protocol: Ticket::protocol_for(now, number),
             status: TicketStatus::Open,
             priority: 1,
             department_id: connection.default_department_id.or(contact.default_department_id),

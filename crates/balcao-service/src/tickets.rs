@@ -239,33 +239,36 @@ impl Service {
         tickets: &[Ticket],
         includes: TicketIncludes,
     ) -> Result<TicketRelated> {
-        let mut related = TicketRelated::default();
-        let mut db = self.store().read();
-        if includes.contact {
+        // The related records are read side by side, each on its own pooled connection.
+        let account = who.account_id;
+        let contacts = async {
+            if !includes.contact {
+                return Ok(Default::default());
+            }
             let ids = distinct(tickets.iter().map(|t| t.contact_id));
-            related.contacts = contacts::get_many(&mut db, who.account_id, &ids)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
-        }
-        if includes.department {
+            let found = contacts::get_many(&mut self.store().read(), account, &ids).await?;
+            Ok::<_, ServiceError>(found.into_iter().map(|c| (c.id, c)).collect())
+        };
+        let departments = async {
+            if !includes.department {
+                return Ok(Default::default());
+            }
             let ids = distinct(tickets.iter().filter_map(|t| t.department_id));
-            related.departments = departments::get_many(&mut db, who.account_id, &ids)
-                .await?
-                .into_iter()
-                .map(|d| (d.id, d))
-                .collect();
-        }
-        if includes.user {
+            let found = departments::get_many(&mut self.store().read(), account, &ids).await?;
+            Ok::<_, ServiceError>(found.into_iter().map(|d| (d.id, d)).collect())
+        };
+        let users = async {
+            if !includes.user {
+                return Ok(Default::default());
+            }
             let ids = distinct(tickets.iter().filter_map(|t| t.user_id));
-            related.users = users::get_many(&mut db, who.account_id, &ids)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u))
-                .collect();
-        }
-        if includes.last_message || includes.first_message {
+            let found = users::get_many(&mut self.store().read(), account, &ids).await?;
+            Ok::<_, ServiceError>(found.into_iter().map(|u| (u.id, u)).collect())
+        };
+        let messages = async {
+            if !(includes.last_message || includes.first_message) {
+                return Ok(Default::default());
+            }
             let last = tickets
                 .iter()
                 .filter(|_| includes.last_message)
@@ -275,12 +278,16 @@ impl Service {
                 .filter(|_| includes.first_message)
                 .filter_map(|t| t.first_message_id);
             let ids = distinct(last.chain(first));
-            related.messages = messages::get_many(&mut db, who.account_id, &ids)
-                .await?
-                .into_iter()
-                .map(|m| (m.id, m))
-                .collect();
-        }
+            let found = messages::get_many(&mut self.store().read(), account, &ids).await?;
+            Ok::<_, ServiceError>(found.into_iter().map(|m| (m.id, m)).collect())
+        };
+        let (contacts, departments, users, messages) = tokio::try_join!(contacts, departments, users, messages)?;
+        let related = TicketRelated {
+            contacts,
+            departments,
+            users,
+            messages,
+        };
         Ok(related)
     }
 

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::db::{execute, fetch_all, fetch_optional};
 use crate::db::{keyset, paginate_sorted};
 use crate::tags::ContactTags;
-use crate::{Cursor, CursorValue, Exec, Page, PageRequest, Result, StoreError, Tx};
+use crate::{BackendKind, Cursor, CursorValue, Exec, Page, PageRequest, Result, StoreError, Tx};
 
 #[derive(Iden, Clone, Copy)]
 enum Contacts {
@@ -336,6 +336,39 @@ fn like_anywhere(value: &str) -> LikeExpr {
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
+/// What a text search of contacts matches: the names (any of the three) and the e-mail
+/// containing the text, and — when it is written like a phone number with three digits or
+/// more — phone numbers containing its digits; case-insensitive. Texts of three characters or
+/// more are looked up in the trigram index (SQLite's `contacts_search`; on PostgreSQL the same
+/// comparisons are served by `pg_trgm` indexes); shorter ones are compared row by row.
+fn text_condition(kind: BackendKind, text: &str) -> SimpleExpr {
+    let looks_like_phone = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let phone = (looks_like_phone && digits.len() >= 3).then_some(digits);
+    if kind == BackendKind::Sqlite && text.chars().count() >= 3 {
+        // An FTS5 string: double quotes doubled. With the trigram tokenizer a quoted string
+        // matches any row containing it.
+        let quoted = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+        let mut query = format!("{{name internal_name alternative_name email}} : {}", quoted(text));
+        if let Some(p) = &phone {
+            query.push_str(&format!(" OR phone : {}", quoted(p)));
+        }
+        return Expr::cust_with_values(
+            "\"contacts\".rowid IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)",
+            [query],
+        );
+    }
+    let lower = text.to_lowercase();
+    let mut any = Expr::expr(Func::lower(Expr::col(Contacts::Name))).like(like_anywhere(&lower));
+    for column in [Contacts::InternalName, Contacts::AlternativeName, Contacts::Email] {
+        any = any.or(Expr::expr(Func::lower(Expr::col(column))).like(like_anywhere(&lower)));
+    }
+    if let Some(p) = phone {
+        any = any.or(Expr::col(Contacts::Phone).like(like_anywhere(&p)));
+    }
+    any
+}
+
 pub async fn list(
     db: &mut impl Exec,
     account: AccountId,
@@ -390,17 +423,7 @@ pub async fn list(
         );
     }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let lower = text.to_lowercase();
-        let mut any = Expr::expr(Func::lower(Expr::col(Contacts::Name))).like(like_anywhere(&lower));
-        for column in [Contacts::InternalName, Contacts::AlternativeName, Contacts::Email] {
-            any = any.or(Expr::expr(Func::lower(Expr::col(column))).like(like_anywhere(&lower)));
-        }
-        let looks_like_phone = text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        if looks_like_phone && digits.len() >= 3 {
-            any = any.or(Expr::col(Contacts::Phone).like(like_anywhere(&digits)));
-        }
-        stmt.and_where(any);
+        stmt.and_where(text_condition(db.kind(), text));
     }
     let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
     let sort = filter.sort;

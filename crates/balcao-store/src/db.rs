@@ -141,6 +141,21 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics after a bulk import, so that list queries keep
+    /// choosing their indexes; on PostgreSQL also vacuums (index-only scans need the visibility
+    /// map, and trigram indexes fold in their pending entries).
+    pub async fn analyze(&self) -> Result<()> {
+        match &*self.backend {
+            Backend::Sqlite { write, .. } => {
+                sqlx::query("ANALYZE").execute(write).await?;
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query("VACUUM ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
     /// a transaction never fails half-way because another process wrote in between.
     pub async fn begin(&self) -> Result<Tx> {

@@ -65,53 +65,44 @@ fn scope_filter(stmt: &mut sea_query::SelectStatement, account: AccountId, s: &T
     }
 }
 
-/// Ticket figures of a period, in one statement.
-pub async fn tickets(db: &mut impl Exec, account: AccountId, s: &TicketScope) -> Result<TicketFigures> {
+/// Ticket figures of a period and the tickets per UTC day (days since the Unix epoch), in one
+/// statement grouped by day (read from a covering index): the totals are the days' sums.
+pub async fn tickets(
+    db: &mut impl Exec,
+    account: AccountId,
+    s: &TicketScope,
+) -> Result<(TicketFigures, Vec<(i64, i64)>)> {
+    let time = if s.by_close { "ended_at" } else { "started_at" };
+    let day: SimpleExpr = Expr::col(Alias::new(time)).div(86_400_000_000i64);
     let resolved = Expr::case(col("status").eq("resolved"), 1).finally(0);
     let answered = col("first_reply_at").is_not_null();
     let closed = col("ended_at").is_not_null();
+    let count_when = |cond: SimpleExpr| -> SimpleExpr {
+        Func::cast_as(Func::sum(Expr::case(cond, 1).finally(0)), Alias::new("BIGINT")).into()
+    };
+    let span = |cond: SimpleExpr, from: &str, to: &str| -> SimpleExpr {
+        sum_micros(
+            Expr::case(cond, Expr::col(Alias::new(to)).sub(Expr::col(Alias::new(from))))
+                .finally(0)
+                .into(),
+        )
+    };
     let mut stmt = Query::select();
-    stmt.expr(col("id").count())
+    stmt.expr_as(day, Alias::new("day"))
+        .expr(Expr::cust("COUNT(*)"))
         .expr(Func::cast_as(Func::sum(resolved), Alias::new("BIGINT")))
-        .expr(sum_micros(
-            Expr::case(
-                answered.clone(),
-                Expr::col(Alias::new("first_reply_at")).sub(Expr::col(Alias::new("started_at"))),
-            )
-            .finally(0)
-            .into(),
-        ))
-        .expr(Func::cast_as(
-            Func::sum(Expr::case(answered.clone(), 1).finally(0)),
-            Alias::new("BIGINT"),
-        ))
-        .expr(sum_micros(
-            Expr::case(
-                closed.clone(),
-                Expr::col(Alias::new("ended_at")).sub(Expr::col(Alias::new("started_at"))),
-            )
-            .finally(0)
-            .into(),
-        ))
-        .expr(Func::cast_as(
-            Func::sum(Expr::case(closed.clone(), 1).finally(0)),
-            Alias::new("BIGINT"),
-        ))
-        .expr(sum_micros(
-            Expr::case(
-                closed.clone().and(answered.clone()),
-                Expr::col(Alias::new("ended_at")).sub(Expr::col(Alias::new("first_reply_at"))),
-            )
-            .finally(0)
-            .into(),
-        ))
-        .expr(Func::cast_as(
-            Func::sum(Expr::case(closed.and(answered), 1).finally(0)),
-            Alias::new("BIGINT"),
-        ))
-        .from(Alias::new("tickets"));
+        .expr(span(answered.clone(), "started_at", "first_reply_at"))
+        .expr(count_when(answered.clone()))
+        .expr(span(closed.clone(), "started_at", "ended_at"))
+        .expr(count_when(closed.clone()))
+        .expr(span(closed.clone().and(answered.clone()), "first_reply_at", "ended_at"))
+        .expr(count_when(closed.and(answered)))
+        .from(Alias::new("tickets"))
+        .group_by_col(Alias::new("day"))
+        .order_by(Alias::new("day"), sea_query::Order::Asc);
     scope_filter(&mut stmt, account, s);
     type Row = (
+        i64,
         i64,
         Option<i64>,
         Option<i64>,
@@ -121,37 +112,30 @@ pub async fn tickets(db: &mut impl Exec, account: AccountId, s: &TicketScope) ->
         Option<i64>,
         Option<i64>,
     );
-    let row: Option<Row> = fetch_optional(db, &stmt).await?;
-    let Some((total, closed, w, wn, d, dn, m, mn)) = row else {
-        return Ok(TicketFigures::default());
-    };
-    let closed = closed.unwrap_or(0);
-    Ok(TicketFigures {
-        total,
-        open: total - closed,
-        closed,
-        waiting: (w.unwrap_or(0), wn.unwrap_or(0)),
-        duration: (d.unwrap_or(0), dn.unwrap_or(0)),
-        messaging: (m.unwrap_or(0), mn.unwrap_or(0)),
-    })
+    let rows: Vec<Row> = fetch_all(db, &stmt).await?;
+    let mut f = TicketFigures::default();
+    let mut per_day = Vec::with_capacity(rows.len());
+    for (day, total, closed, w, wn, d, dn, m, mn) in rows {
+        let add = |acc: &mut (i64, i64), sum: Option<i64>, n: Option<i64>| {
+            acc.0 += sum.unwrap_or(0);
+            acc.1 += n.unwrap_or(0);
+        };
+        per_day.push((day, total));
+        f.total += total;
+        f.closed += closed.unwrap_or(0);
+        add(&mut f.waiting, w, wn);
+        add(&mut f.duration, d, dn);
+        add(&mut f.messaging, m, mn);
+    }
+    f.open = f.total - f.closed;
+    Ok((f, per_day))
 }
 
-/// Tickets of a period per UTC day (days since the Unix epoch), in one statement.
-pub async fn tickets_per_day(db: &mut impl Exec, account: AccountId, s: &TicketScope) -> Result<Vec<(i64, i64)>> {
-    let time = if s.by_close { "ended_at" } else { "started_at" };
-    let day: SimpleExpr = Expr::col(Alias::new(time)).div(86_400_000_000i64);
-    let mut stmt = Query::select();
-    stmt.expr_as(day.clone(), Alias::new("day"))
-        .expr(col("id").count())
-        .from(Alias::new("tickets"))
-        .group_by_col(Alias::new("day"))
-        .order_by(Alias::new("day"), sea_query::Order::Asc);
-    scope_filter(&mut stmt, account, s);
-    Ok(fetch_all(db, &stmt).await?)
-}
+const DAY: i64 = 86_400_000_000;
 
 /// Messages exchanged with contacts in a period: (sent by the company, received), optionally
-/// only those written by one user (sent) or in tickets of one department.
+/// only those written by one user (sent). Whole UTC days are read from the per-day counts kept
+/// by the database (`message_days`); the hours at the edges of the period from the messages.
 pub async fn messages(
     db: &mut impl Exec,
     account: AccountId,
@@ -159,19 +143,59 @@ pub async fn messages(
     to: Timestamp,
     user: Option<UserId>,
 ) -> Result<(i64, i64)> {
-    let mut stmt = Query::select();
-    stmt.column(Alias::new("direction"))
-        .expr(col("id").count())
-        .from(Alias::new("messages"))
-        .and_where(col("account_id").eq(account.0))
-        .and_where(col("created_at").gte(from.micros()))
-        .and_where(col("created_at").lte(to.micros()))
-        .and_where(col("type").is_not_in(["note", "ticket_event"]))
-        .group_by_col(Alias::new("direction"));
-    if let Some(u) = user {
-        stmt.and_where(col("user_id").eq(u.0).or(col("direction").eq("inbound")));
+    let (from, to) = (from.micros(), to.micros());
+    // Whole days inside [from, to]: first_day ..= last_day.
+    let first_day = from.div_euclid(DAY) + i64::from(from.rem_euclid(DAY) != 0);
+    let last_day = (to + 1).div_euclid(DAY) - 1;
+    let mut sent = 0;
+    let mut received = 0;
+    let mut edges = vec![(from, to)];
+    if first_day <= last_day {
+        edges = vec![(from, first_day * DAY - 1), ((last_day + 1) * DAY, to)];
+        let nobody = uuid::Uuid::nil();
+        let sent_expr: SimpleExpr = match user {
+            Some(u) => Expr::case(col("user_id").eq(u.0), col("sent")).finally(0).into(),
+            None => col("sent").into(),
+        };
+        let mut stmt = Query::select();
+        stmt.expr(Func::cast_as(Func::sum(sent_expr), Alias::new("BIGINT")))
+            .expr(Func::cast_as(Func::sum(col("received")), Alias::new("BIGINT")))
+            .from(Alias::new("message_days"))
+            .and_where(col("account_id").eq(account.0))
+            .and_where(col("day").gte(first_day))
+            .and_where(col("day").lte(last_day));
+        if let Some(u) = user {
+            stmt.and_where(col("user_id").is_in([u.0, nobody]));
+        }
+        let row: Option<(Option<i64>, Option<i64>)> = fetch_optional(db, &stmt).await?;
+        if let Some((s, r)) = row {
+            sent += s.unwrap_or(0);
+            received += r.unwrap_or(0);
+        }
     }
-    let rows: Vec<(String, i64)> = fetch_all(db, &stmt).await?;
-    let count = |d: &str| rows.iter().find(|(x, _)| x == d).map_or(0, |(_, n)| *n);
-    Ok((count("outbound"), count("inbound")))
+    let mut period = sea_query::Condition::any();
+    for (a, b) in edges.into_iter().filter(|(a, b)| a <= b) {
+        period = period.add(col("created_at").gte(a).and(col("created_at").lte(b)));
+    }
+    if !period.is_empty() {
+        let mut stmt = Query::select();
+        stmt.column(Alias::new("direction"))
+            .expr(Expr::cust("COUNT(*)"))
+            .from(Alias::new("messages"))
+            .and_where(col("account_id").eq(account.0))
+            .cond_where(period)
+            .and_where(col("type").is_not_in(["note", "ticket_event"]))
+            .group_by_col(Alias::new("direction"));
+        if let Some(u) = user {
+            stmt.and_where(col("user_id").eq(u.0).or(col("direction").eq("inbound")));
+        }
+        let rows: Vec<(String, i64)> = fetch_all(db, &stmt).await?;
+        for (direction, n) in rows {
+            match direction.as_str() {
+                "outbound" => sent += n,
+                _ => received += n,
+            }
+        }
+    }
+    Ok((sent, received))
 }

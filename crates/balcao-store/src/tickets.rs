@@ -188,6 +188,30 @@ pub async fn next_number(db: &mut impl Exec, account: AccountId) -> Result<i64> 
     })
 }
 
+/// Makes the account's ticket counter at least `n` (after an import that numbered tickets
+/// itself), so the next ticket opened gets a number above all of them.
+pub async fn raise_number(db: &mut impl Exec, account: AccountId, n: i64) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table(TicketCounters::Table)
+        .columns([TicketCounters::AccountId, TicketCounters::Value])
+        .values_panic([account.0.into(), n.into()])
+        .on_conflict(
+            OnConflict::column(TicketCounters::AccountId)
+                .value(
+                    TicketCounters::Value,
+                    Expr::case(
+                        Expr::col((TicketCounters::Table, TicketCounters::Value)).lt(n),
+                        Expr::val(n),
+                    )
+                    .finally(Expr::col((TicketCounters::Table, TicketCounters::Value))),
+                )
+                .to_owned(),
+        )
+        .to_owned();
+    execute(db, &stmt).await?;
+    Ok(())
+}
+
 /// Inserts many tickets (imports), a few hundred rows per statement.
 pub async fn insert_many(db: &mut impl Exec, list: &[Ticket]) -> Result<()> {
     const ROWS_PER_INSERT: usize = 500;

@@ -2,6 +2,7 @@
 //! store, the service layer and the HTTP faces (also used by the test kit).
 
 pub mod demo;
+pub mod seed;
 pub mod server;
 pub mod settings;
 

@@ -53,6 +53,10 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         every: u64,
     },
+    /// Build a large, realistic account (contacts, tickets and messages over a year) on the
+    /// configured database, for benchmarks and trying Balcão on months of data. Prints the
+    /// account, its WhatsApp connection and a personal API token of its admin.
+    Seed(balcao::seed::SeedOptions),
 }
 
 #[derive(Subcommand)]
@@ -147,6 +151,27 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 interval: std::time::Duration::from_secs(every.max(1)),
             };
             balcao::demo::demo(settings, options).await?;
+        }
+        Command::Seed(options) => {
+            let store = open_store(&settings).await?;
+            let service = Service::new(store.clone(), settings.service_settings())?;
+            let result = balcao::seed::seed(&service, &store, &options).await;
+            store.close().await;
+            let seeded = result?;
+            println!(
+                "seeded {} contacts, {} tickets ({} active), {} messages in {:.1} s",
+                options.contacts,
+                options.tickets,
+                seeded.open_tickets,
+                options.messages,
+                seeded.elapsed.as_secs_f64()
+            );
+            println!("account\t{}", seeded.account_id);
+            println!("connection\t{}", seeded.connection_id);
+            for d in &seeded.departments {
+                println!("department\t{d}");
+            }
+            println!("token\t{}", seeded.token);
         }
         Command::Migrate => {
             let store = open_store(&settings).await?;

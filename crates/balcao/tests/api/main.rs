@@ -12,6 +12,7 @@ mod digisac_replay;
 mod directory;
 mod errors;
 mod events;
+mod large;
 mod media;
 mod ops;
 mod queries;

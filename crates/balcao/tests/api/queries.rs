@@ -29,35 +29,16 @@ async fn seed(
     let mut tickets = Vec::with_capacity(TICKETS);
     let mut messages = Vec::with_capacity(TICKETS);
     for i in 0..TICKETS {
-        let contact = Contact {
-            id: ContactId::new(),
-            account_id: account,
-            connection_id: connection,
-            name: format!("Cliente {i}"),
-            internal_name: None,
-            alternative_name: None,
-            phone: Some(format!("55119{i:08}")),
-            external_id: None,
-            email: None,
-            document: None,
-            address: None,
-            gender: None,
-            note: None,
-            blocked: false,
-            blocked_reason: None,
-            is_group: false,
-            visible: true,
-            default_department_id: None,
-            default_user_id: None,
-            organization_id: None,
-            person_id: None,
-            tag_ids: Vec::new(),
-            custom_fields: Default::default(),
-            last_message_at: Some(now),
-            unread_count: 1,
-            created_at: now,
-            updated_at: now,
-        };
+        let mut contact = Contact::bare(
+            ContactId::new(),
+            account,
+            connection,
+            format!("Cliente {i}"),
+            Some(format!("55119{i:08}")),
+            now,
+        );
+        contact.last_message_at = Some(now);
+        contact.unread_count = 1;
         let ticket_id = TicketId::new();
         let message = Message {
             id: MessageId::new(),

@@ -1,0 +1,255 @@
+//! A seeded account (`balcao seed`, small here): statistics read from the per-day counts agree
+//! with the messages and tickets themselves for any period, also after deletions; contact
+//! search through the trigram index finds fragments of phones, names and e-mails.
+
+use std::collections::HashMap;
+
+use balcao::seed::{SeedOptions, seed};
+use balcao_core::Timestamp;
+use balcao_testkit::TestApp;
+use balcao_testkit::serde_json::Value;
+
+const DAY: i64 = 86_400_000_000;
+
+async fn seeded(app: &TestApp) -> balcao::seed::Seeded {
+    let options = SeedOptions {
+        contacts: 60,
+        tickets: 150,
+        messages: 1_200,
+        departments: 3,
+        agents: 4,
+        days: 40,
+        open_days: 5,
+        seed: 11,
+        account_name: "Loja Semeada".into(),
+        admin_email: "admin@semeada.example".into(),
+        admin_password: "semeada-password".into(),
+    };
+    seed(app.service(), app.service().store(), &options)
+        .await
+        .expect("seeded")
+}
+
+/// Every ticket of the account, through the API.
+async fn all_tickets(app: &TestApp, token: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/tickets?limit=100&cursor={c}"),
+            None => "/api/v1/tickets?limit=100".to_owned(),
+        };
+        let page = app.get(&path, token).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        out.extend(page.body["data"].as_array().expect("data").iter().cloned());
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// Every message of the given tickets: (created_at µs, direction, user id).
+async fn all_messages(app: &TestApp, token: &str, tickets: &[Value]) -> Vec<(i64, String, Option<String>)> {
+    let mut out = Vec::new();
+    for t in tickets {
+        let page = app
+            .get(
+                &format!("/api/v1/tickets/{}/messages?limit=100", t["id"].as_str().expect("id")),
+                token,
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let list = page.body["data"].as_array().expect("data");
+        assert!(list.len() < 100, "one page holds a seeded ticket's messages");
+        for m in list {
+            let at = Timestamp::parse_rfc3339(m["created_at"].as_str().expect("created_at")).expect("time");
+            out.push((
+                at.micros(),
+                m["direction"].as_str().expect("direction").to_owned(),
+                m["user_id"].as_str().map(str::to_owned),
+            ));
+        }
+    }
+    out
+}
+
+fn at(micros: i64) -> String {
+    Timestamp::from_micros(micros).to_rfc3339()
+}
+
+#[tokio::test]
+async fn statistics_of_any_period_agree_with_the_messages_and_tickets_themselves() {
+    let app = TestApp::spawn().await;
+    let s = seeded(&app).await;
+    let token = s.token.as_str();
+    let tickets = all_tickets(&app, token).await;
+    assert_eq!(tickets.len(), 150);
+    let messages = all_messages(&app, token, &tickets).await;
+    assert_eq!(messages.len(), 1_200);
+    let now = Timestamp::now().micros();
+    let agent = messages
+        .iter()
+        .find_map(|(_, d, u)| (d == "outbound").then(|| u.clone()).flatten())
+        .expect("an agent answered");
+
+    // Periods with edges in the middle of days, whole days, one partial day, all of it.
+    let periods = [
+        (now - 20 * DAY - DAY / 3, now - 3 * DAY - DAY / 5),
+        ((now / DAY - 30) * DAY, (now / DAY - 10) * DAY - 1),
+        (now - 2 * DAY / 3, now),
+        (now - 10 * DAY + 7, now - 10 * DAY + DAY / 2),
+        (now - 60 * DAY, now),
+    ];
+    let check = |messages: &[(i64, String, Option<String>)], from: i64, to: i64, user: Option<&str>| {
+        let inside = |t: &i64| (from..=to).contains(t);
+        let sent = messages
+            .iter()
+            .filter(|(t, d, u)| inside(t) && d == "outbound" && user.is_none_or(|x| u.as_deref() == Some(x)))
+            .count();
+        let received = messages.iter().filter(|(t, d, _)| inside(t) && d == "inbound").count();
+        (sent as i64, received as i64)
+    };
+    for (from, to) in periods {
+        for user in [None, Some(agent.as_str())] {
+            let path = format!(
+                "/digisac/api/v1/dashboard/general?startPeriod={}&endPeriod={}&userId={}",
+                at(from),
+                at(to),
+                user.unwrap_or("all")
+            );
+            let stats = app.get(&path, token).await;
+            assert_eq!(stats.status, 200, "{}", stats.body);
+            let (sent, received) = check(&messages, from, to, user);
+            assert_eq!(
+                (
+                    stats.body["messages"]["sent"].as_i64(),
+                    stats.body["messages"]["received"].as_i64()
+                ),
+                (Some(sent), Some(received)),
+                "messages of {} .. {} (user {user:?})",
+                at(from),
+                at(to)
+            );
+            if user.is_none() {
+                // Tickets opened in the period, in total and per UTC day.
+                let mut per_day: HashMap<i64, i64> = HashMap::new();
+                let mut open = 0;
+                for t in &tickets {
+                    let started = Timestamp::parse_rfc3339(t["started_at"].as_str().expect("started_at"))
+                        .expect("time")
+                        .micros();
+                    if (from..=to).contains(&started) {
+                        *per_day.entry(started / DAY).or_default() += 1;
+                        open += i64::from(t["status"] != "resolved");
+                    }
+                }
+                let total: i64 = per_day.values().sum();
+                assert_eq!(stats.body["tickets"]["total"].as_i64(), Some(total), "{path}");
+                assert_eq!(stats.body["tickets"]["open"].as_i64(), Some(open), "{path}");
+                let by_day = stats.body["byDay"].as_array().expect("byDay");
+                assert_eq!(by_day.len(), per_day.len(), "{path}");
+                for d in by_day {
+                    let day = Timestamp::parse_rfc3339(&format!("{}T00:00:00Z", d["date"].as_str().expect("date")))
+                        .expect("date")
+                        .micros()
+                        / DAY;
+                    assert_eq!(d["tickets"].as_i64(), per_day.get(&day).copied(), "{path}");
+                }
+            }
+        }
+    }
+
+    // Deleting a contact deletes its messages, and the counts follow.
+    let contact = tickets[3]["contact_id"].as_str().expect("contact");
+    let gone = app.delete(&format!("/api/v1/contacts/{contact}"), token).await;
+    assert!(gone.status == 200 || gone.status == 204, "{}", gone.body);
+    let rest: Vec<Value> = tickets.iter().filter(|t| t["contact_id"] != contact).cloned().collect();
+    let remaining = all_messages(&app, token, &rest).await;
+    assert!(remaining.len() < messages.len());
+    let (from, to) = (now - 60 * DAY, now);
+    let stats = app
+        .get(
+            &format!(
+                "/digisac/api/v1/dashboard/general?startPeriod={}&endPeriod={}",
+                at(from),
+                at(to)
+            ),
+            token,
+        )
+        .await;
+    let (sent, received) = check(&remaining, from, to, None);
+    assert_eq!(stats.body["messages"]["sent"].as_i64(), Some(sent));
+    assert_eq!(stats.body["messages"]["received"].as_i64(), Some(received));
+}
+
+#[tokio::test]
+async fn contact_search_finds_fragments_of_phones_names_and_emails() {
+    let app = TestApp::spawn().await;
+    let s = seeded(&app).await;
+    let token = s.token.as_str();
+    let all = app.get("/api/v1/contacts?limit=100", token).await;
+    let contacts = all.body["data"].as_array().expect("data").clone();
+    assert_eq!(contacts.len(), 60);
+    let contains = |c: &Value, needle: &str| {
+        ["name", "internal_name", "alternative_name", "email", "phone"]
+            .iter()
+            .any(|k| {
+                c[*k]
+                    .as_str()
+                    .is_some_and(|v| v.to_lowercase().contains(&needle.to_lowercase()))
+            })
+    };
+    let search = |q: String| {
+        let app = &app;
+        async move {
+            let found = app.get(&format!("/api/v1/contacts?q={q}&limit=100"), token).await;
+            assert_eq!(found.status, 200, "{}", found.body);
+            found.body["data"].as_array().expect("data").clone()
+        }
+    };
+    let phone = contacts[17]["phone"].as_str().expect("phone").to_owned();
+    let fragment = &phone[5..10];
+    let found = search(fragment.to_owned()).await;
+    assert!(
+        found.iter().any(|c| c["id"] == contacts[17]["id"]),
+        "{fragment} finds {phone}"
+    );
+    let expected = contacts.iter().filter(|c| contains(c, fragment)).count();
+    assert_eq!(
+        found.len(),
+        expected,
+        "every contact holding {fragment}, and only those"
+    );
+
+    // A name fragment in another case; a three-letter one; an e-mail's; a two-letter one (no index).
+    let name = contacts[5]["name"].as_str().expect("name").to_owned();
+    for q in [
+        name[1..5].to_uppercase(),
+        name[..3].to_owned(),
+        "exemplo.com".to_owned(),
+        name[..2].to_owned(),
+    ] {
+        let found = search(q.clone()).await;
+        let expected: Vec<&Value> = contacts.iter().filter(|c| contains(c, &q)).collect();
+        assert_eq!(found.len(), expected.len(), "search for {q:?}");
+        assert!(found.iter().all(|c| contains(c, &q)), "search for {q:?}");
+    }
+
+    // Renamed and deleted contacts are found by what they are now.
+    let id = contacts[8]["id"].as_str().expect("id");
+    let renamed = app
+        .patch(
+            &format!("/api/v1/contacts/{id}"),
+            token,
+            balcao_testkit::serde_json::json!({"name": "Zuleika Quaresma"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    let found = search("ZULEIKA".to_owned()).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], id);
+    assert!(search("leika quar".replace(' ', "%20")).await.len() == 1);
+    app.delete(&format!("/api/v1/contacts/{id}"), token).await;
+    assert!(search("Zuleika".to_owned()).await.is_empty());
+}
