@@ -239,54 +239,35 @@ impl Service {
         tickets: &[Ticket],
         includes: TicketIncludes,
     ) -> Result<TicketRelated> {
-        // The related records are read side by side, each on its own pooled connection.
+        // The related records are read side by side, each on its own pooled connection; a
+        // kind not asked for has no ids and costs no query.
         let account = who.account_id;
-        let contacts = async {
-            if !includes.contact {
-                return Ok(Default::default());
-            }
-            let ids = distinct(tickets.iter().map(|t| t.contact_id));
-            let found = contacts::get_many(&mut self.store().read(), account, &ids).await?;
-            Ok::<_, ServiceError>(found.into_iter().map(|c| (c.id, c)).collect())
-        };
-        let departments = async {
-            if !includes.department {
-                return Ok(Default::default());
-            }
-            let ids = distinct(tickets.iter().filter_map(|t| t.department_id));
-            let found = departments::get_many(&mut self.store().read(), account, &ids).await?;
-            Ok::<_, ServiceError>(found.into_iter().map(|d| (d.id, d)).collect())
-        };
-        let users = async {
-            if !includes.user {
-                return Ok(Default::default());
-            }
-            let ids = distinct(tickets.iter().filter_map(|t| t.user_id));
-            let found = users::get_many(&mut self.store().read(), account, &ids).await?;
-            Ok::<_, ServiceError>(found.into_iter().map(|u| (u.id, u)).collect())
-        };
-        let messages = async {
-            if !(includes.last_message || includes.first_message) {
-                return Ok(Default::default());
-            }
-            let last = tickets
-                .iter()
-                .filter(|_| includes.last_message)
-                .filter_map(|t| t.last_message_id);
-            let first = tickets
-                .iter()
-                .filter(|_| includes.first_message)
-                .filter_map(|t| t.first_message_id);
-            let ids = distinct(last.chain(first));
-            let found = messages::get_many(&mut self.store().read(), account, &ids).await?;
-            Ok::<_, ServiceError>(found.into_iter().map(|m| (m.id, m)).collect())
-        };
-        let (contacts, departments, users, messages) = tokio::try_join!(contacts, departments, users, messages)?;
+        let wanted = |on: bool| tickets.iter().filter(move |_| on);
+        let contact_ids = distinct(wanted(includes.contact).map(|t| t.contact_id));
+        let department_ids = distinct(wanted(includes.department).filter_map(|t| t.department_id));
+        let user_ids = distinct(wanted(includes.user).filter_map(|t| t.user_id));
+        let message_ids = distinct(
+            wanted(includes.last_message)
+                .filter_map(|t| t.last_message_id)
+                .chain(wanted(includes.first_message).filter_map(|t| t.first_message_id)),
+        );
+        let (mut r1, mut r2, mut r3, mut r4) = (
+            self.store().read(),
+            self.store().read(),
+            self.store().read(),
+            self.store().read(),
+        );
+        let (contacts, departments, users, messages) = tokio::try_join!(
+            contacts::get_many(&mut r1, account, &contact_ids),
+            departments::get_many(&mut r2, account, &department_ids),
+            users::get_many(&mut r3, account, &user_ids),
+            messages::get_many(&mut r4, account, &message_ids),
+        )?;
         let related = TicketRelated {
-            contacts,
-            departments,
-            users,
-            messages,
+            contacts: contacts.into_iter().map(|c| (c.id, c)).collect(),
+            departments: departments.into_iter().map(|d| (d.id, d)).collect(),
+            users: users.into_iter().map(|u| (u.id, u)).collect(),
+            messages: messages.into_iter().map(|m| (m.id, m)).collect(),
         };
         Ok(related)
     }

@@ -35,6 +35,9 @@ pub struct TicketFigures {
     pub messaging: (i64, i64),
 }
 
+/// A UTC day in microseconds.
+const DAY: i64 = 86_400_000_000;
+
 fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }
@@ -73,8 +76,7 @@ pub async fn tickets(
     s: &TicketScope,
 ) -> Result<(TicketFigures, Vec<(i64, i64)>)> {
     let time = if s.by_close { "ended_at" } else { "started_at" };
-    let day: SimpleExpr = Expr::col(Alias::new(time)).div(86_400_000_000i64);
-    let resolved = Expr::case(col("status").eq("resolved"), 1).finally(0);
+    let day: SimpleExpr = Expr::col(Alias::new(time)).div(DAY);
     let answered = col("first_reply_at").is_not_null();
     let closed = col("ended_at").is_not_null();
     let count_when = |cond: SimpleExpr| -> SimpleExpr {
@@ -90,7 +92,7 @@ pub async fn tickets(
     let mut stmt = Query::select();
     stmt.expr_as(day, Alias::new("day"))
         .expr(Expr::cust("COUNT(*)"))
-        .expr(Func::cast_as(Func::sum(resolved), Alias::new("BIGINT")))
+        .expr(count_when(col("status").eq("resolved")))
         .expr(span(answered.clone(), "started_at", "first_reply_at"))
         .expr(count_when(answered.clone()))
         .expr(span(closed.clone(), "started_at", "ended_at"))
@@ -115,11 +117,11 @@ pub async fn tickets(
     let rows: Vec<Row> = fetch_all(db, &stmt).await?;
     let mut f = TicketFigures::default();
     let mut per_day = Vec::with_capacity(rows.len());
+    let add = |acc: &mut (i64, i64), sum: Option<i64>, n: Option<i64>| {
+        acc.0 += sum.unwrap_or(0);
+        acc.1 += n.unwrap_or(0);
+    };
     for (day, total, closed, w, wn, d, dn, m, mn) in rows {
-        let add = |acc: &mut (i64, i64), sum: Option<i64>, n: Option<i64>| {
-            acc.0 += sum.unwrap_or(0);
-            acc.1 += n.unwrap_or(0);
-        };
         per_day.push((day, total));
         f.total += total;
         f.closed += closed.unwrap_or(0);
@@ -130,8 +132,6 @@ pub async fn tickets(
     f.open = f.total - f.closed;
     Ok((f, per_day))
 }
-
-const DAY: i64 = 86_400_000_000;
 
 /// Messages exchanged with contacts in a period: (sent by the company, received), optionally
 /// only those written by one user (sent). Whole UTC days are read from the per-day counts kept
@@ -149,9 +149,13 @@ pub async fn messages(
     let last_day = (to + 1).div_euclid(DAY) - 1;
     let mut sent = 0;
     let mut received = 0;
-    let mut edges = vec![(from, to)];
+    let edges = if first_day <= last_day {
+        vec![(from, first_day * DAY - 1), ((last_day + 1) * DAY, to)]
+    } else {
+        // No whole day: all of the period is counted from the messages.
+        vec![(from, to)]
+    };
     if first_day <= last_day {
-        edges = vec![(from, first_day * DAY - 1), ((last_day + 1) * DAY, to)];
         let nobody = uuid::Uuid::nil();
         let sent_expr: SimpleExpr = match user {
             Some(u) => Expr::case(col("user_id").eq(u.0), col("sent")).finally(0).into(),

@@ -10,20 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use balcao::seed::Rng;
 use serde_json::Value;
-
-/// A small deterministic generator (SplitMix64) so every run asks the same things.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
-    }
-}
 
 struct Client {
     http: reqwest::Client,
@@ -80,8 +68,8 @@ struct Outcome {
     elapsed: Duration,
 }
 
-/// Asks `requests` paths (made by `path_of`) with `concurrency` clients; the answer's list
-/// (`data`) length is averaged.
+/// Asks `requests` of `paths` in turn with `concurrency` clients; the length of the answers'
+/// lists (`data`) is averaged.
 async fn run(client: &Arc<Client>, requests: usize, concurrency: usize, paths: Arc<Vec<String>>) -> Outcome {
     // Warm-up: the first requests of each query pay for cold caches and prepared statements.
     for path in paths.iter().take(20) {
@@ -203,19 +191,19 @@ async fn main() {
         paths(&mut |r| {
             format!(
                 "/api/v1/tickets?department_id={}&status=open,pending&include=contact,user,last_message&limit=50&sort=-updated_at",
-                departments[r.below(departments.len())]
+                r.pick(&departments)
             )
         }),
     ));
     scenarios.push((
         "conversation page (50 messages of a ticket)",
-        paths(&mut |r| format!("/api/v1/tickets/{}/messages?limit=50", tickets[r.below(tickets.len())])),
+        paths(&mut |r| format!("/api/v1/tickets/{}/messages?limit=50", r.pick(&tickets))),
     ));
     scenarios.push((
         "contact search by phone fragment (5 digits)",
         paths(&mut |r| {
-            let phone = &phones[r.below(phones.len())];
-            let start = 4 + r.below(phone.len().saturating_sub(9).max(1));
+            let phone = r.pick(&phones);
+            let start = 4 + r.below(phone.len().saturating_sub(9) as u64) as usize;
             format!(
                 "/api/v1/contacts?q={}&limit=20",
                 &phone[start..(start + 5).min(phone.len())]
@@ -227,7 +215,7 @@ async fn main() {
         paths(&mut |r| {
             let query = format!(
                 r#"{{"where":{{"isOpen":true,"departmentId":"{}"}},"include":["contact","user","lastMessage"],"order":[["updatedAt","DESC"]],"perPage":40}}"#,
-                departments[r.below(departments.len())]
+                r.pick(&departments)
             );
             format!("/digisac/api/v1/tickets?query={}", encode(&query))
         }),
@@ -237,10 +225,10 @@ async fn main() {
     scenarios.push((
         "Digisac dashboard/general over a year",
         paths(&mut |r| {
-            let department = if r.below(2) == 0 {
+            let department = if r.chance(50) {
                 "all".to_owned()
             } else {
-                departments[r.below(departments.len())].clone()
+                r.pick(&departments).clone()
             };
             format!("/digisac/api/v1/dashboard/general?startPeriod={year_ago}&departmentId={department}")
         }),

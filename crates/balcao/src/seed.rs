@@ -68,11 +68,12 @@ pub struct Seeded {
     pub elapsed: std::time::Duration,
 }
 
-/// A small, fast, deterministic generator (SplitMix64): the same seed gives the same account.
-struct Rng(u64);
+/// A small, fast, deterministic generator (SplitMix64): the same seed gives the same account
+/// (and the benchmarks ask the same things on every run).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -81,15 +82,15 @@ impl Rng {
     }
 
     /// A number in `0..n` (`n` > 0).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
 
-    fn pick<'a, T>(&mut self, list: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, list: &'a [T]) -> &'a T {
         &list[self.below(list.len() as u64) as usize]
     }
 
-    fn chance(&mut self, percent: u64) -> bool {
+    pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 }
@@ -238,8 +239,8 @@ struct PlannedTicket {
 fn id_at(micros: i64, rng: &mut Rng) -> Uuid {
     let ms = u64::try_from(micros / 1000).unwrap_or(0);
     let mut random = [0u8; 10];
-    random[..8].copy_from_slice(&rng.next().to_le_bytes());
-    random[8..].copy_from_slice(&rng.next().to_le_bytes()[..2]);
+    random[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
+    random[8..].copy_from_slice(&rng.next_u64().to_le_bytes()[..2]);
     uuid::Builder::from_unix_timestamp_millis(ms, &random).into_uuid()
 }
 
@@ -399,7 +400,7 @@ pub async fn seed(service: &Service, store: &Store, o: &SeedOptions) -> anyhow::
         .map(|&at| ContactId(id_at(at - 1_000_000, &mut rng)))
         .collect();
     let mut phones = std::collections::HashSet::with_capacity(o.contacts);
-    let mut batch = Vec::with_capacity(10_000);
+    let mut rows = Vec::with_capacity(o.contacts);
     for (c, &first_at) in contact_first.iter().enumerate() {
         let phone = loop {
             let p = format!("55{}9{:08}", rng.pick(AREA_CODES), rng.below(100_000_000));
@@ -426,21 +427,15 @@ pub async fn seed(service: &Service, store: &Store, o: &SeedOptions) -> anyhow::
         contact.last_message_at = Some(Timestamp::from_micros(last.last));
         contact.unread_count = i64::from(last.active);
         contact.updated_at = Timestamp::from_micros(last.last);
-        batch.push(contact);
-        if batch.len() == batch.capacity() {
-            let mut tx = store.begin().await?;
-            contacts::insert_many(&mut tx, &batch).await?;
-            tx.commit().await?;
-            batch.clear();
-        }
+        rows.push(contact);
     }
-    if !batch.is_empty() {
+    drop(phones);
+    for chunk in rows.chunks(10_000) {
         let mut tx = store.begin().await?;
-        contacts::insert_many(&mut tx, &batch).await?;
+        contacts::insert_many(&mut tx, chunk).await?;
         tx.commit().await?;
     }
-    drop(batch);
-    drop(phones);
+    drop(rows);
     tracing::info!(
         contacts = contact_ids.len(),
         elapsed_ms = began.elapsed().as_millis() as u64,

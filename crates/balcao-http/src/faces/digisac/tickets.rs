@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::routing::{get, post};
 use balcao_core::query::FieldKind as K;
 use balcao_core::ticket::TicketField as F;
-use balcao_core::{ContactId, TicketId};
+use balcao_core::{ContactId, TicketId, TicketStatus};
 use balcao_service::{Principal, TicketChange, TicketIncludes};
 use serde_json::{Value, json};
 
@@ -54,10 +54,15 @@ fn rewrite(field: &str, v: &Value) -> Option<(&'static str, Value)> {
     Some((
         "_status",
         if open {
-            // Every status but resolved, named: an index on the status can serve it.
-            json!({"$in": ["open", "pending", "snoozed"]})
+            // The active statuses, named: an index on the status can serve the list.
+            let active: Vec<&str> = TicketStatus::ALL
+                .iter()
+                .filter(|s| s.is_active())
+                .map(|s| s.as_str())
+                .collect();
+            json!({ "$in": active })
         } else {
-            json!("resolved")
+            json!(TicketStatus::Resolved.as_str())
         },
     ))
 }
