@@ -93,3 +93,31 @@ PY
 
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 hwm_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+# The environment of a fresh, empty database named $2 on backend $1 (made anew), with an admin
+# made at the first start (bench@example.com / bench-password).
+fresh_env() {
+  local backend=$1 name=$2 dir="$DATA_ROOT/fresh-$2-$1"
+  rm -rf "$dir"; mkdir -p "$dir"
+  local env="BALCAO_DATA_DIR=$dir BALCAO_ADMIN_EMAIL=bench@example.com BALCAO_ADMIN_PASSWORD=bench-password"
+  case "$backend" in
+    sqlite) echo "$env" ;;
+    postgres)
+      psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS balcao_bench_$name" -c "CREATE DATABASE balcao_bench_$name" >&2
+      echo "$env BALCAO_DATABASE_URL=${PG_ADMIN_URL%/*}/balcao_bench_$name" ;;
+    *) echo "unknown backend $backend" >&2; exit 2 ;;
+  esac
+}
+
+# An access token of the fresh database's admin.
+admin_token() {
+  curl -sf "$BASE/api/v1/oauth/token" -H 'content-type: application/json' \
+    -d '{"grant_type":"password","username":"bench@example.com","password":"bench-password"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# POSTs JSON $2 to API path $1 with token $TOKEN and prints the answer's field $3.
+api_post() {
+  curl -sf "$BASE$1" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$2" |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['$3'])"
+}

@@ -2,7 +2,8 @@
 # Reads on the large account (100,000 contacts, 200,000 tickets, 2,000,000 messages over a
 # year, made once by `balcao seed` and kept in target/bench-data): p50 / p99 of the inbox list
 # of a department, a conversation page, contact search by phone fragment, a Digisac `query=`
-# ticket list and the Digisac dashboard over a year; plus time from start to ready and memory.
+# ticket list, the Digisac dashboard over a year and message text search; plus time from start
+# to ready and memory.
 # Runs on SQLite and on PostgreSQL (BENCH_BACKENDS=sqlite or postgres for one).
 # Needs: cargo build --release --bin balcao --examples; python3; psql for PostgreSQL.
 set -euo pipefail

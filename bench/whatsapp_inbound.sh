@@ -1,52 +1,65 @@
 #!/usr/bin/env bash
-# Inbound WhatsApp throughput: signed webhook notifications of new text messages (each storing
-# the message, opening or updating a ticket, and its events) against `balcao serve` on SQLite.
-# Loopback only, bounded by the message count. Needs: a release build of the server and of the
-# load generator (cargo build --release --example inbound_load), curl, python3.
+# Inbound WhatsApp: signed webhook notifications of new text messages (each storing the
+# message, opening or updating a ticket, and its events; new and returning customers mixed)
+# against `balcao serve` on a fresh database. Per database:
+#   1. the bare-HTTP baseline: the same notifications to a path naming no connection, refused
+#      (401) by the same router and layers before any database work, closed-loop;
+#   2. closed-loop: BENCH_CONNECTIONS clients sending as fast as they are answered;
+#   3. open-loop at rising rates (BENCH_RATES, notifications/s, BENCH_STEP_SECONDS each): the
+#      highest rate sustained (every message stored, ≥ 95 % of the offered rate, p99 ≤ 100 ms);
+#   4. memory: RSS idle before the load and its peak under it.
+# Runs on SQLite and on PostgreSQL (BENCH_BACKENDS=sqlite or postgres for one).
+# Needs: cargo build --release --bin balcao --examples; curl; python3; psql for PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-BIN=target/release/balcao
-LOAD=target/release/examples/inbound_load
-PORT="${BENCH_PORT:-18091}"
+. bench/lib.sh
+trap bench_cleanup EXIT
+LOAD="$EXAMPLES/inbound_load"
+need_release "$LOAD"
 MESSAGES="${BENCH_MESSAGES:-20000}"
 CONCURRENCY="${BENCH_CONNECTIONS:-32}"
 PER="${BENCH_PER_NOTIFICATION:-1}"
 CUSTOMERS="${BENCH_CUSTOMERS:-2000}"
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+RATES="${BENCH_RATES:-500 1000 1500 2000 2500 3000}"
+STEP_SECONDS="${BENCH_STEP_SECONDS:-5}"
+IN_FLIGHT="${BENCH_IN_FLIGHT:-1024}"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-[ -x "$BIN" ] && [ -x "$LOAD" ] || { echo "build first: cargo build --release --bin balcao --example inbound_load" >&2; exit 1; }
+field() { sed -E "s#.* ([0-9.]+) $1.*#\\1#" <<<"$2"; }
 
-# BENCH_POSTGRES=postgres://user@host/postgres runs on a fresh database made there.
-db_env=()
-if [ -n "${BENCH_POSTGRES:-}" ]; then
-  psql -q "$BENCH_POSTGRES" -c 'DROP DATABASE IF EXISTS balcao_bench' -c 'CREATE DATABASE balcao_bench'
-  db_env=(BALCAO_DATABASE_URL="${BENCH_POSTGRES%/*}/balcao_bench")
-fi
-env "${db_env[@]}" BALCAO_LISTEN="127.0.0.1:$PORT" BALCAO_DATA_DIR="$work/data" BALCAO_ADMIN_EMAIL=bench@example.com \
-  BALCAO_ADMIN_PASSWORD=bench-password RUST_LOG="${RUST_LOG:-warn}" "$BIN" serve >"$work/log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-
-access=$(curl -sf "http://127.0.0.1:$PORT/api/v1/oauth/token" -H 'content-type: application/json' \
-  -d '{"grant_type":"password","username":"bench@example.com","password":"bench-password"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-connection=$(curl -sf "http://127.0.0.1:$PORT/api/v1/connections" -H "authorization: Bearer $access" \
-  -H 'content-type: application/json' \
-  -d '{"type":"whatsapp_cloud","name":"bench","settings":{"phone_number_id":"100000000000001","access_token":"x","app_secret":"bench-secret"}}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-
-# Baseline: the same requests to the same server, answered 401 by the same router and layers
-# before any database work (the path names no connection).
-echo "== baseline: the same notifications refused before the database, $CONCURRENCY concurrent"
-baseline=$("$LOAD" "http://127.0.0.1:$PORT/webhooks/whatsapp/baseline" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
-echo "$baseline"
-echo "== $MESSAGES inbound text messages, $PER per notification, $CUSTOMERS customers, $CONCURRENCY concurrent"
-stored_run=$("$LOAD" "http://127.0.0.1:$PORT/webhooks/whatsapp/$connection" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
-echo "$stored_run"
-rate() { sed -E 's/.* ([0-9]+) messages\/s.*/\1/' <<<"$1"; }
-python3 -c "import sys; print(f'stored / baseline: {int(sys.argv[1]) / int(sys.argv[2]):.2f}')" "$(rate "$stored_run")" "$(rate "$baseline")"
-stored=$(curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^balcao_db_statements_total/ {print $2}')
-echo "database statements run: $stored"
-echo "RSS after load: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$pid/status)"
+for backend in $BACKENDS; do
+  # shellcheck disable=SC2046
+  read -r server_pid _ < <(start_server "$DATA_ROOT/inbound-$backend.log" $(fresh_env "$backend" inbound))
+  TOKEN=$(admin_token)
+  connection=$(api_post /api/v1/connections \
+    '{"type":"whatsapp_cloud","name":"bench","settings":{"phone_number_id":"100000000000001","access_token":"x","app_secret":"bench-secret"}}' id)
+  idle=$(rss_mb "$server_pid")
+  hook="$BASE/webhooks/whatsapp/$connection"
+  echo
+  echo "== $backend: RSS idle $idle MB"
+  baseline=$("$LOAD" "$BASE/webhooks/whatsapp/baseline" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
+  echo "baseline (refused before the database), $CONCURRENCY concurrent: $baseline"
+  closed=$(INBOUND_RUN=0 "$LOAD" "$hook" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
+  echo "closed-loop, $CONCURRENCY concurrent: $closed"
+  python3 -c "import sys; print(f'stored / baseline: {float(sys.argv[1]) / float(sys.argv[2]):.3f}')" \
+    "$(field messages/s "$closed")" "$(field messages/s "$baseline")"
+  echo
+  echo "| offered notifications/s | messages/s stored | p50 (ms) | p99 (ms) | failures | sustained |"
+  echo "|---|---|---|---|---|---|"
+  best=0; run=1
+  for rate in $RATES; do
+    n=$((rate * STEP_SECONDS))
+    out=$(INBOUND_RUN=$run "$LOAD" "$hook" bench-secret "$n" "$IN_FLIGHT" "$PER" "$CUSTOMERS" "$rate")
+    run=$((run + 1))
+    stored=$(field messages/s "$out"); p50=$(field "ms, p99" "$out"); p99=$(sed -E 's/.*p99 ([0-9.]+) ms.*/\1/' <<<"$out")
+    failures=$(sed -E 's/.*failures ([0-9]+).*/\1/' <<<"$out")
+    ok=$(python3 -c "import sys; r,s,p,f=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]); print('yes' if f==0 and s>=0.95*r*$PER and p<=100 else 'no')" \
+      "$rate" "$stored" "$p99" "$failures")
+    echo "| $rate | $stored | $p50 | $p99 | $failures | $ok |"
+    [ "$ok" = yes ] && best=$((rate * PER))
+  done
+  echo
+  echo "highest sustained: $best messages/s; RSS peak under the load: $(hwm_mb "$server_pid") MB, now $(rss_mb "$server_pid") MB"
+  echo "database statements run: $(curl -sf "$BASE/metrics" | awk '/^balcao_db_statements_total/ {print $2}')"
+  bench_cleanup
+done

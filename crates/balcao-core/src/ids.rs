@@ -96,3 +96,28 @@ id_type!(
     /// A person behind one or more contacts (the same human on several channels).
     PersonId,
 );
+
+/// The smallest UUID v7 of a Unix millisecond: every id made in that millisecond or later
+/// sorts at or after it.
+pub fn id_floor(unix_ms: u64) -> Uuid {
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&unix_ms.to_be_bytes()[2..]);
+    Uuid::from_bytes(bytes)
+}
+
+/// The Unix millisecond a UUID v7 was made in.
+pub fn unix_ms_of(id: Uuid) -> u64 {
+    let b = id.as_bytes();
+    u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]])
+}
+
+#[cfg(test)]
+mod floor_tests {
+    #[test]
+    fn id_floors_order_before_every_id_of_their_millisecond() {
+        let id = uuid::Uuid::now_v7();
+        let ms = super::unix_ms_of(id);
+        assert!(super::id_floor(ms) <= id && super::id_floor(ms + 1) > id);
+        assert_eq!(super::unix_ms_of(super::id_floor(ms)), ms);
+    }
+}

@@ -28,7 +28,7 @@ pub use event::Event;
 pub use ids::*;
 pub use inbound::{DeliveryReport, InboundBatch, InboundMessage, RemoteMedia, TemplateReviewUpdate};
 pub use media::Media;
-pub use message::{DeliveryStatus, Direction, Message, MessageType, Origin};
+pub use message::{DeliveryStatus, Direction, Message, MessageType, Origin, SearchWords};
 pub use model::*;
 pub use role::Role;
 pub use ticket::{Ticket, TicketAction, TicketEntry, TicketStatus, TicketTopic};

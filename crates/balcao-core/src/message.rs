@@ -199,3 +199,54 @@ pub enum MessageField {
     CreatedAt,
     UpdatedAt,
 }
+
+/// The words of a message search: what a search for `text` asks every found message to
+/// contain. Words are runs of letters and digits (punctuation and spaces separate them), as
+/// the search indexes cut messages into words; case and accents are left to the indexes,
+/// which fold both. At most [`SearchWords::MAX`] words, each of at most
+/// [`SearchWords::WORD_MAX`] characters (longer ones cannot be in the index either).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchWords(Vec<String>);
+
+impl SearchWords {
+    pub const MAX: usize = 16;
+    pub const WORD_MAX: usize = 64;
+
+    /// The words of `text`; an error (to show the user) when it holds none, or too many or
+    /// too long ones.
+    pub fn parse(text: &str) -> Result<SearchWords, &'static str> {
+        let mut words = Vec::new();
+        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            if word.chars().count() > Self::WORD_MAX {
+                return Err("a word of the search is longer than 64 characters");
+            }
+            if words.len() == Self::MAX {
+                return Err("a search holds at most 16 words");
+            }
+            words.push(word.to_owned());
+        }
+        if words.is_empty() {
+            return Err("the search holds no word (letters or digits)");
+        }
+        Ok(SearchWords(words))
+    }
+
+    pub fn words(&self) -> &[String] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::SearchWords;
+
+    #[test]
+    fn words_are_runs_of_letters_and_digits() {
+        let w = SearchWords::parse("  Não recebi o boleto! (pedido 42-B)").expect("words");
+        assert_eq!(w.words(), ["Não", "recebi", "o", "boleto", "pedido", "42", "B"]);
+        assert!(SearchWords::parse(" ?! -- ").is_err());
+        assert!(SearchWords::parse(&"palavra ".repeat(17)).is_err());
+        assert!(SearchWords::parse(&"a".repeat(65)).is_err());
+        assert!(SearchWords::parse(&"á".repeat(64)).is_ok());
+    }
+}

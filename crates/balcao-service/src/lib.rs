@@ -49,7 +49,7 @@ pub use directory::DirectoryInput;
 pub use error::ServiceError;
 pub use faces::{ContactRelations, NowSummary, Statistics, StatsQuery};
 pub use media::MEDIA_MAX;
-pub use messages::{FileInput, NewMessage, StatusReport, TimelineOf};
+pub use messages::{FileInput, MessageHits, NewMessage, StatusReport, TimelineOf};
 pub use realtime::{HUB_POLL, HubCursor, LiveEvent, OpenedStream, Viewer};
 pub use reusable::{NewInteractive, NewTemplate, QuickReplyInput};
 pub use tags::{NewTag, TagPatch};

@@ -19,6 +19,14 @@ use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
 /// Longest text of a message (WhatsApp's limit).
 pub const TEXT_MAX: usize = 4096;
 
+/// A page of messages found by their words, with the tickets and contacts they belong to.
+#[derive(Clone, Debug)]
+pub struct MessageHits {
+    pub page: Page<Message>,
+    pub tickets: std::collections::HashMap<TicketId, Ticket>,
+    pub contacts: std::collections::HashMap<ContactId, Contact>,
+}
+
 /// A message as a face sends it.
 #[derive(Clone, Debug, Default)]
 pub struct NewMessage {
@@ -558,6 +566,38 @@ impl Service {
             }
         };
         Ok(messages::list(&mut self.store().read(), who.account_id, timeline, params.page()?).await?)
+    }
+
+    /// Messages of the account holding every word of `text`, newest first, with their tickets
+    /// and contacts (read side by side, one query per kind).
+    pub async fn search_messages(
+        &self,
+        who: &Principal,
+        text: Option<&str>,
+        params: ListParams,
+    ) -> Result<MessageHits> {
+        let text = text.map(str::trim).unwrap_or_default();
+        if text.is_empty() {
+            return Err(ServiceError::invalid(
+                "q",
+                "required",
+                "`q` (the words to search for) is required",
+            ));
+        }
+        let words = balcao_core::SearchWords::parse(text).map_err(|why| ServiceError::invalid("q", "invalid", why))?;
+        let page = messages::search(&mut self.store().read(), who.account_id, &words, params.page()?).await?;
+        let ticket_ids = crate::distinct(page.items.iter().filter_map(|m| m.ticket_id));
+        let contact_ids = crate::distinct(page.items.iter().map(|m| m.contact_id));
+        let (mut r1, mut r2) = (self.store().read(), self.store().read());
+        let (tickets, contacts) = tokio::try_join!(
+            tickets::get_many(&mut r1, who.account_id, &ticket_ids),
+            contacts::get_many(&mut r2, who.account_id, &contact_ids),
+        )?;
+        Ok(MessageHits {
+            page,
+            tickets: tickets.into_iter().map(|t| (t.id, t)).collect(),
+            contacts: contacts.into_iter().map(|c| (c.id, c)).collect(),
+        })
     }
 
     /// Records a delivery report. The status only moves forward (`queued → sent → delivered →

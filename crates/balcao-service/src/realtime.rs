@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use balcao_core::ids::{id_floor, unix_ms_of};
 use balcao_core::{AccountId, DepartmentId, Role, TicketId, Timestamp, UserId};
 use balcao_store::outbox::StoredEvent;
 use balcao_store::{meta, outbox, tickets, users};
@@ -34,6 +35,9 @@ pub struct Audience {
 pub struct LiveEvent {
     pub event: StoredEvent,
     pub audience: Audience,
+    /// The event as streams send it (`id`, `event`, `created_at`, `account_id`, `data`),
+    /// rendered once however many streams send it.
+    pub json: Arc<str>,
 }
 
 /// What a stream's user may see.
@@ -84,17 +88,6 @@ const HUB_BATCH: u64 = 1000;
 const HUB_WINDOW_MS: u64 = 5000;
 
 /// The smallest UUID v7 of a millisecond: ids compare by time first.
-fn id_floor(unix_ms: u64) -> Uuid {
-    let mut bytes = [0u8; 16];
-    bytes[..6].copy_from_slice(&unix_ms.to_be_bytes()[2..]);
-    Uuid::from_bytes(bytes)
-}
-
-fn unix_ms_of(id: Uuid) -> u64 {
-    let b = id.as_bytes();
-    u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]])
-}
-
 /// The per-process relay of outbox events to streams.
 pub(crate) struct Hub {
     sender: broadcast::Sender<Arc<LiveEvent>>,
@@ -169,7 +162,16 @@ impl Service {
                     managers_only: event.subject_type == "webhook",
                     ticket: ticket_of(&event).map(|t| routing.get(&t).copied().unwrap_or((None, None))),
                 };
-                LiveEvent { event, audience }
+                let json = serde_json::json!({
+                    "id": event.id,
+                    "event": event.name,
+                    "created_at": event.created_at,
+                    "account_id": event.account_id,
+                    "data": event.data,
+                })
+                .to_string()
+                .into();
+                LiveEvent { event, audience, json }
             })
             .collect())
     }
@@ -303,16 +305,5 @@ pub(crate) fn ticket_of(e: &StoredEvent) -> Option<TicketId> {
         "ticket" => Some(TicketId(e.subject_id)),
         "message" => e.data["ticket_id"].as_str().and_then(|s| s.parse().ok()).map(TicketId),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn id_floors_order_before_every_id_of_their_millisecond() {
-        let id = uuid::Uuid::now_v7();
-        let ms = super::unix_ms_of(id);
-        assert!(super::id_floor(ms) <= id && super::id_floor(ms + 1) > id);
-        assert_eq!(super::unix_ms_of(super::id_floor(ms)), ms);
     }
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::{SqlxBinder, SqlxValues};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -51,6 +53,9 @@ pub struct Store {
     /// Statements run so far (a metric, and how tests prove a read costs a constant number of
     /// queries).
     statements: Arc<AtomicU64>,
+    /// Counts commits that wrote outbox events, so the realtime hub and the webhook dispatcher
+    /// of this process look at once instead of at their next poll.
+    events: Arc<watch::Sender<u64>>,
 }
 
 impl Store {
@@ -94,12 +99,19 @@ impl Store {
         Ok(Store {
             backend: Arc::new(backend),
             statements: Arc::new(AtomicU64::new(0)),
+            events: Arc::new(watch::Sender::new(0)),
         })
     }
 
     /// Statements run through this store (and its clones) since it was opened.
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Changes whenever this process commits outbox events (see [`Exec::wrote_events`]);
+    /// events of other processes sharing the database are seen by polling.
+    pub fn events_written(&self) -> watch::Receiver<u64> {
+        self.events.subscribe()
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -166,6 +178,8 @@ impl Store {
         Ok(Tx {
             inner,
             statements: self.statements.clone(),
+            events: self.events.clone(),
+            wrote_events: false,
         })
     }
 
@@ -174,6 +188,7 @@ impl Store {
         Pool {
             backend: &self.backend,
             statements: &self.statements,
+            events: &self.events,
             write: false,
         }
     }
@@ -183,6 +198,7 @@ impl Store {
         Pool {
             backend: &self.backend,
             statements: &self.statements,
+            events: &self.events,
             write: true,
         }
     }
@@ -234,6 +250,10 @@ pub trait Exec: Send {
 
     /// Runs a statement and answers the number of rows it changed.
     fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Notes that outbox events were written: signalled now outside a transaction, at commit
+    /// inside one (a rolled-back transaction signals nothing).
+    fn wrote_events(&mut self);
 }
 
 /// Renders a statement for the backend `db` talks to.
@@ -493,6 +513,7 @@ impl PooledConn {
 pub struct Pool<'a> {
     backend: &'a Backend,
     statements: &'a AtomicU64,
+    events: &'a watch::Sender<u64>,
     write: bool,
 }
 
@@ -526,6 +547,10 @@ impl Exec for Pool<'_> {
     async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
         self.acquire().await?.conn().execute(sql, values).await
     }
+
+    fn wrote_events(&mut self) {
+        self.events.send_modify(|n| *n = n.wrapping_add(1));
+    }
 }
 
 enum TxInner {
@@ -537,6 +562,8 @@ enum TxInner {
 pub struct Tx {
     inner: TxInner,
     statements: Arc<AtomicU64>,
+    events: Arc<watch::Sender<u64>>,
+    wrote_events: bool,
 }
 
 impl Tx {
@@ -544,6 +571,9 @@ impl Tx {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        if self.wrote_events {
+            self.events.send_modify(|n| *n = n.wrapping_add(1));
         }
         Ok(())
     }
@@ -575,6 +605,10 @@ impl Exec for Tx {
 
     async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
         self.conn().execute(sql, values).await
+    }
+
+    fn wrote_events(&mut self) {
+        self.wrote_events = true;
     }
 }
 

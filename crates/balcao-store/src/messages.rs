@@ -332,6 +332,104 @@ pub async fn list(
     Ok(paginate(items, page.limit, |m| m.id.0))
 }
 
+/// Messages of `account` holding every one of `words` (whole words; case and accents do not
+/// matter), newest first, paged by `page.after` (the last message of the previous page).
+/// Revoked messages are not found.
+///
+/// SQLite walks its full-text index (`messages_search`) from the newest row down and stops
+/// when the page is full, so "newest" there means stored last (the same order as the ids,
+/// except for messages imported with earlier dates).
+///
+/// PostgreSQL's GIN index (over `words`, the stored `message_words(text)`) answers which rows
+/// hold the words but not in order, and walking the messages newest first costs as many rows
+/// as it takes to fill a page — millions when the words are rare. So it looks in windows
+/// going back in time (a day, a week, a month, a year, then everything older), each its own
+/// query combining the word index with the id range (ids are UUID v7: time-ordered), until
+/// the page is full: common words fill it from the first, small window; rare ones cost a few
+/// index lookups.
+pub async fn search(
+    db: &mut impl Exec,
+    account: AccountId,
+    words: &balcao_core::SearchWords,
+    page: PageRequest,
+) -> Result<Page<Message>> {
+    let mut stmt = Query::select();
+    stmt.columns(COLUMNS.map(|c| (Messages::Table, c)))
+        .and_where(Expr::col((Messages::Table, Messages::AccountId)).eq(account.0))
+        .and_where(Expr::col((Messages::Table, Messages::RevokedAt)).is_null());
+    let wanted = page.limit as usize + 1;
+    if db.kind() == crate::BackendKind::Sqlite {
+        // Every word quoted (double quotes doubled): an FTS5 query of words that must all be
+        // present. The index is the outer loop (CROSS JOIN keeps it there), read newest row
+        // first.
+        let query = words
+            .words()
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        stmt.from(sea_query::Alias::new("messages_search"))
+            .join(
+                sea_query::JoinType::CrossJoin,
+                Messages::Table,
+                Expr::cust("\"messages\".rowid = \"messages_search\".rowid"),
+            )
+            .and_where(Expr::cust_with_values("\"messages_search\" MATCH ?", [query]))
+            .order_by_expr(Expr::cust("\"messages_search\".rowid"), Order::Desc)
+            .limit(wanted as u64);
+        if let Some(after) = page.after {
+            stmt.and_where(Expr::cust_with_values(
+                "\"messages_search\".rowid < (SELECT rowid FROM messages WHERE id = ?)",
+                [after],
+            ));
+        }
+        let rows: Vec<MessageRow> = fetch_all(db, &stmt).await?;
+        let items = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?;
+        return Ok(paginate(items, page.limit, |m| m.id.0));
+    }
+
+    // PostgreSQL's custom expressions number their own placeholders.
+    stmt.from(Messages::Table).and_where(Expr::cust_with_values(
+        "\"messages\".\"words\" @@ message_words_query($1)",
+        [words.words().join(" ")],
+    ));
+    const DAY_MS: u64 = 86_400_000;
+    let from_ms = match page.after {
+        Some(after) => balcao_core::ids::unix_ms_of(after),
+        None => u64::try_from(Timestamp::now().micros() / 1000).unwrap_or(0),
+    };
+    let mut rows: Vec<MessageRow> = Vec::with_capacity(wanted);
+    let mut below = page.after.unwrap_or(Uuid::max());
+    for back in [
+        Some(DAY_MS),
+        Some(7 * DAY_MS),
+        Some(30 * DAY_MS),
+        Some(365 * DAY_MS),
+        None,
+    ] {
+        let mut window = stmt.clone();
+        window.and_where(Expr::col((Messages::Table, Messages::Id)).lt(below));
+        let floor = back.map(|b| balcao_core::ids::id_floor(from_ms.saturating_sub(b)));
+        if let Some(floor) = floor {
+            window.and_where(Expr::col((Messages::Table, Messages::Id)).gte(floor));
+        }
+        // Materialized: the planner finds the window's matches through the indexes, never by
+        // walking messages in id order hoping to meet matches soon.
+        let (sql, values) = crate::db::render(db, &window);
+        let sql = format!(
+            "WITH hits AS MATERIALIZED ({sql}) SELECT * FROM hits ORDER BY id DESC LIMIT {}",
+            wanted - rows.len()
+        );
+        rows.extend(db.fetch_all_raw::<MessageRow>(&sql, values).await?);
+        match floor {
+            Some(floor) if rows.len() < wanted => below = floor,
+            _ => break,
+        }
+    }
+    let items = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?;
+    Ok(paginate(items, page.limit, |m| m.id.0))
+}
+
 impl crate::query::Fields for balcao_core::message::MessageField {
     fn column(self) -> (&'static str, balcao_core::query::FieldKind) {
         use balcao_core::message::MessageField as F;

@@ -50,6 +50,7 @@ pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
         ]);
     }
     execute(db, &stmt).await?;
+    db.wrote_events();
     Ok(())
 }
 

@@ -330,6 +330,21 @@ pub async fn get(db: &mut impl Exec, account: AccountId, id: TicketId) -> Result
     select_one(db, account, stmt, false).await
 }
 
+/// The tickets of `account` among `ids` (with their topics and custom fields).
+pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[TicketId]) -> Result<Vec<Ticket>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::AccountId).eq(account.0))
+        .and_where(Expr::col(Tickets::Id).is_in(ids.iter().map(|t| t.0)))
+        .to_owned();
+    let rows: Vec<TicketRow> = fetch_all(db, &stmt).await?;
+    with_topics(db, account, rows).await
+}
+
 /// Reads a ticket and locks its row until the transaction ends (see `contacts::lock`).
 pub async fn lock(tx: &mut Tx, account: AccountId, id: TicketId) -> Result<Option<Ticket>> {
     let mut stmt = Query::select();

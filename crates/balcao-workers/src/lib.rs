@@ -189,16 +189,18 @@ impl Queue for Deliveries {
     }
 }
 
-/// How often the dispatcher looks for new events in the outbox (events are written by many
-/// use cases, and by other instances, so it polls; the look is one indexed read).
+/// How often the dispatcher looks for new events in the outbox written by other instances
+/// sharing the database (this process's commits wake it at once); the look is one indexed read.
 const DISPATCH_POLL: Duration = Duration::from_millis(100);
 
 /// Turns outbox events into webhook deliveries, batch after batch.
 async fn dispatch(service: Service, mut stopped: watch::Receiver<bool>) {
+    let mut written = service.store().events_written();
     loop {
         if *stopped.borrow() {
             break;
         }
+        written.mark_unchanged();
         match service.dispatch_events(500).await {
             Ok(500) => continue,
             Ok(_) => {}
@@ -206,6 +208,7 @@ async fn dispatch(service: Service, mut stopped: watch::Receiver<bool>) {
         }
         tokio::select! {
             () = tokio::time::sleep(DISPATCH_POLL) => {}
+            _ = written.changed() => {}
             _ = stopped.changed() => {}
         }
     }

@@ -220,6 +220,32 @@ async fn main() {
             format!("/digisac/api/v1/tickets?query={}", encode(&query))
         }),
     ));
+    scenarios.push((
+        "message text search (words; 20 hits with ticket and contact)",
+        paths(&mut |r| {
+            // Common words and phrases of the conversations, order numbers (found a few times
+            // or never) and words that never occur together.
+            const COMMON: &[&str] = &[
+                "boleto",
+                "pedido",
+                "entrega atrasada",
+                "reembolso",
+                "pix",
+                "nota fiscal",
+                "cartão cobrado",
+                "obrigada",
+                "NAO chegou",
+                "troca aprovada",
+            ];
+            const ABSENT: &[&str] = &["camiseta azul", "boleto reembolso pix", "geladeira"];
+            let q = match r.below(10) {
+                0..=3 => (*r.pick(COMMON)).to_owned(),
+                4..=7 => (100_000 + r.below(900_000)).to_string(),
+                _ => (*r.pick(ABSENT)).to_owned(),
+            };
+            format!("/api/v1/messages/search?q={}&limit=20", encode(&q))
+        }),
+    ));
     let year_ago =
         balcao_core::Timestamp::from_micros(balcao_core::Timestamp::now().micros() - 365 * 86_400_000_000).to_rfc3339();
     scenarios.push((

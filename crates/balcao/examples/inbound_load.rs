@@ -3,8 +3,13 @@
 //!
 //! ```sh
 //! cargo run --release --example inbound_load -- <webhook url> <app secret> \
-//!     [messages=20000] [concurrency=32] [per_notification=1] [customers=2000]
+//!     [messages=20000] [concurrency=32] [per_notification=1] [customers=2000] [rate=0]
 //! ```
+//! With `rate` 0 it is closed-loop: `concurrency` clients each send the next notification as
+//! soon as the previous one is answered (the highest rate the server keeps up with). With a
+//! rate, it is open-loop: notifications are due at that many per second whatever the server
+//! does, at most `concurrency` in flight, and latency counts from when each was due (so a
+//! server falling behind shows in p99 instead of slowing the load down).
 //! Used by `bench/whatsapp_inbound.sh`, which starts the server and creates the connection.
 
 use std::sync::Arc;
@@ -22,16 +27,27 @@ fn sign(secret: &str, body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// The run (`INBOUND_RUN`, default 0): runs against one server use different message ids, and
+/// run k writes as customers k·c/2 to k·c/2 + c (c = `customers`): half of them wrote in the
+/// previous run, half are new.
+fn run() -> u64 {
+    std::env::var("INBOUND_RUN")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
 fn notification(seq: usize, per: usize, customers: usize) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
-    let customer = 5_511_900_000_000_u64 + (seq % customers) as u64;
+    let run = run();
+    let customer = 5_511_900_000_000_u64 + run * (customers as u64 / 2) + (seq % customers) as u64;
     let messages: Vec<String> = (0..per)
         .map(|i| {
             format!(
-                r#"{{"from":"{customer}","id":"wamid.load.{seq}.{i}","timestamp":"{now}","type":"text","text":{{"body":"mensagem {seq}.{i}"}}}}"#
+                r#"{{"from":"{customer}","id":"wamid.load.{run}.{seq}.{i}","timestamp":"{now}","type":"text","text":{{"body":"mensagem {seq}.{i}"}}}}"#
             )
         })
         .collect();
@@ -46,17 +62,22 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(url), Some(secret)) = (args.first().cloned(), args.get(1).cloned()) else {
         eprintln!(
-            "usage: inbound_load <webhook url> <app secret> [messages] [concurrency] [per_notification] [customers]"
+            "usage: inbound_load <webhook url> <app secret> [messages] [concurrency] [per_notification] [customers] [rate]"
         );
         std::process::exit(2);
     };
     let arg = |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let (messages, concurrency, per, customers) = (arg(2, 20_000), arg(3, 32), arg(4, 1).max(1), arg(5, 2_000));
+    let rate = arg(6, 0);
     let notifications = messages.div_ceil(per);
     let client = reqwest::Client::builder().no_proxy().build().expect("client");
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
+    if rate > 0 {
+        open_loop(client, url, secret, notifications, concurrency, per, customers, rate).await;
+        return;
+    }
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (client, url, secret, next, failures) = (
@@ -113,5 +134,69 @@ async fn main() {
         pct(0.5).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,
         failures.load(Ordering::Relaxed)
+    );
+}
+
+/// Sends `notifications` at `rate` per second whatever the answers, with at most `in_flight`
+/// waiting; latency counts from when each notification was due.
+#[allow(clippy::too_many_arguments)]
+async fn open_loop(
+    client: reqwest::Client,
+    url: String,
+    secret: String,
+    notifications: usize,
+    in_flight: usize,
+    per: usize,
+    customers: usize,
+    rate: usize,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Duration, bool)>();
+    let started = tokio::time::Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    for seq in 0..notifications {
+        let due = started + interval.mul_f64(seq as f64);
+        tokio::time::sleep_until(due).await;
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        let body = notification(seq, per, customers);
+        let signature = sign(&secret, body.as_bytes());
+        let (client, url, tx) = (client.clone(), url.clone(), tx.clone());
+        tokio::spawn(async move {
+            let ok = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("x-hub-signature-256", signature)
+                .body(body)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            let _ = tx.send((due.elapsed(), ok));
+            drop(slot);
+        });
+    }
+    drop(tx);
+    let mut all = Vec::with_capacity(notifications);
+    let mut failures = 0usize;
+    while let Some((latency, ok)) = rx.recv().await {
+        all.push(latency);
+        failures += usize::from(!ok);
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "offered {rate} notifications/s of {per}: {} messages in {:.2} s, {:.0} messages/s; \
+         latency p50 {:.2} ms, p99 {:.2} ms; failures {failures}",
+        notifications * per,
+        elapsed.as_secs_f64(),
+        ((notifications - failures) * per) as f64 / elapsed.as_secs_f64(),
+        pct(0.5).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
     );
 }

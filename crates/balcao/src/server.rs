@@ -169,14 +169,22 @@ async fn wake_snoozed_tickets(service: Service) {
     }
 }
 
-/// Relays new outbox events (of this instance and of any other sharing the database) to the
-/// realtime streams of this process.
+/// Relays new outbox events to the realtime streams of this process: at once when this
+/// process commits events, and every poll for those of other instances sharing the database.
 async fn relay_events(service: Service) {
     let mut cursor = balcao_service::HubCursor::now();
+    let mut written = service.store().events_written();
     let mut tick = tokio::time::interval(balcao_service::HUB_POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            changed = written.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+        }
         if let Err(err) = service.relay_events(&mut cursor).await {
             tracing::warn!(error = %err, "relaying events failed");
         }

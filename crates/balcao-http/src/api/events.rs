@@ -74,17 +74,10 @@ struct StreamState {
 }
 
 fn sse_event(e: &LiveEvent) -> Event {
-    let body = serde_json::json!({
-        "id": e.event.id,
-        "event": e.event.name,
-        "created_at": e.event.created_at,
-        "account_id": e.event.account_id,
-        "data": e.event.data,
-    });
     Event::default()
         .id(e.event.id.0.to_string())
-        .event(e.event.name.clone())
-        .data(body.to_string())
+        .event(e.event.name.as_str())
+        .data(&*e.json)
 }
 
 fn events(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {

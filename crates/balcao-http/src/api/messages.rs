@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(react))
         .routes(routes!(report_status))
         .routes(routes!(contact_messages))
+        .routes(routes!(search_messages))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -313,4 +314,51 @@ async fn contact_messages(
         .timeline(&who, TimelineOf::Contact(id), q.params())
         .await?;
     Ok(Json(ListOf::from_page(page, MessageView::from)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SearchQuery {
+    /// The words to find: a message is found when it holds every one of them as a whole word,
+    /// whatever the case and accents (`nao` finds "Não"). Letters and digits make words;
+    /// anything else separates them. At most 16 words.
+    q: Option<String>,
+    /// Id of the last message of the previous page.
+    after: Option<Uuid>,
+    /// Page size, 1 to 100 (default 50).
+    limit: Option<u32>,
+}
+
+/// A message found by its words, with its ticket and contact.
+#[derive(Serialize, ToSchema)]
+pub struct MessageHit {
+    #[serde(flatten)]
+    message: MessageView,
+    /// The ticket the message belongs to (`null` for messages outside tickets).
+    ticket: Option<super::tickets::TicketView>,
+    contact: Option<super::contacts::ContactView>,
+}
+
+/// Search conversations by the words of their messages: the messages holding every word of
+/// `q`, newest first, each with its ticket and contact. Notes and media captions are found too;
+/// revoked messages are not.
+#[utoipa::path(get, path = "/messages/search", tag = "messages", params(SearchQuery), security(("bearer" = [])),
+    responses((status = 200, body = ListOf<MessageHit>),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn search_messages(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    QueryParams(q): QueryParams<SearchQuery>,
+) -> Result<Json<ListOf<MessageHit>>, ApiError> {
+    let params = balcao_service::ListParams {
+        after: q.after,
+        cursor: None,
+        limit: q.limit,
+    };
+    let hits = state.service.search_messages(&who, q.q.as_deref(), params).await?;
+    Ok(Json(ListOf::from_page(hits.page, |m| MessageHit {
+        ticket: m.ticket_id.and_then(|t| hits.tickets.get(&t).cloned()).map(Into::into),
+        contact: hits.contacts.get(&m.contact_id).cloned().map(Into::into),
+        message: m.into(),
+    })))
 }

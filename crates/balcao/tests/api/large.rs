@@ -1,6 +1,7 @@
 //! A seeded account (`balcao seed`, small here): statistics read from the per-day counts agree
 //! with the messages and tickets themselves for any period, also after deletions; contact
-//! search through the trigram index finds fragments of phones, names and e-mails.
+//! search through the trigram index finds fragments of phones, names and e-mails; message search
+//! finds every message holding the words, and only those.
 
 use std::collections::HashMap;
 
@@ -49,8 +50,8 @@ async fn all_tickets(app: &TestApp, token: &str) -> Vec<Value> {
     }
 }
 
-/// Every message of the given tickets: (created_at µs, direction, user id).
-async fn all_messages(app: &TestApp, token: &str, tickets: &[Value]) -> Vec<(i64, String, Option<String>)> {
+/// Every message of the given tickets, as the API shows them.
+async fn timelines(app: &TestApp, token: &str, tickets: &[Value]) -> Vec<Value> {
     let mut out = Vec::new();
     for t in tickets {
         let page = app
@@ -62,16 +63,25 @@ async fn all_messages(app: &TestApp, token: &str, tickets: &[Value]) -> Vec<(i64
         assert_eq!(page.status, 200, "{}", page.body);
         let list = page.body["data"].as_array().expect("data");
         assert!(list.len() < 100, "one page holds a seeded ticket's messages");
-        for m in list {
+        out.extend(list.iter().cloned());
+    }
+    out
+}
+
+/// Every message of the given tickets: (created_at µs, direction, user id).
+async fn all_messages(app: &TestApp, token: &str, tickets: &[Value]) -> Vec<(i64, String, Option<String>)> {
+    timelines(app, token, tickets)
+        .await
+        .iter()
+        .map(|m| {
             let at = Timestamp::parse_rfc3339(m["created_at"].as_str().expect("created_at")).expect("time");
-            out.push((
+            (
                 at.micros(),
                 m["direction"].as_str().expect("direction").to_owned(),
                 m["user_id"].as_str().map(str::to_owned),
-            ));
-        }
-    }
-    out
+            )
+        })
+        .collect()
 }
 
 fn at(micros: i64) -> String {
@@ -252,4 +262,82 @@ async fn contact_search_finds_fragments_of_phones_names_and_emails() {
     assert!(search("leika quar".replace(' ', "%20")).await.len() == 1);
     app.delete(&format!("/api/v1/contacts/{id}"), token).await;
     assert!(search("Zuleika".to_owned()).await.is_empty());
+}
+
+/// Lower case without the accents Portuguese uses: what the search indexes fold.
+fn folded(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn message_search_finds_every_message_holding_the_words_and_only_those() {
+    let app = TestApp::spawn().await;
+    let s = seeded(&app).await;
+    let token = s.token.as_str();
+    let tickets = all_tickets(&app, token).await;
+    let messages = timelines(&app, token, &tickets).await;
+    let order_number = messages
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .find_map(|t| t.strip_prefix("O número do pedido é "))
+        .expect("a customer gave an order number")
+        .to_owned();
+    for q in [
+        "boleto",
+        "NAO chegou",
+        "obrigado",
+        "ENTREGA prazo",
+        order_number.as_str(),
+        "camiseta azul",
+    ] {
+        let words: Vec<String> = folded(q).split(' ').map(str::to_owned).collect();
+        let mut expected: Vec<&str> = messages
+            .iter()
+            .filter(|m| {
+                let text = folded(m["text"].as_str().unwrap_or_default());
+                let have: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+                words.iter().all(|w| have.contains(&w.as_str()))
+            })
+            .map(|m| m["id"].as_str().expect("id"))
+            .collect();
+        expected.sort_unstable();
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/messages/search?q={}&limit=100", q.replace(' ', "%20"));
+            if let Some(a) = &after {
+                path.push_str(&format!("&after={a}"));
+            }
+            let page = app.get(&path, token).await;
+            assert_eq!(page.status, 200, "{q}: {}", page.body);
+            for hit in page.body["data"].as_array().expect("data") {
+                assert_eq!(hit["ticket"]["id"], hit["ticket_id"], "{hit}");
+                assert_eq!(hit["contact"]["id"], hit["contact_id"], "{hit}");
+                found.push(hit["id"].as_str().expect("id").to_owned());
+            }
+            match page.body["next_after"].as_str() {
+                Some(a) => after = Some(a.to_owned()),
+                None => break,
+            }
+        }
+        let pages = found.len();
+        found.sort_unstable();
+        found.dedup();
+        assert_eq!(found.len(), pages, "{q}: no message on two pages");
+        assert_eq!(found, expected, "{q}: every message holding the words, and only those");
+        if q != "camiseta azul" {
+            assert!(!expected.is_empty(), "{q} is in the seeded conversations");
+        }
+    }
 }

@@ -17,6 +17,7 @@ mod media;
 mod ops;
 mod queries;
 mod reusable;
+mod search;
 mod sorting;
 mod tags;
 mod tenancy;
