@@ -16,6 +16,7 @@ pub mod phone;
 pub mod query;
 pub mod role;
 pub mod template;
+pub mod text;
 pub mod ticket;
 pub mod time;
 pub mod validation;

@@ -10,6 +10,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// A day, in the microseconds timestamps count.
+    pub const DAY_MICROS: i64 = 86_400_000_000;
+
     pub fn now() -> Self {
         Self(Utc::now().timestamp_micros())
     }
@@ -20,6 +23,11 @@ impl Timestamp {
 
     pub const fn micros(self) -> i64 {
         self.0
+    }
+
+    /// Milliseconds since the Unix epoch (zero before it), as UUID v7 ids count time.
+    pub fn unix_ms(self) -> u64 {
+        u64::try_from(self.0 / 1000).unwrap_or(0)
     }
 
     /// This instant plus a number of seconds (saturating).

@@ -112,7 +112,7 @@ impl HubCursor {
     /// Starts at now: streams get what happens from here on (and replay what came before).
     pub fn now() -> HubCursor {
         HubCursor {
-            newest_ms: u64::try_from(Timestamp::now().micros() / 1000).unwrap_or(0),
+            newest_ms: Timestamp::now().unix_ms(),
             seen: HashSet::new(),
             order: VecDeque::new(),
         }
@@ -200,8 +200,7 @@ impl Service {
                     .collect()
             }
         };
-        let after =
-            last_event_id.unwrap_or_else(|| id_floor(u64::try_from(Timestamp::now().micros() / 1000).unwrap_or(0)));
+        let after = last_event_id.unwrap_or_else(|| id_floor(Timestamp::now().unix_ms()));
         Ok(OpenedStream {
             viewer,
             replay,

@@ -346,12 +346,13 @@ fn text_condition(kind: BackendKind, text: &str) -> SimpleExpr {
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     let phone = (looks_like_phone && digits.len() >= 3).then_some(digits);
     if kind == BackendKind::Sqlite && text.chars().count() >= 3 {
-        // An FTS5 string: double quotes doubled. With the trigram tokenizer a quoted string
-        // matches any row containing it.
-        let quoted = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
-        let mut query = format!("{{name internal_name alternative_name email}} : {}", quoted(text));
+        // With the trigram tokenizer a quoted string matches any row containing it.
+        let mut query = format!(
+            "{{name internal_name alternative_name email}} : {}",
+            crate::db::fts_string(text)
+        );
         if let Some(p) = &phone {
-            query.push_str(&format!(" OR phone : {}", quoted(p)));
+            query.push_str(&format!(" OR phone : {}", crate::db::fts_string(p)));
         }
         return Expr::cust_with_values(
             "\"contacts\".rowid IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)",

@@ -256,6 +256,12 @@ pub trait Exec: Send {
     fn wrote_events(&mut self);
 }
 
+/// `text` as an FTS5 string (double quotes doubled): matched as written, whatever FTS5
+/// operators or punctuation it holds.
+pub(crate) fn fts_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
 /// Renders a statement for the backend `db` talks to.
 pub(crate) fn render(db: &impl Exec, stmt: &impl SqlxBinder) -> (String, SqlxValues) {
     match db.kind() {

@@ -358,58 +358,67 @@ pub async fn search(
         .and_where(Expr::col((Messages::Table, Messages::AccountId)).eq(account.0))
         .and_where(Expr::col((Messages::Table, Messages::RevokedAt)).is_null());
     let wanted = page.limit as usize + 1;
-    if db.kind() == crate::BackendKind::Sqlite {
-        // Every word quoted (double quotes doubled): an FTS5 query of words that must all be
-        // present. The index is the outer loop (CROSS JOIN keeps it there), read newest row
-        // first.
-        let query = words
-            .words()
-            .iter()
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" ");
-        stmt.from(sea_query::Alias::new("messages_search"))
-            .join(
-                sea_query::JoinType::CrossJoin,
-                Messages::Table,
-                Expr::cust("\"messages\".rowid = \"messages_search\".rowid"),
-            )
-            .and_where(Expr::cust_with_values("\"messages_search\" MATCH ?", [query]))
-            .order_by_expr(Expr::cust("\"messages_search\".rowid"), Order::Desc)
-            .limit(wanted as u64);
-        if let Some(after) = page.after {
-            stmt.and_where(Expr::cust_with_values(
-                "\"messages_search\".rowid < (SELECT rowid FROM messages WHERE id = ?)",
-                [after],
-            ));
-        }
-        let rows: Vec<MessageRow> = fetch_all(db, &stmt).await?;
-        let items = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?;
-        return Ok(paginate(items, page.limit, |m| m.id.0));
-    }
+    let rows = match db.kind() {
+        crate::BackendKind::Sqlite => search_sqlite(db, stmt, words, page.after, wanted).await?,
+        crate::BackendKind::Postgres => search_postgres(db, stmt, words, page.after, wanted).await?,
+    };
+    let items = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?;
+    Ok(paginate(items, page.limit, |m| m.id.0))
+}
 
+/// An FTS5 query of words that must all be present, the index as the outer loop (CROSS JOIN
+/// keeps it there), read newest row first.
+async fn search_sqlite(
+    db: &mut impl Exec,
+    mut stmt: sea_query::SelectStatement,
+    words: &balcao_core::SearchWords,
+    after: Option<Uuid>,
+    wanted: usize,
+) -> Result<Vec<MessageRow>> {
+    let query: Vec<String> = words.words().iter().map(|w| crate::db::fts_string(w)).collect();
+    stmt.from(sea_query::Alias::new("messages_search"))
+        .join(
+            sea_query::JoinType::CrossJoin,
+            Messages::Table,
+            Expr::cust("\"messages\".rowid = \"messages_search\".rowid"),
+        )
+        .and_where(Expr::cust_with_values("\"messages_search\" MATCH ?", [query.join(" ")]))
+        .order_by_expr(Expr::cust("\"messages_search\".rowid"), Order::Desc)
+        .limit(wanted as u64);
+    if let Some(after) = after {
+        stmt.and_where(Expr::cust_with_values(
+            "\"messages_search\".rowid < (SELECT rowid FROM messages WHERE id = ?)",
+            [after],
+        ));
+    }
+    Ok(fetch_all(db, &stmt).await?)
+}
+
+/// Windows going back in time from `after` (or now), each matched through the word index and
+/// the id range, until `wanted` rows are found.
+async fn search_postgres(
+    db: &mut impl Exec,
+    mut stmt: sea_query::SelectStatement,
+    words: &balcao_core::SearchWords,
+    after: Option<Uuid>,
+    wanted: usize,
+) -> Result<Vec<MessageRow>> {
     // PostgreSQL's custom expressions number their own placeholders.
     stmt.from(Messages::Table).and_where(Expr::cust_with_values(
         "\"messages\".\"words\" @@ message_words_query($1)",
         [words.words().join(" ")],
     ));
-    const DAY_MS: u64 = 86_400_000;
-    let from_ms = match page.after {
-        Some(after) => balcao_core::ids::unix_ms_of(after),
-        None => u64::try_from(Timestamp::now().micros() / 1000).unwrap_or(0),
-    };
+    let from = after.map_or_else(Timestamp::now, |a| {
+        Timestamp::from_micros(balcao_core::ids::unix_ms_of(a) as i64 * 1000)
+    });
     let mut rows: Vec<MessageRow> = Vec::with_capacity(wanted);
-    let mut below = page.after.unwrap_or(Uuid::max());
-    for back in [
-        Some(DAY_MS),
-        Some(7 * DAY_MS),
-        Some(30 * DAY_MS),
-        Some(365 * DAY_MS),
-        None,
-    ] {
+    let mut below = after.unwrap_or(Uuid::max());
+    for days in [Some(1), Some(7), Some(30), Some(365), None] {
         let mut window = stmt.clone();
         window.and_where(Expr::col((Messages::Table, Messages::Id)).lt(below));
-        let floor = back.map(|b| balcao_core::ids::id_floor(from_ms.saturating_sub(b)));
+        let floor = days.map(|d| {
+            balcao_core::ids::id_floor(Timestamp::from_micros(from.micros() - d * Timestamp::DAY_MICROS).unix_ms())
+        });
         if let Some(floor) = floor {
             window.and_where(Expr::col((Messages::Table, Messages::Id)).gte(floor));
         }
@@ -426,8 +435,7 @@ pub async fn search(
             _ => break,
         }
     }
-    let items = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>>>()?;
-    Ok(paginate(items, page.limit, |m| m.id.0))
+    Ok(rows)
 }
 
 impl crate::query::Fields for balcao_core::message::MessageField {

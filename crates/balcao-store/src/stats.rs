@@ -36,7 +36,7 @@ pub struct TicketFigures {
 }
 
 /// A UTC day in microseconds.
-const DAY: i64 = 86_400_000_000;
+const DAY: i64 = Timestamp::DAY_MICROS;
 
 fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))

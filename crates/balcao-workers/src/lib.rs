@@ -190,7 +190,9 @@ impl Queue for Deliveries {
 }
 
 /// How often the dispatcher looks for new events in the outbox written by other instances
-/// sharing the database (this process's commits wake it at once); the look is one indexed read.
+/// sharing the database (this process's commits wake it at once: measured, small frequent
+/// claims delay inbound groups less than claims of hundreds of events every 100 ms); the look
+/// is one indexed read.
 const DISPATCH_POLL: Duration = Duration::from_millis(100);
 
 /// Turns outbox events into webhook deliveries, batch after batch.

@@ -246,8 +246,10 @@ async fn main() {
             format!("/api/v1/messages/search?q={}&limit=20", encode(&q))
         }),
     ));
-    let year_ago =
-        balcao_core::Timestamp::from_micros(balcao_core::Timestamp::now().micros() - 365 * 86_400_000_000).to_rfc3339();
+    let year_ago = balcao_core::Timestamp::from_micros(
+        balcao_core::Timestamp::now().micros() - 365 * balcao_core::Timestamp::DAY_MICROS,
+    )
+    .to_rfc3339();
     scenarios.push((
         "Digisac dashboard/general over a year",
         paths(&mut |r| {
@@ -267,7 +269,7 @@ async fn main() {
             continue;
         }
         let out = run(&client, requests, concurrency, Arc::new(list)).await;
-        let at = |q: f64| out.latencies[((out.latencies.len() as f64 * q) as usize).min(out.latencies.len() - 1)];
+        let at = |q: f64| balcao::bench::quantile(&out.latencies, q);
         println!(
             "| {name} | {} | {} | {} | {:.0} | {} |",
             ms(at(0.50)),

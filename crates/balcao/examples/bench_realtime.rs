@@ -109,27 +109,10 @@ async fn main() {
         while rx.try_recv().is_ok() {}
 
         for i in 0..messages {
-            let body = serde_json::json!({
-                "contact_id": contact,
-                "direction": "inbound",
-                "text": format!("{PROBE}{}", now_micros()),
-            });
-            let sent = http
-                .post(format!("{base}/api/v1/messages"))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => {}
-                Ok(r) => {
-                    eprintln!("message {i}: {}", r.status());
-                    std::process::exit(1);
-                }
-                Err(e) => {
-                    eprintln!("message {i}: {e}");
-                    std::process::exit(1);
-                }
+            let text = format!("{PROBE}{}", now_micros());
+            if let Err(e) = balcao::bench::post_inbound(&http, base, token, contact, &text).await {
+                eprintln!("message {i}: {e}");
+                std::process::exit(1);
             }
             tokio::time::sleep(gap).await;
         }
@@ -143,7 +126,7 @@ async fn main() {
             }
         }
         latencies.sort_unstable();
-        let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1))];
+        let at = |q: f64| balcao::bench::quantile(&latencies, q);
         if latencies.is_empty() {
             println!("| {clients} | {messages} | 0 of {expected} | - | - | - |");
             continue;

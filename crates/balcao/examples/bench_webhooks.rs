@@ -32,25 +32,17 @@ async fn make(args: &[String]) {
     let mut tasks = Vec::new();
     for _ in 0..concurrency.max(1) {
         let (http, next) = (http.clone(), next.clone());
-        let (url, token, contact) = (format!("{base}/api/v1/messages"), token.clone(), contact.clone());
+        let (base, token, contact) = (base.clone(), token.clone(), contact.clone());
         tasks.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= messages {
                     return;
                 }
-                let body =
-                    serde_json::json!({"contact_id": contact, "direction": "inbound", "text": format!("mensagem {i}")});
-                match http.post(&url).bearer_auth(&token).json(&body).send().await {
-                    Ok(r) if r.status().is_success() => {}
-                    Ok(r) => {
-                        eprintln!("message {i}: {}", r.status());
-                        std::process::exit(1);
-                    }
-                    Err(e) => {
-                        eprintln!("message {i}: {e}");
-                        std::process::exit(1);
-                    }
+                let text = format!("mensagem {i}");
+                if let Err(e) = balcao::bench::post_inbound(&http, &base, &token, &contact, &text).await {
+                    eprintln!("message {i}: {e}");
+                    std::process::exit(1);
                 }
             }
         }));

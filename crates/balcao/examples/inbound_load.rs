@@ -57,6 +57,44 @@ fn notification(seq: usize, per: usize, customers: usize) -> String {
     )
 }
 
+/// What every request of a run shares.
+struct Load {
+    client: reqwest::Client,
+    url: String,
+    secret: String,
+    per: usize,
+    customers: usize,
+}
+
+impl Load {
+    /// Posts notification `seq`; whether it was answered with success.
+    async fn post(&self, seq: usize) -> bool {
+        let body = notification(seq, self.per, self.customers);
+        let signature = sign(&self.secret, body.as_bytes());
+        self.client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(body)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+}
+
+/// Prints a run's figures: `what`, then `counted` messages over `elapsed`, latency, failures.
+fn report(what: String, counted: usize, elapsed: Duration, mut latencies: Vec<Duration>, failures: usize) {
+    latencies.sort();
+    let ms = |q: f64| balcao::bench::quantile(&latencies, q).as_secs_f64() * 1e3;
+    println!(
+        "{what}: {:.2} s, {:.0} messages/s; latency p50 {:.2} ms, p99 {:.2} ms; failures {failures}",
+        elapsed.as_secs_f64(),
+        counted as f64 / elapsed.as_secs_f64(),
+        ms(0.5),
+        ms(0.99),
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -70,23 +108,23 @@ async fn main() {
     let (messages, concurrency, per, customers) = (arg(2, 20_000), arg(3, 32), arg(4, 1).max(1), arg(5, 2_000));
     let rate = arg(6, 0);
     let notifications = messages.div_ceil(per);
-    let client = reqwest::Client::builder().no_proxy().build().expect("client");
+    let load = Arc::new(Load {
+        client: reqwest::Client::builder().no_proxy().build().expect("client"),
+        url,
+        secret,
+        per,
+        customers,
+    });
+    if rate > 0 {
+        open_loop(load, notifications, concurrency, rate).await;
+        return;
+    }
     let next = Arc::new(AtomicUsize::new(0));
     let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    if rate > 0 {
-        open_loop(client, url, secret, notifications, concurrency, per, customers, rate).await;
-        return;
-    }
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, secret, next, failures) = (
-            client.clone(),
-            url.clone(),
-            secret.clone(),
-            next.clone(),
-            failures.clone(),
-        );
+        let (load, next, failures) = (load.clone(), next.clone(), failures.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -94,17 +132,8 @@ async fn main() {
                 if seq >= notifications {
                     break;
                 }
-                let body = notification(seq, per, customers);
-                let signature = sign(&secret, body.as_bytes());
                 let t = Instant::now();
-                let ok = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("x-hub-signature-256", signature)
-                    .body(body)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
+                let ok = load.post(seq).await;
                 latencies.push(t.elapsed());
                 if !ok {
                     failures.fetch_add(1, Ordering::Relaxed);
@@ -117,39 +146,21 @@ async fn main() {
     for t in tasks {
         all.extend(t.await.expect("task"));
     }
-    let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 - 1.0) * p) as usize)
-            .copied()
-            .unwrap_or_default()
-    };
-    println!(
-        "{} messages in {} notifications of {per}, {concurrency} concurrent: {:.2} s, {:.0} messages/s; \
-         latency p50 {:.2} ms, p99 {:.2} ms; failures {}",
+    report(
+        format!(
+            "{} messages in {notifications} notifications of {per}, {concurrency} concurrent",
+            notifications * per
+        ),
         notifications * per,
-        notifications,
-        elapsed.as_secs_f64(),
-        (notifications * per) as f64 / elapsed.as_secs_f64(),
-        pct(0.5).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        failures.load(Ordering::Relaxed)
+        started.elapsed(),
+        all,
+        failures.load(Ordering::Relaxed),
     );
 }
 
 /// Sends `notifications` at `rate` per second whatever the answers, with at most `in_flight`
 /// waiting; latency counts from when each notification was due.
-#[allow(clippy::too_many_arguments)]
-async fn open_loop(
-    client: reqwest::Client,
-    url: String,
-    secret: String,
-    notifications: usize,
-    in_flight: usize,
-    per: usize,
-    customers: usize,
-    rate: usize,
-) {
+async fn open_loop(load: Arc<Load>, notifications: usize, in_flight: usize, rate: usize) {
     let slots = Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Duration, bool)>();
     let started = tokio::time::Instant::now();
@@ -160,18 +171,9 @@ async fn open_loop(
         let Ok(slot) = slots.clone().acquire_owned().await else {
             break;
         };
-        let body = notification(seq, per, customers);
-        let signature = sign(&secret, body.as_bytes());
-        let (client, url, tx) = (client.clone(), url.clone(), tx.clone());
+        let (load, tx) = (load.clone(), tx.clone());
         tokio::spawn(async move {
-            let ok = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("x-hub-signature-256", signature)
-                .body(body)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
+            let ok = load.post(seq).await;
             let _ = tx.send((due.elapsed(), ok));
             drop(slot);
         });
@@ -183,20 +185,15 @@ async fn open_loop(
         all.push(latency);
         failures += usize::from(!ok);
     }
-    let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 - 1.0) * p) as usize)
-            .copied()
-            .unwrap_or_default()
-    };
-    println!(
-        "offered {rate} notifications/s of {per}: {} messages in {:.2} s, {:.0} messages/s; \
-         latency p50 {:.2} ms, p99 {:.2} ms; failures {failures}",
-        notifications * per,
-        elapsed.as_secs_f64(),
-        ((notifications - failures) * per) as f64 / elapsed.as_secs_f64(),
-        pct(0.5).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
+    let per = load.per;
+    report(
+        format!(
+            "offered {rate} notifications/s of {per}, {} messages",
+            notifications * per
+        ),
+        (notifications - failures) * per,
+        started.elapsed(),
+        all,
+        failures,
     );
 }

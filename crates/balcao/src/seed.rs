@@ -13,6 +13,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use balcao_core::text::folded;
 use balcao_core::{
     AccountId, ConnectionId, Contact, ContactId, DeliveryStatus, DepartmentId, Direction, Message, MessageId,
     MessageType, Origin, Ticket, TicketId, TicketStatus, Timestamp, UserId,
@@ -328,8 +329,8 @@ pub async fn seed(service: &Service, store: &Store, o: &SeedOptions) -> anyhow::
 
     // The plan: tickets at an even pace over the period, each a new contact's or a returning one's.
     let now = Timestamp::now().micros();
-    let span = i64::from(o.days.max(1)) * 86_400_000_000;
-    let open_since = now - i64::from(o.open_days) * 86_400_000_000;
+    let span = i64::from(o.days.max(1)) * Timestamp::DAY_MICROS;
+    let open_since = now - i64::from(o.open_days) * Timestamp::DAY_MICROS;
     let first_start = now - span;
     let step = span / o.tickets as i64;
     let per_ticket = o.messages / o.tickets;
@@ -423,7 +424,7 @@ pub async fn seed(service: &Service, store: &Store, o: &SeedOptions) -> anyhow::
         contact.external_id = Some(phone);
         contact.email = rng
             .chance(40)
-            .then(|| format!("{}.{}{}@exemplo.com.br", plain(first), plain(last_name), c));
+            .then(|| format!("{}.{}{}@exemplo.com.br", folded(first), folded(last_name), c));
         contact.last_message_at = Some(Timestamp::from_micros(last.last));
         contact.unread_count = i64::from(last.active);
         contact.updated_at = Timestamp::from_micros(last.last);
@@ -592,20 +593,4 @@ pub async fn seed(service: &Service, store: &Store, o: &SeedOptions) -> anyhow::
 
 fn domain_of(email: &str) -> &str {
     email.rsplit_once('@').map_or("example.com", |(_, d)| d)
-}
-
-/// A name as an e-mail's local part: lower case, accents dropped.
-fn plain(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
-            'á' | 'â' | 'ã' | 'à' => 'a',
-            'é' | 'ê' => 'e',
-            'í' => 'i',
-            'ó' | 'ô' | 'õ' => 'o',
-            'ú' => 'u',
-            'ç' => 'c',
-            'Á' => 'a',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
 }

@@ -93,7 +93,11 @@ async fn statuses_are_delivered_signed_in_order_with_callback_data() {
         json!({"billable": true, "pricing_model": "CBP", "category": "service"})
     );
     assert!(receiver.hits().iter().all(|h| h.signature_valid));
-    let deliveries = sim.deliveries();
+    // The receiver holds the last status before the simulator has recorded its answer.
+    let deliveries = sim
+        .wait_for_deliveries(|d| d.len() >= 4, Duration::from_secs(5))
+        .await
+        .expect("four deliveries recorded");
     assert_eq!(deliveries.len(), 4);
     assert!(
         deliveries

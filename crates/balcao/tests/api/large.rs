@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use balcao::seed::{SeedOptions, seed};
 use balcao_core::Timestamp;
+use balcao_core::text::folded;
 use balcao_testkit::TestApp;
 use balcao_testkit::serde_json::Value;
 
@@ -262,22 +263,6 @@ async fn contact_search_finds_fragments_of_phones_names_and_emails() {
     assert!(search("leika quar".replace(' ', "%20")).await.len() == 1);
     app.delete(&format!("/api/v1/contacts/{id}"), token).await;
     assert!(search("Zuleika".to_owned()).await.is_empty());
-}
-
-/// Lower case without the accents Portuguese uses: what the search indexes fold.
-fn folded(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            other => other,
-        })
-        .collect()
 }
 
 #[tokio::test]

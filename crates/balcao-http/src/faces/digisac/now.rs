@@ -152,8 +152,8 @@ async fn general(
         }
     };
     let to = time("endPeriod")?.unwrap_or_else(balcao_core::Timestamp::now);
-    let from =
-        time("startPeriod")?.unwrap_or_else(|| balcao_core::Timestamp::from_micros(to.micros() - 30 * 86_400_000_000));
+    let from = time("startPeriod")?
+        .unwrap_or_else(|| balcao_core::Timestamp::from_micros(to.micros() - 30 * balcao_core::Timestamp::DAY_MICROS));
     let by_close = match spec.get("periodType").and_then(Value::as_str) {
         None | Some("" | "openDate") => false,
         Some("closeDate") => true,
@@ -193,7 +193,7 @@ async fn general(
         .per_day
         .iter()
         .map(|(day, n)| {
-            let date = balcao_core::Timestamp::from_micros(day * 86_400_000_000)
+            let date = balcao_core::Timestamp::from_micros(day * balcao_core::Timestamp::DAY_MICROS)
                 .to_datetime()
                 .format("%Y-%m-%d")
                 .to_string();

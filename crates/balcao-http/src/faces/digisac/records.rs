@@ -289,9 +289,8 @@ fn shortcut(body: &Value) -> Option<String> {
             .split_whitespace()
             .take(3)
             .map(|w| {
-                w.to_lowercase()
+                balcao_core::text::folded(w)
                     .chars()
-                    .map(fold)
                     .filter(char::is_ascii_alphanumeric)
                     .collect::<String>()
             })
@@ -300,20 +299,6 @@ fn shortcut(body: &Value) -> Option<String> {
         let joined: String = words.join("-").chars().take(32).collect();
         (!joined.is_empty()).then_some(joined)
     })
-}
-
-/// A Portuguese letter without its accent (shortcuts are plain ASCII).
-fn fold(c: char) -> char {
-    match c {
-        'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'í' | 'ì' | 'î' | 'ï' => 'i',
-        'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-        'ú' | 'ù' | 'û' | 'ü' => 'u',
-        'ç' => 'c',
-        'ñ' => 'n',
-        other => other,
-    }
 }
 
 async fn list_replies(State(state): State<AppState>, Caller(who): Caller, uri: OriginalUri) -> Json {
