@@ -2,7 +2,7 @@
 # once and kept between runs), starting the server and timing it to ready, memory readings.
 # Source it from a script that has `cd`-ed to the repository's root.
 
-BIN=target/release/balcao
+BIN="${BENCH_BIN:-target/release/balcao}"
 EXAMPLES=target/release/examples
 PORT="${BENCH_PORT:-18091}"
 BASE="http://127.0.0.1:$PORT"

@@ -11,7 +11,6 @@
 //! own through the one-message path, so one conflict costs a retry, never a lost message.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 
 use balcao_core::{
     Connection, Contact, ContactId, DeliveryStatus, Direction, InboundBatch, InboundMessage, Message, MessageId,
@@ -19,37 +18,39 @@ use balcao_core::{
 };
 use balcao_store::{contacts, jobs, messages, outbox, tickets};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 use crate::channels::{IngestReport, jobs_for, new_contact, number_of};
+use crate::group::{GroupQueue, Grouped, Pending};
 use crate::messages::{touch_contact, touch_ticket};
 use crate::tickets::ticket_updated;
 use crate::{Result, Service, ServiceError, distinct, event};
 
-/// The most messages one transaction stores; a larger queue is drained in several.
-const MESSAGES_PER_COMMIT: usize = 512;
+/// Notifications committed in groups (`crate::group`): a group carries up to 512 messages.
+pub(crate) struct Inbound;
 
-/// Notifications waiting to be stored, and whether a drain task is at work.
-#[derive(Default)]
-pub(crate) struct IngestQueue {
-    state: Mutex<QueueState>,
-}
-
-#[derive(Default)]
-struct QueueState {
-    pending: Vec<Pending>,
-    draining: bool,
-}
-
-struct Pending {
+/// A notification waiting for its group.
+pub(crate) struct Notification {
     connection: Connection,
     batch: InboundBatch,
-    reply: oneshot::Sender<Result<IngestReport>>,
 }
 
-impl IngestQueue {
-    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+pub(crate) type IngestQueue = GroupQueue<Notification, Result<IngestReport>>;
+
+impl Grouped for Inbound {
+    type Item = Notification;
+    type Answer = Result<IngestReport>;
+    const LIMIT: usize = 512;
+
+    fn queue(service: &Service) -> &IngestQueue {
+        &service.inner.ingest
+    }
+
+    fn weight(item: &Notification) -> usize {
+        item.batch.messages.len()
+    }
+
+    async fn commit(service: &Service, group: Vec<Pending<Notification, Self::Answer>>) {
+        service.commit_group(group).await;
     }
 }
 
@@ -62,56 +63,16 @@ impl Service {
         if batch.messages.is_empty() {
             return self.ingest_rest(connection, batch, IngestReport::default()).await;
         }
-        let (reply, answer) = oneshot::channel();
-        let start = {
-            let mut q = self.inner.ingest.lock();
-            q.pending.push(Pending {
-                connection: connection.clone(),
-                batch,
-                reply,
-            });
-            !std::mem::replace(&mut q.draining, true)
+        let item = Notification {
+            connection: connection.clone(),
+            batch,
         };
-        if start {
-            let service = self.clone();
-            tokio::spawn(async move { service.drain_ingest().await });
-        }
-        answer
+        self.grouped::<Inbound>(item)
             .await
-            .unwrap_or_else(|_| Err(ServiceError::Internal("the message was not stored".into())))
+            .unwrap_or_else(|| Err(ServiceError::Internal("the message was not stored".into())))
     }
 
-    /// Stores queued notifications, a group per transaction, until the queue is empty. Each
-    /// group runs in its own task: a request that goes away does not cancel it, and should it
-    /// panic, only its own notifications fail.
-    async fn drain_ingest(&self) {
-        loop {
-            let group: Vec<Pending> = {
-                let mut q = self.inner.ingest.lock();
-                if q.pending.is_empty() {
-                    q.draining = false;
-                    return;
-                }
-                let mut messages = 0;
-                let take = q
-                    .pending
-                    .iter()
-                    .take_while(|p| {
-                        let first = messages == 0;
-                        messages += p.batch.messages.len();
-                        first || messages <= MESSAGES_PER_COMMIT
-                    })
-                    .count();
-                q.pending.drain(..take).collect()
-            };
-            let service = self.clone();
-            if let Err(e) = tokio::spawn(async move { service.commit_group(group).await }).await {
-                tracing::error!(error = %e, "storing inbound messages failed");
-            }
-        }
-    }
-
-    async fn commit_group(&self, group: Vec<Pending>) {
+    async fn commit_group(&self, group: Vec<Pending<Notification, Result<IngestReport>>>) {
         let started = std::time::Instant::now();
         let stored = self.store_inbound(&group).await;
         tracing::debug!(
@@ -130,16 +91,16 @@ impl Service {
                     };
                     let rest = InboundBatch {
                         messages: Vec::new(),
-                        ..p.batch
+                        ..p.item.batch
                     };
-                    let result = self.ingest_rest(&p.connection, rest, report).await;
+                    let result = self.ingest_rest(&p.item.connection, rest, report).await;
                     let _ = p.reply.send(result);
                 }
             }
             Err(e) => {
                 tracing::debug!(error = %e, notifications = group.len(), "group commit failed; storing one by one");
                 for p in group {
-                    let result = self.ingest_alone(&p.connection, p.batch).await;
+                    let result = self.ingest_alone(&p.item.connection, p.item.batch).await;
                     let _ = p.reply.send(result);
                 }
             }
@@ -148,14 +109,17 @@ impl Service {
 
     /// Stores the messages of a group of notifications in one transaction; answers, per
     /// notification, how many were stored and how many were already known.
-    async fn store_inbound(&self, group: &[Pending]) -> Result<Vec<(usize, usize)>> {
+    async fn store_inbound(
+        &self,
+        group: &[Pending<Notification, Result<IngestReport>>],
+    ) -> Result<Vec<(usize, usize)>> {
         let mut counts = vec![(0, 0); group.len()];
         let mut tx = self.store().begin().await?;
         let mut events = Vec::new();
         let mut new_jobs = Vec::new();
         let mut stored: Vec<Message> = Vec::new();
         // Per connection, in arrival order.
-        let mut connections: Vec<&Connection> = group.iter().map(|p| &p.connection).collect();
+        let mut connections: Vec<&Connection> = group.iter().map(|p| &p.item.connection).collect();
         connections.sort_by_key(|c| c.id.0);
         connections.dedup_by_key(|c| c.id);
         for connection in connections {
@@ -163,8 +127,8 @@ impl Service {
             let items: Vec<(usize, &InboundMessage)> = group
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.connection.id == connection_id)
-                .flat_map(|(i, p)| p.batch.messages.iter().map(move |m| (i, m)))
+                .filter(|(_, p)| p.item.connection.id == connection_id)
+                .flat_map(|(i, p)| p.item.batch.messages.iter().map(move |m| (i, m)))
                 .collect();
 
             // The messages already stored, and those answered or reacted to.

@@ -15,6 +15,7 @@ mod departments;
 mod directory;
 mod error;
 mod faces;
+mod group;
 mod ingest;
 mod media;
 mod messages;
@@ -140,6 +141,7 @@ struct Inner {
     deliveries_due: tokio::sync::Notify,
     hub: realtime::Hub,
     ingest: ingest::IngestQueue,
+    delivered: group::GroupQueue<webhooks::Delivered, Result<()>>,
     webhook_connections: channels::ConnectionCache,
     stream_key: std::sync::OnceLock<Vec<u8>>,
     formats: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<dyn webhooks::EventFormat>>>,
@@ -169,6 +171,7 @@ impl Service {
                 deliveries_due: tokio::sync::Notify::new(),
                 hub: realtime::Hub::new(),
                 ingest: ingest::IngestQueue::default(),
+                delivered: group::GroupQueue::default(),
                 webhook_connections: channels::ConnectionCache::default(),
                 stream_key: std::sync::OnceLock::new(),
                 formats: std::sync::RwLock::new(std::collections::HashMap::new()),

@@ -22,6 +22,7 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
+use crate::group::{GroupQueue, Grouped, Pending};
 use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
 
 /// A subscription as a face creates or changes it.
@@ -436,7 +437,7 @@ impl Service {
         d.delivered_at = ok.then_some(attempt.at);
         let mut tx = self.store().begin().await?;
         webhooks::insert_deliveries(&mut tx, std::slice::from_ref(&d)).await?;
-        webhooks::insert_attempt(&mut tx, d.account_id, d.id, &attempt).await?;
+        webhooks::insert_attempts(&mut tx, &[(d.account_id, d.id, &attempt)]).await?;
         tx.commit().await?;
         d.attempt_log.push(attempt);
         Ok(d)
@@ -554,51 +555,111 @@ impl Service {
     /// than `webhook_disable_after` is disabled, with a `webhook.disabled` event.
     pub async fn run_delivery(&self, d: &Delivery, w: &Webhook) -> Result<DeliveryStatus> {
         let attempt = self.inner.webhook_sender.post(w, d).await;
-        let now = Timestamp::now();
-        let ok = attempt.status_code.is_some_and(|s| (200..300).contains(&s));
-        let mut tx = self.store().begin().await?;
-        webhooks::insert_attempt(&mut tx, d.account_id, d.id, &attempt).await?;
-        let status = if ok {
-            webhooks::set_delivery_state(&mut tx, d.id, DeliveryStatus::Delivered, now, Some(now)).await?;
-            webhooks::record_success(&mut tx, w.id, now).await?;
-            DeliveryStatus::Delivered
-        } else {
-            // Exponential from `webhook_retry_base`, capped at an hour.
-            let next = crate::retry_at(
-                self.settings().webhook_retry_base,
-                d.attempts,
-                Duration::from_secs(3600),
-                now,
-            );
-            let status = if next > d.expires_at {
-                DeliveryStatus::Dead
-            } else {
-                DeliveryStatus::Pending
+        if attempt.status_code.is_some_and(|s| (200..300).contains(&s)) {
+            let delivered = Delivered {
+                account: d.account_id,
+                delivery: d.id,
+                webhook: w.id,
+                attempt,
             };
-            webhooks::set_delivery_state(&mut tx, d.id, status, next, None).await?;
-            webhooks::record_failure(&mut tx, w.id, now).await?;
-            let since = Timestamp::from_micros(
-                now.micros() - i64::try_from(self.settings().webhook_disable_after.as_micros()).unwrap_or(i64::MAX),
-            );
-            let reason = format!(
-                "deliveries failed for more than {} s without a success",
-                self.settings().webhook_disable_after.as_secs()
-            );
-            if webhooks::disable_if_failing(&mut tx, w.id, since, &reason, now).await? {
-                let mut disabled = w.clone();
-                disabled.active = false;
-                disabled.disabled_reason = Some(reason);
-                outbox::append(
-                    &mut tx,
-                    &[event(w.account_id, "webhook.disabled", "webhook", w.id.0, &disabled)],
-                )
-                .await?;
-                tracing::warn!(webhook = %w.id, url = %w.url, "webhook disabled after failing too long");
-            }
-            status
+            self.grouped::<RecordDelivered>(delivered)
+                .await
+                .unwrap_or_else(|| Err(ServiceError::Internal("the delivery was not recorded".into())))?;
+            return Ok(DeliveryStatus::Delivered);
+        }
+        let now = Timestamp::now();
+        let mut tx = self.store().begin().await?;
+        webhooks::insert_attempts(&mut tx, &[(d.account_id, d.id, &attempt)]).await?;
+        // Exponential from `webhook_retry_base`, capped at an hour.
+        let next = crate::retry_at(
+            self.settings().webhook_retry_base,
+            d.attempts,
+            Duration::from_secs(3600),
+            now,
+        );
+        let status = if next > d.expires_at {
+            DeliveryStatus::Dead
+        } else {
+            DeliveryStatus::Pending
         };
+        webhooks::set_delivery_state(&mut tx, d.id, status, next, None).await?;
+        webhooks::record_failure(&mut tx, w.id, now).await?;
+        let since = Timestamp::from_micros(
+            now.micros() - i64::try_from(self.settings().webhook_disable_after.as_micros()).unwrap_or(i64::MAX),
+        );
+        let reason = format!(
+            "deliveries failed for more than {} s without a success",
+            self.settings().webhook_disable_after.as_secs()
+        );
+        if webhooks::disable_if_failing(&mut tx, w.id, since, &reason, now).await? {
+            let mut disabled = w.clone();
+            disabled.active = false;
+            disabled.disabled_reason = Some(reason);
+            outbox::append(
+                &mut tx,
+                &[event(w.account_id, "webhook.disabled", "webhook", w.id.0, &disabled)],
+            )
+            .await?;
+            tracing::warn!(webhook = %w.id, url = %w.url, "webhook disabled after failing too long");
+        }
         tx.commit().await?;
         Ok(status)
+    }
+
+    /// Records deliveries answered 2xx, with their tries, in one transaction.
+    async fn record_delivered(&self, items: &[&Delivered]) -> Result<()> {
+        let now = Timestamp::now();
+        let attempts: Vec<_> = items.iter().map(|d| (d.account, d.delivery, &d.attempt)).collect();
+        let ids: Vec<DeliveryId> = items.iter().map(|d| d.delivery).collect();
+        let hooks: Vec<WebhookId> = crate::distinct(items.iter().map(|d| d.webhook));
+        let mut tx = self.store().begin().await?;
+        webhooks::insert_attempts(&mut tx, &attempts).await?;
+        webhooks::set_delivered(&mut tx, &ids, now).await?;
+        webhooks::record_success(&mut tx, &hooks, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A delivery answered 2xx, waiting to be recorded with others.
+pub(crate) struct Delivered {
+    account: AccountId,
+    delivery: DeliveryId,
+    webhook: WebhookId,
+    attempt: DeliveryAttempt,
+}
+
+/// Successful deliveries are recorded in groups (`crate::group`): at thousands a second, a
+/// transaction each would make the database's commit rate the delivery rate. Failures stay
+/// one transaction each (backoff, disabling), being few.
+pub(crate) struct RecordDelivered;
+
+impl Grouped for RecordDelivered {
+    type Item = Delivered;
+    type Answer = Result<()>;
+    const LIMIT: usize = 256;
+
+    fn queue(service: &Service) -> &GroupQueue<Delivered, Result<()>> {
+        &service.inner.delivered
+    }
+
+    fn weight(_: &Delivered) -> usize {
+        1
+    }
+
+    async fn commit(service: &Service, group: Vec<Pending<Delivered, Result<()>>>) {
+        let items: Vec<&Delivered> = group.iter().map(|p| &p.item).collect();
+        if service.record_delivered(&items).await.is_ok() {
+            for p in group {
+                let _ = p.reply.send(Ok(()));
+            }
+            return;
+        }
+        // One bad row should not fail the rest: each on its own.
+        for p in group {
+            let result = service.record_delivered(&[&p.item]).await;
+            let _ = p.reply.send(result);
+        }
     }
 }
 

@@ -301,17 +301,27 @@ pub async fn lock_by_phones(
     if phones.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = Query::select()
-        .columns(COLUMNS)
-        .from(Contacts::Table)
-        .and_where(Expr::col(Contacts::AccountId).eq(account.0))
-        .and_where(Expr::col(Contacts::ConnectionId).eq(connection.0))
-        .and_where(Expr::col(Contacts::Phone).is_in(phones.iter().copied()))
-        .order_by(Contacts::Id, Order::Asc)
+    let stmt = by_phones_query(tx.kind(), account, connection, phones)
         .lock(LockType::Update)
         .to_owned();
     let rows: Vec<ContactRow> = fetch_all(tx, &stmt).await?;
     with_tags(tx, account, rows).await
+}
+
+pub(crate) fn by_phones_query(
+    kind: crate::BackendKind,
+    account: AccountId,
+    connection: ConnectionId,
+    phones: &[&str],
+) -> sea_query::SelectStatement {
+    Query::select()
+        .columns(COLUMNS)
+        .from(Contacts::Table)
+        .and_where(crate::db::in_account(kind, account))
+        .and_where(Expr::col(Contacts::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Contacts::Phone).is_in(phones.iter().copied()))
+        .order_by(Contacts::Id, Order::Asc)
+        .to_owned()
 }
 
 /// What a contact list is narrowed to.
@@ -365,7 +375,8 @@ fn text_condition(kind: BackendKind, text: &str) -> SimpleExpr {
         any = any.or(Expr::expr(Func::lower(Expr::col(column))).like(like_anywhere(&lower)));
     }
     if let Some(p) = phone {
-        any = any.or(Expr::col(Contacts::Phone).like(like_anywhere(&p)));
+        // lower() as the trigram index is written (see migration 0015); digits are unchanged.
+        any = any.or(Expr::expr(Func::lower(Expr::col(Contacts::Phone))).like(like_anywhere(&p)));
     }
     any
 }

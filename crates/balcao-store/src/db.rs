@@ -153,6 +153,38 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the planner's statistics current as tables grow, so that lookups keep choosing
+    /// their indexes. SQLite: `PRAGMA optimize` analyses the tables whose statistics are
+    /// missing or whose size changed much, sampling a bounded number of rows per index.
+    /// PostgreSQL: the tables changed by more than autovacuum's analyse threshold (50 rows plus
+    /// a tenth) since their last analysis are analysed — autovacuum does this too when it is
+    /// on, and then nothing is left to do. Cheap when nothing changed; run at start and every
+    /// few seconds.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match &*self.backend {
+            Backend::Sqlite { write, .. } => {
+                sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+                    .execute(write)
+                    .await?;
+            }
+            Backend::Postgres(pool) => {
+                let stale: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT schemaname::text, relname::text FROM pg_stat_user_tables \
+                     WHERE n_mod_since_analyze > 50 + 0.1 * n_live_tup",
+                )
+                .fetch_all(pool)
+                .await?;
+                for (schema, table) in stale {
+                    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+                    sqlx::raw_sql(&format!("ANALYZE {}.{}", quote(&schema), quote(&table)))
+                        .execute(pool)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Refreshes the planner's statistics after a bulk import, so that list queries keep
     /// choosing their indexes; on PostgreSQL also vacuums (index-only scans need the visibility
     /// map, and trigram indexes fold in their pending entries).
@@ -260,6 +292,19 @@ pub trait Exec: Send {
 /// operators or punctuation it holds.
 pub(crate) fn fts_string(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// `"account_id" = account`, for lookups by a unique key within an account. On SQLite the
+/// column is written `+"account_id"`: the filter stays, but no index is chosen for it. All of
+/// an account's rows share the value, yet before statistics exist (a young database, or one
+/// not analysed since it grew) SQLite's planner guesses an equality matches ten rows and
+/// prefers the account's index to the lookup keys — reading the whole account for each
+/// batch of keys.
+pub(crate) fn in_account(kind: BackendKind, account: balcao_core::AccountId) -> sea_query::SimpleExpr {
+    match kind {
+        BackendKind::Sqlite => sea_query::Expr::cust_with_values("+\"account_id\" = ?", [account.0]),
+        BackendKind::Postgres => sea_query::Expr::col(sea_query::Alias::new("account_id")).eq(account.0),
+    }
 }
 
 /// Renders a statement for the backend `db` talks to.
@@ -642,6 +687,56 @@ mod tests {
             v
         };
         assert_eq!(names("sqlite"), names("postgres"));
+    }
+
+    /// The ingest path's batch lookups use their unique keys on a database without planner
+    /// statistics, where SQLite would otherwise read the whole account per batch.
+    #[tokio::test]
+    async fn batch_lookups_use_their_keys_before_any_statistics() {
+        use balcao_core::{AccountId, ConnectionId, ContactId};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("plans.db").display());
+        let store = Store::connect(&StoreOptions {
+            url,
+            max_connections: 1,
+        })
+        .await
+        .expect("store");
+        store.migrate().await.expect("migrated");
+        let Backend::Sqlite { write, .. } = &*store.backend else {
+            unreachable!("an SQLite store")
+        };
+        let (account, connection) = (AccountId(uuid::Uuid::now_v7()), ConnectionId(uuid::Uuid::now_v7()));
+        let keys: Vec<String> = (0..20).map(|i| format!("55119{i:08}")).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let contacts: Vec<ContactId> = (0..20).map(|_| ContactId(uuid::Uuid::now_v7())).collect();
+        let kind = BackendKind::Sqlite;
+        let cases = [
+            (
+                crate::messages::by_external_query(kind, account, connection, &keys),
+                "messages_external_id_key",
+            ),
+            (
+                crate::contacts::by_phones_query(kind, account, connection, &keys),
+                "contacts_phone_key",
+            ),
+            (
+                crate::tickets::active_for_contacts_query(kind, account, connection, &contacts),
+                "tickets_active_key",
+            ),
+        ];
+        for (stmt, index) in cases {
+            let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+            let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as_with(&format!("EXPLAIN QUERY PLAN {sql}"), values)
+                .fetch_all(write)
+                .await
+                .expect("plan");
+            let plan: Vec<&str> = plan.iter().map(|p| p.3.as_str()).collect();
+            assert!(
+                plan[0].starts_with("SEARCH") && plan[0].contains(index),
+                "{sql}: {plan:?}"
+            );
+        }
     }
 
     #[test]

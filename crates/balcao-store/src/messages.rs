@@ -274,15 +274,24 @@ pub async fn ids_by_external(
     if external_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = Query::select()
-        .columns([Messages::ExternalId, Messages::Id])
-        .from(Messages::Table)
-        .and_where(Expr::col(Messages::AccountId).eq(account.0))
-        .and_where(Expr::col(Messages::ConnectionId).eq(connection.0))
-        .and_where(Expr::col(Messages::ExternalId).is_in(external_ids.iter().copied()))
-        .to_owned();
+    let stmt = by_external_query(db.kind(), account, connection, external_ids);
     let rows: Vec<(String, Uuid)> = fetch_all(db, &stmt).await?;
     Ok(rows.into_iter().map(|(e, id)| (e, MessageId(id))).collect())
+}
+
+pub(crate) fn by_external_query(
+    kind: crate::BackendKind,
+    account: AccountId,
+    connection: ConnectionId,
+    external_ids: &[&str],
+) -> sea_query::SelectStatement {
+    Query::select()
+        .columns([Messages::ExternalId, Messages::Id])
+        .from(Messages::Table)
+        .and_where(crate::db::in_account(kind, account))
+        .and_where(Expr::col(Messages::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Messages::ExternalId).is_in(external_ids.iter().copied()))
+        .to_owned()
 }
 
 /// The contact's newest inbound message, if any.

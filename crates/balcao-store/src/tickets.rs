@@ -352,6 +352,14 @@ pub async fn lock(tx: &mut Tx, account: AccountId, id: TicketId) -> Result<Optio
     select_one(tx, account, stmt, true).await
 }
 
+/// Not resolved, with the status written as a literal: the partial index of active tickets
+/// (`WHERE status <> 'resolved'`) serves only queries stating that condition as written, which
+/// a bound parameter does not (never on SQLite; on PostgreSQL not in generic plans).
+fn not_resolved() -> sea_query::SimpleExpr {
+    const _: () = assert!(matches!(TicketStatus::Resolved.as_str().as_bytes(), b"resolved"));
+    Expr::cust("\"status\" <> 'resolved'")
+}
+
 /// The active (not resolved) ticket of a contact on a connection, locked until the
 /// transaction ends.
 pub async fn lock_active_for(
@@ -363,7 +371,7 @@ pub async fn lock_active_for(
     let mut stmt = Query::select();
     stmt.and_where(Expr::col(Tickets::ContactId).eq(contact.0))
         .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
-        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()));
+        .and_where(not_resolved());
     select_one(tx, account, stmt, true).await
 }
 
@@ -378,18 +386,28 @@ pub async fn lock_active_for_contacts(
     if contacts.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = Query::select()
-        .columns(COLUMNS)
-        .from(Tickets::Table)
-        .and_where(Expr::col(Tickets::AccountId).eq(account.0))
-        .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
-        .and_where(Expr::col(Tickets::ContactId).is_in(contacts.iter().map(|c| c.0)))
-        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()))
-        .order_by(Tickets::Id, Order::Asc)
+    let stmt = active_for_contacts_query(tx.kind(), account, connection, contacts)
         .lock(sea_query::LockType::Update)
         .to_owned();
     let rows: Vec<TicketRow> = fetch_all(tx, &stmt).await?;
     with_topics(tx, account, rows).await
+}
+
+pub(crate) fn active_for_contacts_query(
+    kind: crate::BackendKind,
+    account: AccountId,
+    connection: ConnectionId,
+    contacts: &[ContactId],
+) -> sea_query::SelectStatement {
+    Query::select()
+        .columns(COLUMNS)
+        .from(Tickets::Table)
+        .and_where(crate::db::in_account(kind, account))
+        .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
+        .and_where(Expr::col(Tickets::ContactId).is_in(contacts.iter().map(|c| c.0)))
+        .and_where(not_resolved())
+        .order_by(Tickets::Id, Order::Asc)
+        .to_owned()
 }
 
 /// The active (not resolved) ticket of a contact on a connection, read without locking.
@@ -402,7 +420,7 @@ pub async fn active_for(
     let mut stmt = Query::select();
     stmt.and_where(Expr::col(Tickets::ContactId).eq(contact.0))
         .and_where(Expr::col(Tickets::ConnectionId).eq(connection.0))
-        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()));
+        .and_where(not_resolved());
     select_one(db, account, stmt, false).await
 }
 
@@ -757,7 +775,7 @@ pub async fn active_summary(
         .expr(Func::sum(waiting))
         .from(Tickets::Table)
         .and_where(Expr::col(Tickets::AccountId).eq(account.0))
-        .and_where(Expr::col(Tickets::Status).ne(TicketStatus::Resolved.as_str()))
+        .and_where(not_resolved())
         .group_by_col(Tickets::DepartmentId)
         .group_by_col(Tickets::UserId)
         .to_owned();

@@ -202,13 +202,16 @@ pub async fn by_ids(db: &mut impl Exec, ids: &[WebhookId]) -> Result<HashMap<Web
         .collect()
 }
 
-/// A delivery succeeded: the subscription is no longer failing.
-pub async fn record_success(db: &mut impl Exec, id: WebhookId, now: Timestamp) -> Result<()> {
+/// Deliveries to these subscriptions succeeded: they are no longer failing.
+pub async fn record_success(db: &mut impl Exec, ids: &[WebhookId], now: Timestamp) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let stmt = Query::update()
         .table(Webhooks::Table)
         .value(Webhooks::FailingSince, Option::<i64>::None)
         .value(Webhooks::LastSuccessAt, now.micros())
-        .and_where(Expr::col(Webhooks::Id).eq(id.0))
+        .and_where(Expr::col(Webhooks::Id).is_in(ids.iter().map(|id| id.0)))
         .to_owned();
     execute(db, &stmt).await?;
     Ok(())
@@ -405,6 +408,22 @@ pub async fn set_delivery_state(
     Ok(())
 }
 
+/// Records deliveries answered 2xx at `now`.
+pub async fn set_delivered(db: &mut impl Exec, ids: &[DeliveryId], now: Timestamp) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::update()
+        .table(WebhookDeliveries::Table)
+        .value(WebhookDeliveries::Status, DeliveryStatus::Delivered.as_str())
+        .value(WebhookDeliveries::RunAt, now.micros())
+        .value(WebhookDeliveries::DeliveredAt, now.micros())
+        .and_where(Expr::col(WebhookDeliveries::Id).is_in(ids.iter().map(|id| id.0)))
+        .to_owned();
+    execute(db, &stmt).await?;
+    Ok(())
+}
+
 /// Makes a delivery due again now, with a new retry period (manual redelivery).
 pub async fn redeliver(db: &mut impl Exec, id: DeliveryId, now: Timestamp, expires_at: Timestamp) -> Result<()> {
     let stmt = Query::update()
@@ -474,25 +493,24 @@ enum WebhookAttempts {
     Response,
 }
 
-pub async fn insert_attempt(
-    db: &mut impl Exec,
-    account: AccountId,
-    delivery: DeliveryId,
-    a: &DeliveryAttempt,
-) -> Result<()> {
-    let stmt = Query::insert()
-        .into_table(WebhookAttempts::Table)
-        .columns([
-            WebhookAttempts::Id,
-            WebhookAttempts::AccountId,
-            WebhookAttempts::DeliveryId,
-            WebhookAttempts::At,
-            WebhookAttempts::StatusCode,
-            WebhookAttempts::LatencyMs,
-            WebhookAttempts::Error,
-            WebhookAttempts::Response,
-        ])
-        .values_panic([
+/// Records tries of deliveries, in one statement.
+pub async fn insert_attempts(db: &mut impl Exec, attempts: &[(AccountId, DeliveryId, &DeliveryAttempt)]) -> Result<()> {
+    if attempts.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert();
+    stmt.into_table(WebhookAttempts::Table).columns([
+        WebhookAttempts::Id,
+        WebhookAttempts::AccountId,
+        WebhookAttempts::DeliveryId,
+        WebhookAttempts::At,
+        WebhookAttempts::StatusCode,
+        WebhookAttempts::LatencyMs,
+        WebhookAttempts::Error,
+        WebhookAttempts::Response,
+    ]);
+    for (account, delivery, a) in attempts {
+        stmt.values_panic([
             Uuid::now_v7().into(),
             account.0.into(),
             delivery.0.into(),
@@ -501,8 +519,8 @@ pub async fn insert_attempt(
             a.latency_ms.into(),
             a.error.clone().into(),
             a.response.clone().into(),
-        ])
-        .to_owned();
+        ]);
+    }
     execute(db, &stmt).await?;
     Ok(())
 }

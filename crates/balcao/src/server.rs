@@ -101,6 +101,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
     }
 
     let waker = tokio::spawn(wake_snoozed_tickets(service.clone()));
+    let statistics = tokio::spawn(refresh_statistics(store.clone()));
     let hub = tokio::spawn(relay_events(service.clone()));
     let workers = settings
         .workers
@@ -134,6 +135,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
             () = deadline => tracing::warn!("grace period over: dropping unfinished requests"),
         }
         waker.abort();
+        statistics.abort();
         hub.abort();
         if let Some(workers) = workers {
             workers.shutdown(grace).await;
@@ -165,6 +167,20 @@ async fn wake_snoozed_tickets(service: Service) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Keeps the planner's statistics current as tables grow: at start and every 15 s (a look at
+/// change counts unless a table changed much; see `Store::refresh_statistics`). A young
+/// database grows fastest, and stale statistics there mean lookups reading whole tables.
+async fn refresh_statistics(store: balcao_store::Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(15));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) = store.refresh_statistics().await {
+            tracing::warn!(error = %err, "refreshing the planner's statistics failed");
         }
     }
 }

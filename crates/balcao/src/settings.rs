@@ -51,6 +51,8 @@ pub struct Settings {
     pub workers: bool,
     /// Jobs the runner runs at once.
     pub worker_concurrency: usize,
+    /// Webhook deliveries in flight at once.
+    pub delivery_concurrency: usize,
     /// Delay before the first retry of a failed job (doubling with each try, with jitter).
     pub job_retry_base_ms: u64,
     /// Tries of a job before it fails for good.
@@ -91,6 +93,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             workers: true,
             worker_concurrency: 32,
+            delivery_concurrency: 64,
             job_retry_base_ms: 2000,
             job_max_attempts: 10,
             channel_timeout_secs: 20,
@@ -124,6 +127,7 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("workers", &self.workers)
             .field("worker_concurrency", &self.worker_concurrency)
+            .field("delivery_concurrency", &self.delivery_concurrency)
             .field("job_retry_base_ms", &self.job_retry_base_ms)
             .field("job_max_attempts", &self.job_max_attempts)
             .field("channel_timeout_secs", &self.channel_timeout_secs)
@@ -261,6 +265,9 @@ impl Settings {
         if let Some(v) = var("BALCAO_WORKER_CONCURRENCY") {
             self.worker_concurrency = parse("BALCAO_WORKER_CONCURRENCY", &v)?;
         }
+        if let Some(v) = var("BALCAO_DELIVERY_CONCURRENCY") {
+            self.delivery_concurrency = parse("BALCAO_DELIVERY_CONCURRENCY", &v)?;
+        }
         if let Some(v) = var("BALCAO_JOB_RETRY_BASE_MS") {
             self.job_retry_base_ms = parse("BALCAO_JOB_RETRY_BASE_MS", &v)?;
         }
@@ -308,8 +315,14 @@ impl Settings {
         if self.body_limit_bytes == 0 {
             bail!("body_limit_bytes must be greater than 0");
         }
-        if self.worker_concurrency == 0 || self.job_max_attempts == 0 || self.channel_timeout_secs == 0 {
-            bail!("worker_concurrency, job_max_attempts and channel_timeout_secs must be greater than 0");
+        if self.worker_concurrency == 0
+            || self.delivery_concurrency == 0
+            || self.job_max_attempts == 0
+            || self.channel_timeout_secs == 0
+        {
+            bail!(
+                "worker_concurrency, delivery_concurrency, job_max_attempts and channel_timeout_secs must be greater than 0"
+            );
         }
         for net in &self.webhook_deny_networks {
             net.parse::<balcao_core::net::IpNet>()
@@ -360,6 +373,7 @@ impl Settings {
     pub fn worker_settings(&self) -> balcao_workers::WorkerSettings {
         balcao_workers::WorkerSettings {
             concurrency: self.worker_concurrency,
+            delivery_concurrency: self.delivery_concurrency,
             ..balcao_workers::WorkerSettings::default()
         }
     }

@@ -102,6 +102,28 @@ async fn seed(
     tx.commit().await.expect("commit");
 }
 
+/// `n` departments, each with an agent.
+async fn departments_with_agents(app: &TestApp, admin: &str, n: usize) -> (Vec<DepartmentId>, Vec<UserId>) {
+    let mut departments = Vec::new();
+    let mut users = Vec::new();
+    for i in 0..n {
+        let d = app
+            .post("/api/v1/departments", admin, json!({"name": format!("Fila {i}")}))
+            .await;
+        departments.push(DepartmentId(uuid(d.str("id"))));
+        let u = app
+            .post(
+                "/api/v1/users",
+                admin,
+                json!({"name": format!("Agente {i}"), "email": format!("agente{i}@example.com"),
+                       "password": "password-1", "department_ids": [d.str("id")]}),
+            )
+            .await;
+        users.push(UserId(uuid(u.str("id"))));
+    }
+    (departments, users)
+}
+
 /// Statements the server ran to answer `path`.
 async fn statements_for(app: &TestApp, token: &str, path: &str) -> (u64, balcao_testkit::serde_json::Value) {
     let before = app.service().store().statements();
@@ -117,23 +139,7 @@ async fn a_ticket_page_with_its_relations_costs_the_same_for_10_or_100_of_10000_
     let admin = app.admin_token().await;
     let account = AccountId(app.account_of(&admin).await);
     let connection = ConnectionId(uuid(&app.connection(&admin, "WA").await));
-    let mut departments = Vec::new();
-    let mut users = Vec::new();
-    for i in 0..5 {
-        let d = app
-            .post("/api/v1/departments", &admin, json!({"name": format!("Fila {i}")}))
-            .await;
-        departments.push(DepartmentId(uuid(d.str("id"))));
-        let u = app
-            .post(
-                "/api/v1/users",
-                &admin,
-                json!({"name": format!("Agente {i}"), "email": format!("agente{i}@example.com"),
-                       "password": "password-1", "department_ids": [d.str("id")]}),
-            )
-            .await;
-        users.push(UserId(uuid(u.str("id"))));
-    }
+    let (departments, users) = departments_with_agents(&app, &admin, 5).await;
     seed(&app, account, connection, &departments, &users).await;
 
     let include = "include=contact,department,user,last_message";
@@ -171,4 +177,48 @@ async fn a_ticket_page_with_its_relations_costs_the_same_for_10_or_100_of_10000_
     app.get("/api/v1/tickets?include=everything", &admin)
         .await
         .assert_problem(400, "invalid_query");
+}
+
+/// The planner's statistics follow the tables as they grow (without them, SQLite guesses that
+/// an account filter matches ten rows, and PostgreSQL plans from the sizes it last saw).
+#[tokio::test]
+async fn planner_statistics_are_refreshed_once_tables_grew() {
+    let app = TestApp::spawn_with(|s| s.workers = false).await;
+    let admin = app.admin_token().await;
+    let account = AccountId(app.account_of(&admin).await);
+    let connection = ConnectionId(uuid(&app.connection(&admin, "WA").await));
+    let (departments, users) = departments_with_agents(&app, &admin, 1).await;
+    seed(&app, account, connection, &departments, &users).await;
+    app.service()
+        .store()
+        .refresh_statistics()
+        .await
+        .expect("statistics refreshed");
+    let url = app.database_url();
+    let rows: i64 = if url.starts_with("sqlite:") {
+        use sqlx::Connection;
+        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+        // The first figure of an index's statistics is the table's row count.
+        let stat: String = sqlx::query_scalar("SELECT stat FROM sqlite_stat1 WHERE idx = 'messages_account_idx'")
+            .fetch_one(&mut db)
+            .await
+            .expect("messages analysed");
+        stat.split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a row count")
+    } else {
+        use sqlx::Connection;
+        let mut db = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let (analysed, rows): (bool, f32) = sqlx::query_as(
+            "SELECT s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL, c.reltuples \
+             FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'messages'",
+        )
+        .fetch_one(&mut db)
+        .await
+        .expect("messages");
+        assert!(analysed);
+        rows as i64
+    };
+    assert!(rows >= TICKETS as i64 * 9 / 10, "the statistics saw {rows} messages");
 }

@@ -225,6 +225,52 @@ async fn events_are_delivered_signed_with_a_stable_delivery_id() {
 }
 
 #[tokio::test]
+async fn deliveries_answered_together_are_each_recorded_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start().await;
+    let connection = app.connection(&admin, "Site").await;
+    let (webhook, _) = subscribe(&app, &admin, &receiver.url(), json!(["contact.created"])).await;
+    // Created at once, delivered at once: their outcomes are recorded in shared transactions.
+    let mut creations = tokio::task::JoinSet::new();
+    for i in 0..60 {
+        let request = app
+            .client
+            .post(app.url("/api/v1/contacts"))
+            .bearer_auth(&admin)
+            .json(&json!({"name": format!("Cliente {i}"), "connection_id": connection}));
+        creations.spawn(async move { request.send().await.expect("sent").status() });
+    }
+    assert!(creations.join_all().await.iter().all(|s| *s == StatusCode::CREATED));
+    let got = receiver.wait("60 deliveries", |g| g.len() >= 60).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let log = loop {
+        let log = app
+            .get(&format!("/api/v1/webhooks/{webhook}/deliveries?limit=100"), &admin)
+            .await;
+        let rows = log.body["data"].as_array().cloned().unwrap_or_default();
+        if rows.len() == 60 && rows.iter().all(|d| d["status"] == "delivered") {
+            break rows;
+        }
+        assert!(Instant::now() < deadline, "{}", log.body);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let received: std::collections::HashSet<&str> =
+        got.iter().map(|r| r.headers["x-balcao-delivery"].as_str()).collect();
+    assert_eq!(received.len(), 60);
+    for d in &log {
+        assert!(received.contains(d["id"].as_str().expect("id")), "{d}");
+        assert_eq!(d["attempts"], 1, "{d}");
+        assert_eq!(d["attempt_log"].as_array().map(Vec::len), Some(1), "{d}");
+        assert_eq!(d["attempt_log"][0]["status_code"], 200, "{d}");
+        assert!(d["delivered_at"].is_string(), "{d}");
+    }
+    let hook = app.get(&format!("/api/v1/webhooks/{webhook}"), &admin).await;
+    assert!(hook.body["last_success_at"].is_string(), "{}", hook.body);
+    assert!(hook.body["failing_since"].is_null(), "{}", hook.body);
+}
+
+#[tokio::test]
 async fn failures_are_retried_with_the_same_delivery_id_and_logged() {
     let app = TestApp::spawn_with(|s| s.webhook_timeout_secs = 1).await;
     let admin = app.admin_token().await;
