@@ -2,7 +2,7 @@
 
 /// A lower-case letter without its accent (the accents Portuguese and Spanish use); any other
 /// character as it is.
-pub fn fold_accent(c: char) -> char {
+fn fold_accent(c: char) -> char {
     match c {
         'á' | 'à' | 'â' | 'ã' | 'ä' | 'å' => 'a',
         'é' | 'è' | 'ê' | 'ë' => 'e',

@@ -87,7 +87,6 @@ const HUB_BATCH: u64 = 1000;
 /// for that long so none is relayed twice.
 const HUB_WINDOW_MS: u64 = 5000;
 
-/// The smallest UUID v7 of a millisecond: ids compare by time first.
 /// The per-process relay of outbox events to streams.
 pub(crate) struct Hub {
     sender: broadcast::Sender<Arc<LiveEvent>>,
@@ -162,15 +161,7 @@ impl Service {
                     managers_only: event.subject_type == "webhook",
                     ticket: ticket_of(&event).map(|t| routing.get(&t).copied().unwrap_or((None, None))),
                 };
-                let json = serde_json::json!({
-                    "id": event.id,
-                    "event": event.name,
-                    "created_at": event.created_at,
-                    "account_id": event.account_id,
-                    "data": event.data,
-                })
-                .to_string()
-                .into();
+                let json = crate::webhooks::body_of(&event).into();
                 LiveEvent { event, audience, json }
             })
             .collect())

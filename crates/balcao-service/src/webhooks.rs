@@ -220,8 +220,8 @@ fn root_cause(e: &dyn std::error::Error) -> String {
     cause.to_string()
 }
 
-/// The body of an event's delivery.
-fn body_of(e: &outbox::StoredEvent) -> String {
+/// The body of an event's delivery, and what realtime streams send as an event's data.
+pub(crate) fn body_of(e: &outbox::StoredEvent) -> String {
     json!({
         "id": e.id,
         "event": e.name,

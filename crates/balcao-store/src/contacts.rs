@@ -359,10 +359,10 @@ fn text_condition(kind: BackendKind, text: &str) -> SimpleExpr {
         // With the trigram tokenizer a quoted string matches any row containing it.
         let mut query = format!(
             "{{name internal_name alternative_name email}} : {}",
-            crate::db::fts_string(text)
+            crate::db::double_quoted(text)
         );
         if let Some(p) = &phone {
-            query.push_str(&format!(" OR phone : {}", crate::db::fts_string(p)));
+            query.push_str(&format!(" OR phone : {}", crate::db::double_quoted(p)));
         }
         return Expr::cust_with_values(
             "\"contacts\".rowid IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)",

@@ -175,8 +175,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?;
                 for (schema, table) in stale {
-                    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-                    sqlx::raw_sql(&format!("ANALYZE {}.{}", quote(&schema), quote(&table)))
+                    sqlx::raw_sql(&format!("ANALYZE {}.{}", double_quoted(&schema), double_quoted(&table)))
                         .execute(pool)
                         .await?;
                 }
@@ -288,9 +287,9 @@ pub trait Exec: Send {
     fn wrote_events(&mut self);
 }
 
-/// `text` as an FTS5 string (double quotes doubled): matched as written, whatever FTS5
-/// operators or punctuation it holds.
-pub(crate) fn fts_string(text: &str) -> String {
+/// `text` in double quotes, its own double quotes doubled: an SQL identifier, or an FTS5
+/// string (matched as written, whatever FTS5 operators or punctuation it holds).
+pub(crate) fn double_quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 

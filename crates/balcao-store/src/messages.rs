@@ -384,7 +384,7 @@ async fn search_sqlite(
     after: Option<Uuid>,
     wanted: usize,
 ) -> Result<Vec<MessageRow>> {
-    let query: Vec<String> = words.words().iter().map(|w| crate::db::fts_string(w)).collect();
+    let query: Vec<String> = words.words().iter().map(|w| crate::db::double_quoted(w)).collect();
     stmt.from(sea_query::Alias::new("messages_search"))
         .join(
             sea_query::JoinType::CrossJoin,
@@ -417,17 +417,14 @@ async fn search_postgres(
         "\"messages\".\"words\" @@ message_words_query($1)",
         [words.words().join(" ")],
     ));
-    let from = after.map_or_else(Timestamp::now, |a| {
-        Timestamp::from_micros(balcao_core::ids::unix_ms_of(a) as i64 * 1000)
-    });
+    const DAY_MS: u64 = Timestamp::DAY_MICROS as u64 / 1000;
+    let from_ms = after.map_or_else(|| Timestamp::now().unix_ms(), balcao_core::ids::unix_ms_of);
     let mut rows: Vec<MessageRow> = Vec::with_capacity(wanted);
     let mut below = after.unwrap_or(Uuid::max());
     for days in [Some(1), Some(7), Some(30), Some(365), None] {
         let mut window = stmt.clone();
         window.and_where(Expr::col((Messages::Table, Messages::Id)).lt(below));
-        let floor = days.map(|d| {
-            balcao_core::ids::id_floor(Timestamp::from_micros(from.micros() - d * Timestamp::DAY_MICROS).unix_ms())
-        });
+        let floor = days.map(|d: u64| balcao_core::ids::id_floor(from_ms.saturating_sub(d * DAY_MS)));
         if let Some(floor) = floor {
             window.and_where(Expr::col((Messages::Table, Messages::Id)).gte(floor));
         }

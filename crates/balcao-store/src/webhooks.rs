@@ -493,22 +493,30 @@ enum WebhookAttempts {
     Response,
 }
 
+/// What a try records (besides its id and the delivery's), in the order `DeliveryAttempt` reads.
+const ATTEMPT_FIELDS: [WebhookAttempts; 5] = [
+    WebhookAttempts::At,
+    WebhookAttempts::StatusCode,
+    WebhookAttempts::LatencyMs,
+    WebhookAttempts::Error,
+    WebhookAttempts::Response,
+];
+
 /// Records tries of deliveries, in one statement.
 pub async fn insert_attempts(db: &mut impl Exec, attempts: &[(AccountId, DeliveryId, &DeliveryAttempt)]) -> Result<()> {
     if attempts.is_empty() {
         return Ok(());
     }
     let mut stmt = Query::insert();
-    stmt.into_table(WebhookAttempts::Table).columns([
-        WebhookAttempts::Id,
-        WebhookAttempts::AccountId,
-        WebhookAttempts::DeliveryId,
-        WebhookAttempts::At,
-        WebhookAttempts::StatusCode,
-        WebhookAttempts::LatencyMs,
-        WebhookAttempts::Error,
-        WebhookAttempts::Response,
-    ]);
+    stmt.into_table(WebhookAttempts::Table).columns(
+        [
+            WebhookAttempts::Id,
+            WebhookAttempts::AccountId,
+            WebhookAttempts::DeliveryId,
+        ]
+        .into_iter()
+        .chain(ATTEMPT_FIELDS),
+    );
     for (account, delivery, a) in attempts {
         stmt.values_panic([
             Uuid::now_v7().into(),
@@ -531,14 +539,7 @@ async fn attempts_of(db: &mut impl Exec, ids: &[DeliveryId]) -> Result<HashMap<D
         return Ok(map);
     }
     let stmt = Query::select()
-        .columns([
-            WebhookAttempts::DeliveryId,
-            WebhookAttempts::At,
-            WebhookAttempts::StatusCode,
-            WebhookAttempts::LatencyMs,
-            WebhookAttempts::Error,
-            WebhookAttempts::Response,
-        ])
+        .columns(std::iter::once(WebhookAttempts::DeliveryId).chain(ATTEMPT_FIELDS))
         .from(WebhookAttempts::Table)
         .and_where(Expr::col(WebhookAttempts::DeliveryId).is_in(ids.iter().map(|d| d.0)))
         .order_by(WebhookAttempts::Id, Order::Asc)

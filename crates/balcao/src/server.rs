@@ -154,8 +154,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Server> {
 
 /// Every few seconds, opens snoozed tickets whose time has come.
 async fn wake_snoozed_tickets(service: Service) {
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = ticker(Duration::from_secs(5));
     loop {
         tick.tick().await;
         loop {
@@ -171,12 +170,18 @@ async fn wake_snoozed_tickets(service: Service) {
     }
 }
 
+/// The clock of a background loop: a tick missed while the loop worked is not made up for.
+fn ticker(period: Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
 /// Keeps the planner's statistics current as tables grow: at start and every 15 s (a look at
 /// change counts unless a table changed much; see `Store::refresh_statistics`). A young
 /// database grows fastest, and stale statistics there mean lookups reading whole tables.
 async fn refresh_statistics(store: balcao_store::Store) {
-    let mut tick = tokio::time::interval(Duration::from_secs(15));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = ticker(Duration::from_secs(15));
     loop {
         tick.tick().await;
         if let Err(err) = store.refresh_statistics().await {
@@ -190,8 +195,7 @@ async fn refresh_statistics(store: balcao_store::Store) {
 async fn relay_events(service: Service) {
     let mut cursor = balcao_service::HubCursor::now();
     let mut written = service.store().events_written();
-    let mut tick = tokio::time::interval(balcao_service::HUB_POLL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = ticker(balcao_service::HUB_POLL);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
