@@ -444,8 +444,10 @@ async fn events_survive_a_sigkill_in_the_middle_of_a_burst() {
             None => break,
         }
     }
+    // 30 deliveries came before the kill, so at least 30 contacts were stored; deliveries can
+    // keep pace with the burst, so the kill may land right after the 30th.
     assert!(
-        stored.len() > 30 && stored.len() < 400,
+        stored.len() >= 30 && stored.len() < 400,
         "the kill landed mid-burst: {} contacts",
         stored.len()
     );
