@@ -1,8 +1,6 @@
 //! Events: what changed, written to the transactional outbox in the same transaction as the
 //! change itself, and delivered later (webhooks, realtime streams).
 
-use serde_json::Value;
-
 use crate::{AccountId, EventId, Timestamp};
 
 /// Every event name Balcão emits (what webhook subscriptions may name).
@@ -36,8 +34,9 @@ pub struct Event {
     /// What the event is about: its kind (`contact`) and id.
     pub subject_type: &'static str,
     pub subject_id: uuid::Uuid,
-    /// The subject as it is after the change (its native representation).
-    pub data: Value,
+    /// The subject as it is after the change (its native representation), as JSON text:
+    /// rendered once, stored as it is.
+    pub data: String,
     pub created_at: Timestamp,
 }
 
@@ -47,7 +46,7 @@ impl Event {
         name: &'static str,
         subject_type: &'static str,
         subject_id: uuid::Uuid,
-        data: Value,
+        data: String,
     ) -> Self {
         Event {
             id: EventId::new(),

@@ -44,6 +44,28 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "balcao_db_statements_total {}\n",
         state.service.store().statements()
     ));
+    let inbound = state.service.inbound_counts();
+    for (name, help, value) in [
+        (
+            "balcao_inbound_notifications_total",
+            "Channel notifications carrying messages, committed in groups.",
+            inbound.notifications,
+        ),
+        (
+            "balcao_inbound_groups_total",
+            "Groups of inbound notifications committed together.",
+            inbound.groups,
+        ),
+        (
+            "balcao_inbound_groups_retried_total",
+            "Inbound groups whose transaction failed and whose notifications were stored one by one.",
+            inbound.retried,
+        ),
+    ] {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+        ));
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         text,

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::oneshot;
 
@@ -20,6 +21,9 @@ pub(crate) struct Pending<T, A> {
 /// The items waiting for a commit, and whether a drain task is at work.
 pub(crate) struct GroupQueue<T, A> {
     state: Mutex<QueueState<T, A>>,
+    /// Items taken and groups committed, since the start.
+    items: AtomicU64,
+    groups: AtomicU64,
 }
 
 struct QueueState<T, A> {
@@ -34,6 +38,8 @@ impl<T, A> Default for GroupQueue<T, A> {
                 pending: Vec::new(),
                 draining: false,
             }),
+            items: AtomicU64::new(0),
+            groups: AtomicU64::new(0),
         }
     }
 }
@@ -41,6 +47,11 @@ impl<T, A> Default for GroupQueue<T, A> {
 impl<T, A> GroupQueue<T, A> {
     fn lock(&self) -> std::sync::MutexGuard<'_, QueueState<T, A>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Items taken into groups and groups taken, since the start.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (self.items.load(Ordering::Relaxed), self.groups.load(Ordering::Relaxed))
     }
 }
 
@@ -97,6 +108,9 @@ impl Service {
                         *i == 0 || weight <= G::LIMIT
                     })
                     .count();
+                let queue = G::queue(self);
+                queue.items.fetch_add(take as u64, Ordering::Relaxed);
+                queue.groups.fetch_add(1, Ordering::Relaxed);
                 q.pending.drain(..take).collect()
             };
             let service = self.clone();

@@ -14,15 +14,15 @@ use std::collections::{HashMap, HashSet};
 
 use balcao_core::{
     Connection, Contact, ContactId, DeliveryStatus, Direction, InboundBatch, InboundMessage, Message, MessageId,
-    MessageType, Origin, Ticket, Timestamp,
+    MessageType, Origin, Ticket, TicketAction, TicketEntry, Timestamp,
 };
 use balcao_store::{contacts, jobs, messages, outbox, tickets};
 use serde_json::{Value, json};
 
 use crate::channels::{IngestReport, jobs_for, new_contact, number_of};
 use crate::group::{GroupQueue, Grouped, Pending};
-use crate::messages::{touch_contact, touch_ticket};
-use crate::tickets::ticket_updated;
+use crate::messages::{new_ticket, opened_detail, touch_contact, touch_ticket};
+use crate::tickets::{recorded, ticket_updated};
 use crate::{Result, Service, ServiceError, distinct, event};
 
 /// Notifications committed in groups (`crate::group`): a group carries up to 512 messages.
@@ -54,7 +54,28 @@ impl Grouped for Inbound {
     }
 }
 
+/// How inbound notifications carrying messages were committed, since the start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InboundCounts {
+    /// Notifications taken into groups.
+    pub notifications: u64,
+    /// Groups committed (or tried).
+    pub groups: u64,
+    /// Groups whose transaction failed, each notification then stored on its own.
+    pub retried: u64,
+}
+
 impl Service {
+    /// How inbound notifications were committed since the start (operators' metrics).
+    pub fn inbound_counts(&self) -> InboundCounts {
+        let (notifications, groups) = self.inner.ingest.counts();
+        InboundCounts {
+            notifications,
+            groups,
+            retried: self.inner.ingest_retried.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
     /// Stores what a channel delivered: each message once (by its channel id), through the
     /// same rules as any message, then the delivery reports. Returns once everything is
     /// committed, so the channel may be told "received". Messages of notifications arriving
@@ -99,6 +120,9 @@ impl Service {
             }
             Err(e) => {
                 tracing::debug!(error = %e, notifications = group.len(), "group commit failed; storing one by one");
+                self.inner
+                    .ingest_retried
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 for p in group {
                     let result = self.ingest_alone(&p.item.connection, p.item.batch).await;
                     let _ = p.reply.send(result);
@@ -118,6 +142,7 @@ impl Service {
         let mut events = Vec::new();
         let mut new_jobs = Vec::new();
         let mut stored: Vec<Message> = Vec::new();
+        let mut entries: Vec<TicketEntry> = Vec::new();
         // Per connection, in arrival order.
         let mut connections: Vec<&Connection> = group.iter().map(|p| &p.item.connection).collect();
         connections.sort_by_key(|c| c.id.0);
@@ -178,6 +203,46 @@ impl Service {
             let mut ticket_changed: HashSet<ContactId> = HashSet::new();
             let mut contact_changed: HashSet<ContactId> = HashSet::new();
 
+            // The tickets the group's messages open (a contact's first message that is not a
+            // reaction, the contact not blocked, no active ticket), opened together: numbered
+            // in one statement, inserted with the group's writes. Their ticket-event messages
+            // precede the messages that opened them.
+            let mut opening: Vec<&Contact> = Vec::new();
+            let mut opened: HashSet<ContactId> = HashSet::new();
+            let mut seen: HashSet<&str> = HashSet::new();
+            for ((_, m), number) in items.iter().zip(&numbers) {
+                if known.contains_key(&m.external_id) || !seen.insert(m.external_id.as_str()) {
+                    continue;
+                }
+                if let Some(contact) = by_phone.get(number)
+                    && !contact.blocked
+                    && m.kind != MessageType::Reaction
+                    && !active.contains_key(&contact.id)
+                    && opened.insert(contact.id)
+                {
+                    opening.push(contact);
+                }
+            }
+            if !opening.is_empty() {
+                let count = u32::try_from(opening.len()).unwrap_or(u32::MAX);
+                let numbers = tickets::take_numbers(&mut tx, account, count).await?;
+                let now = Timestamp::now();
+                for (contact, number) in opening.iter().zip(numbers) {
+                    let ticket = new_ticket(contact, connection, None, true, number, now);
+                    let (entry, timeline) = recorded(
+                        &ticket,
+                        TicketAction::Opened,
+                        None,
+                        opened_detail(&ticket),
+                        "ticket.opened",
+                        &mut events,
+                    );
+                    entries.push(entry);
+                    stored.push(timeline);
+                    active.insert(contact.id, ticket);
+                }
+            }
+
             for ((index, m), number) in items.iter().zip(&numbers) {
                 if known.contains_key(&m.external_id) {
                     counts[*index].1 += 1;
@@ -186,14 +251,6 @@ impl Service {
                 let Some(contact) = by_phone.get_mut(number) else {
                     return Err(ServiceError::Internal("a contact vanished while storing".into()));
                 };
-                // A reaction is a mark on an earlier message, not a reason to open a ticket.
-                let opens = !contact.blocked && m.kind != MessageType::Reaction;
-                if opens && !active.contains_key(&contact.id) {
-                    let opened = self
-                        .open_ticket(&mut tx, contact, connection, None, true, &mut events)
-                        .await?;
-                    active.insert(contact.id, opened);
-                }
                 let ticket = active.get_mut(&contact.id);
                 // Ids order the timeline: the message comes after the event that opened its ticket.
                 let message = inbound_message(connection, contact, m, ticket.as_ref().map(|t| t.id), &known);
@@ -218,10 +275,12 @@ impl Service {
                 stored.push(message);
                 counts[*index].0 += 1;
             }
-            let changed: Vec<Ticket> = active
+            // Tickets opened now are inserted as the group left them; the others updated.
+            let (new_tickets, changed): (Vec<Ticket>, Vec<Ticket>) = active
                 .into_values()
-                .filter(|t| ticket_changed.contains(&t.contact_id))
-                .collect();
+                .filter(|t| opened.contains(&t.contact_id) || ticket_changed.contains(&t.contact_id))
+                .partition(|t| opened.contains(&t.contact_id));
+            tickets::insert_many(&mut tx, &new_tickets).await?;
             tickets::write_activity(&mut tx, account, &changed).await?;
             let changed: Vec<Contact> = by_phone
                 .into_values()
@@ -229,6 +288,7 @@ impl Service {
                 .collect();
             contacts::write_activity(&mut tx, account, &changed).await?;
         }
+        tickets::add_entries(&mut tx, &entries).await?;
         messages::insert_many(&mut tx, &stored).await?;
         jobs::enqueue(&mut tx, &new_jobs).await?;
         outbox::append(&mut tx, &events).await?;

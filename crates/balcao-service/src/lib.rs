@@ -49,6 +49,7 @@ pub use departments::{DepartmentPatch, NewDepartment};
 pub use directory::DirectoryInput;
 pub use error::ServiceError;
 pub use faces::{ContactRelations, NowSummary, Statistics, StatsQuery};
+pub use ingest::InboundCounts;
 pub use media::MEDIA_MAX;
 pub use messages::{FileInput, MessageHits, NewMessage, StatusReport, TimelineOf};
 pub use realtime::{HUB_POLL, HubCursor, LiveEvent, OpenedStream, Viewer};
@@ -141,6 +142,8 @@ struct Inner {
     deliveries_due: tokio::sync::Notify,
     hub: realtime::Hub,
     ingest: ingest::IngestQueue,
+    /// Inbound groups whose transaction failed, stored again one notification at a time.
+    ingest_retried: std::sync::atomic::AtomicU64,
     delivered: group::GroupQueue<webhooks::Delivered, Result<()>>,
     webhook_connections: channels::ConnectionCache,
     stream_key: std::sync::OnceLock<Vec<u8>>,
@@ -171,6 +174,7 @@ impl Service {
                 deliveries_due: tokio::sync::Notify::new(),
                 hub: realtime::Hub::new(),
                 ingest: ingest::IngestQueue::default(),
+                ingest_retried: std::sync::atomic::AtomicU64::new(0),
                 delivered: group::GroupQueue::default(),
                 webhook_connections: channels::ConnectionCache::default(),
                 stream_key: std::sync::OnceLock::new(),
@@ -264,7 +268,7 @@ pub(crate) fn event(
     subject_id: uuid::Uuid,
     data: &impl serde::Serialize,
 ) -> balcao_core::Event {
-    let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
+    let data = serde_json::to_string(data).unwrap_or_else(|_| "null".into());
     balcao_core::Event::new(account, name, subject_type, subject_id, data)
 }
 

@@ -435,43 +435,19 @@ impl Service {
         inbound: bool,
         events: &mut Vec<balcao_core::Event>,
     ) -> Result<Ticket> {
-        let now = Timestamp::now();
         let number = tickets::next_number(tx, contact.account_id).await?;
-        let ticket = Ticket {
-            id: TicketId::new(),
-            account_id: contact.account_id,
-            contact_id: contact.id,
-            connection_id: contact.connection_id,
-            protocol: Ticket::protocol_for(now, number),
-            status: TicketStatus::Open,
-            priority: 1,
-            department_id: connection.default_department_id.or(contact.default_department_id),
-            user_id: if inbound { contact.default_user_id } else { by },
-            snoozed_until: None,
-            started_at: now,
-            ended_at: None,
-            first_reply_at: None,
-            first_message_id: None,
-            last_message_id: None,
-            unread_count: 0,
-            topic_ids: Vec::new(),
-            custom_fields: Default::default(),
-            created_at: now,
-            updated_at: now,
-        };
-        tickets::insert(tx, &ticket).await.map_err(|e| match e {
-            balcao_store::StoreError::Duplicate { .. } => ServiceError::conflict(
-                "another_ticket_open",
-                "the contact already has an open ticket on this connection",
-            ),
-            other => other.into(),
-        })?;
-        let detail = EntryDetail {
-            to_department_id: ticket.department_id,
-            to_user_id: ticket.user_id,
-            ..EntryDetail::default()
-        };
-        record(tx, &ticket, TicketAction::Opened, by, detail, "ticket.opened", events).await?;
+        let ticket = new_ticket(contact, connection, by, inbound, number, Timestamp::now());
+        tickets::insert(tx, &ticket).await.map_err(another_ticket_open)?;
+        record(
+            tx,
+            &ticket,
+            TicketAction::Opened,
+            by,
+            opened_detail(&ticket),
+            "ticket.opened",
+            events,
+        )
+        .await?;
         Ok(ticket)
     }
 
@@ -864,4 +840,59 @@ pub(crate) fn touch_contact(contact: &mut Contact, message: &Message, profile_na
         }
     }
     Some(renamed)
+}
+
+/// A ticket opened now for `contact` on `connection`, numbered `number`: in the connection's
+/// (else the contact's) department; an inbound message's ticket goes to the contact's default
+/// agent, an outbound one to whoever sent it.
+pub(crate) fn new_ticket(
+    contact: &Contact,
+    connection: &Connection,
+    by: Option<UserId>,
+    inbound: bool,
+    number: i64,
+    now: Timestamp,
+) -> Ticket {
+    Ticket {
+        id: TicketId::new(),
+        account_id: contact.account_id,
+        contact_id: contact.id,
+        connection_id: contact.connection_id,
+        protocol: Ticket::protocol_for(now, number),
+        status: TicketStatus::Open,
+        priority: 1,
+        department_id: connection.default_department_id.or(contact.default_department_id),
+        user_id: if inbound { contact.default_user_id } else { by },
+        snoozed_until: None,
+        started_at: now,
+        ended_at: None,
+        first_reply_at: None,
+        first_message_id: None,
+        last_message_id: None,
+        unread_count: 0,
+        topic_ids: Vec::new(),
+        custom_fields: Default::default(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// What the history entry of a ticket's opening records.
+pub(crate) fn opened_detail(ticket: &Ticket) -> EntryDetail {
+    EntryDetail {
+        to_department_id: ticket.department_id,
+        to_user_id: ticket.user_id,
+        ..EntryDetail::default()
+    }
+}
+
+/// A second active ticket for the contact, as the caller is told.
+pub(crate) fn another_ticket_open(e: balcao_store::StoreError) -> ServiceError {
+    match e {
+        balcao_store::StoreError::Duplicate { .. } => ServiceError::conflict(
+            "another_ticket_open",
+            "the contact already has an open ticket on this connection",
+        ),
+        other => other.into(),
+    }
 }

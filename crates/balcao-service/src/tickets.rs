@@ -102,6 +102,23 @@ pub(crate) async fn record(
     name: &'static str,
     events: &mut Vec<Event>,
 ) -> Result<()> {
+    let (entry, timeline) = recorded(ticket, action, by, detail, name, events);
+    tickets::add_entry(tx, &entry).await?;
+    messages::insert(tx, &timeline).await?;
+    Ok(())
+}
+
+/// What [`record`] writes, for the caller to write: the history entry and its ticket-event
+/// message; their events (the message's, then `name` carrying the ticket) are added to
+/// `events`.
+pub(crate) fn recorded(
+    ticket: &Ticket,
+    action: TicketAction,
+    by: Option<UserId>,
+    detail: EntryDetail,
+    name: &'static str,
+    events: &mut Vec<Event>,
+) -> (TicketEntry, Message) {
     let now = Timestamp::now();
     let entry = TicketEntry {
         id: TicketEntryId::new(),
@@ -116,7 +133,6 @@ pub(crate) async fn record(
         comment: detail.comment,
         created_at: now,
     };
-    tickets::add_entry(tx, &entry).await?;
     let timeline = Message {
         id: MessageId::new(),
         account_id: ticket.account_id,
@@ -149,7 +165,6 @@ pub(crate) async fn record(
         created_at: now,
         updated_at: now,
     };
-    messages::insert(tx, &timeline).await?;
     events.push(event(
         timeline.account_id,
         "message.created",
@@ -164,7 +179,7 @@ pub(crate) async fn record(
         ticket.id.0,
         &ticket_payload(ticket),
     ));
-    Ok(())
+    (entry, timeline)
 }
 
 /// The `ticket.updated` event of a ticket.

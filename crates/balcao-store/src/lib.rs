@@ -34,7 +34,7 @@ pub mod tickets;
 pub mod users;
 pub mod webhooks;
 
-pub use db::{BackendKind, Exec, Pool, Store, StoreOptions, Tx, redact_url};
+pub use db::{BackendKind, Exec, Pool, Store, StoreOptions, Tx, lookup_plans, redact_url};
 pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

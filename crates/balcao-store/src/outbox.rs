@@ -45,7 +45,7 @@ pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
             e.name.into(),
             e.subject_type.into(),
             e.subject_id.into(),
-            e.data.to_string().into(),
+            e.data.as_str().into(),
             e.created_at.micros().into(),
         ]);
     }

@@ -167,25 +167,32 @@ fn values(t: &Ticket) -> [SimpleExpr; 18] {
 /// The account's next ticket number (1, 2, ...): never the same twice, even across failures of
 /// the transaction that took it (the number then simply goes unused).
 pub async fn next_number(db: &mut impl Exec, account: AccountId) -> Result<i64> {
+    Ok(*take_numbers(db, account, 1).await?.start())
+}
+
+/// The account's next `n` ticket numbers (at least one), taken in one statement.
+pub async fn take_numbers(db: &mut impl Exec, account: AccountId, n: u32) -> Result<std::ops::RangeInclusive<i64>> {
+    let n = i64::from(n.max(1));
     let stmt = Query::insert()
         .into_table(TicketCounters::Table)
         .columns([TicketCounters::AccountId, TicketCounters::Value])
-        .values_panic([account.0.into(), 1i64.into()])
+        .values_panic([account.0.into(), n.into()])
         .on_conflict(
             OnConflict::column(TicketCounters::AccountId)
                 .value(
                     TicketCounters::Value,
-                    Expr::col((TicketCounters::Table, TicketCounters::Value)).add(1),
+                    Expr::col((TicketCounters::Table, TicketCounters::Value)).add(n),
                 )
                 .to_owned(),
         )
         .returning_col(TicketCounters::Value)
         .to_owned();
     let row: Option<(i64,)> = fetch_optional(db, &stmt).await?;
-    row.map(|(n,)| n).ok_or(StoreError::Corrupt {
+    let last = row.map(|(n,)| n).ok_or(StoreError::Corrupt {
         table: "ticket_counters",
         detail: "no value returned".into(),
-    })
+    })?;
+    Ok(last - n + 1..=last)
 }
 
 /// Makes the account's ticket counter at least `n` (after an import that numbered tickets
@@ -212,7 +219,9 @@ pub async fn raise_number(db: &mut impl Exec, account: AccountId, n: i64) -> Res
     Ok(())
 }
 
-/// Inserts many tickets (imports), a few hundred rows per statement.
+/// Inserts many tickets (imports, tickets opened together), a few hundred rows per statement.
+/// A second active ticket for the same contact and connection answers
+/// [`StoreError::Duplicate`] with field `ticket`.
 pub async fn insert_many(db: &mut impl Exec, list: &[Ticket]) -> Result<()> {
     const ROWS_PER_INSERT: usize = 500;
     for chunk in list.chunks(ROWS_PER_INSERT) {
@@ -234,18 +243,7 @@ pub async fn insert_many(db: &mut impl Exec, list: &[Ticket]) -> Result<()> {
 /// Inserts a ticket. A second active ticket for the same contact and connection answers
 /// [`StoreError::Duplicate`] with field `ticket`.
 pub async fn insert(db: &mut impl Exec, t: &Ticket) -> Result<()> {
-    let stmt = Query::insert()
-        .into_table(Tickets::Table)
-        .columns(COLUMNS)
-        .values_panic(values(t))
-        .to_owned();
-    execute(db, &stmt).await.map_err(|e| {
-        StoreError::unique_among(
-            e,
-            &[("active", "ticket"), ("contact_id", "ticket"), ("protocol", "protocol")],
-        )
-    })?;
-    Ok(())
+    insert_many(db, std::slice::from_ref(t)).await
 }
 
 /// Writes what new messages change on tickets of one account — first and last message, unread
@@ -597,24 +595,32 @@ const ENTRY_COLUMNS: [TicketEntries; 11] = [
 ];
 
 pub async fn add_entry(db: &mut impl Exec, e: &TicketEntry) -> Result<()> {
-    let stmt = Query::insert()
-        .into_table(TicketEntries::Table)
-        .columns(ENTRY_COLUMNS)
-        .values_panic([
-            e.id.0.into(),
-            e.account_id.0.into(),
-            e.ticket_id.0.into(),
-            e.action.as_str().into(),
-            e.from_department_id.map(|d| d.0).into(),
-            e.to_department_id.map(|d| d.0).into(),
-            e.from_user_id.map(|u| u.0).into(),
-            e.to_user_id.map(|u| u.0).into(),
-            e.by_user_id.map(|u| u.0).into(),
-            e.comment.clone().into(),
-            e.created_at.micros().into(),
-        ])
-        .to_owned();
-    execute(db, &stmt).await?;
+    add_entries(db, std::slice::from_ref(e)).await
+}
+
+/// Inserts history entries, a few hundred rows per statement.
+pub async fn add_entries(db: &mut impl Exec, list: &[TicketEntry]) -> Result<()> {
+    const ROWS_PER_INSERT: usize = 500;
+    for chunk in list.chunks(ROWS_PER_INSERT) {
+        let mut stmt = Query::insert();
+        stmt.into_table(TicketEntries::Table).columns(ENTRY_COLUMNS);
+        for e in chunk {
+            stmt.values_panic([
+                e.id.0.into(),
+                e.account_id.0.into(),
+                e.ticket_id.0.into(),
+                e.action.as_str().into(),
+                e.from_department_id.map(|d| d.0).into(),
+                e.to_department_id.map(|d| d.0).into(),
+                e.from_user_id.map(|u| u.0).into(),
+                e.to_user_id.map(|u| u.0).into(),
+                e.by_user_id.map(|u| u.0).into(),
+                e.comment.clone().into(),
+                e.created_at.micros().into(),
+            ]);
+        }
+        execute(db, &stmt).await?;
+    }
     Ok(())
 }
 

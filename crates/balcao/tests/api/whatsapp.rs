@@ -1111,12 +1111,30 @@ async fn notifications_arriving_together_are_stored_together_each_message_once()
     while let Some(done) = set.join_next().await {
         assert_eq!(done.expect("task").expect("delivered"), 200);
     }
+    // Stored in groups, none of which had to be stored again one by one (new customers'
+    // tickets are opened together).
+    let metrics = wa.app.client.get(wa.app.url("/metrics")).send().await.expect("sent");
+    let metrics = metrics.text().await.expect("text");
+    let counter = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    let (notifications, groups) = (
+        counter("balcao_inbound_notifications_total"),
+        counter("balcao_inbound_groups_total"),
+    );
+    assert_eq!(notifications, 5 + 160, "{metrics}");
+    assert!(groups < notifications, "{groups} groups of {notifications}");
+    assert_eq!(counter("balcao_inbound_groups_retried_total"), 0, "{metrics}");
     let all = wa.app.get("/api/v1/contacts?limit=100", &wa.admin).await;
     assert_eq!(
         all.body["data"].as_array().map(Vec::len),
         Some(20),
         "one contact per number"
     );
+    let mut protocols = std::collections::BTreeSet::new();
     for (c, phone) in phones.iter().enumerate() {
         let contact = wa.contact(phone).await;
         let id = contact["id"].as_str().expect("id");
@@ -1154,5 +1172,26 @@ async fn notifications_arriving_together_are_stored_together_each_message_once()
             timeline.iter().all(|m| m["ticket_id"] == tickets[0]["id"]),
             "every message on the one ticket"
         );
+        // Opened once, recorded in the history and first in the ticket's timeline.
+        let ticket_id = tickets[0]["id"].as_str().expect("id");
+        let own = wa
+            .app
+            .get(&format!("/api/v1/tickets/{ticket_id}/messages?limit=100"), &wa.admin)
+            .await;
+        let own = own.body["data"].as_array().cloned().unwrap_or_default();
+        assert_eq!(own.len(), 5 + before, "the opening and every message");
+        assert_eq!(own[0]["type"], "ticket_event", "{}", own[0]);
+        assert_eq!(own[0]["payload"]["action"], "opened", "{}", own[0]);
+        assert_eq!(own[0]["payload"]["protocol"], tickets[0]["protocol"]);
+        assert!(own[1..].iter().all(|m| m["type"] == "text"), "one opening");
+        let history = wa
+            .app
+            .get(&format!("/api/v1/tickets/{ticket_id}/history"), &wa.admin)
+            .await;
+        let entries = history.body["data"].as_array().cloned().unwrap_or_default();
+        assert_eq!(entries.len(), 1, "{}", history.body);
+        assert_eq!(entries[0]["action"], "opened");
+        protocols.insert(tickets[0]["protocol"].as_str().expect("protocol").to_owned());
     }
+    assert_eq!(protocols.len(), 20, "every ticket its own number: {protocols:?}");
 }
