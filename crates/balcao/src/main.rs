@@ -11,12 +11,6 @@ use balcao::{Settings, start};
 use balcao_service::{NewAccount, Service, ServiceError};
 use clap::{Parser, Subcommand};
 
-/// mimalloc instead of the C library's allocator: storing a group of inbound messages makes
-/// and frees many small buffers on several threads at once, where glibc's arenas spent a
-/// fifth of the server's time (docs/benchmarks.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "balcao", version, about = "Balcão: self-hosted customer-service platform")]
 struct Cli {
