@@ -202,6 +202,8 @@ impl Service {
                     .collect();
             let mut ticket_changed: HashSet<ContactId> = HashSet::new();
             let mut contact_changed: HashSet<ContactId> = HashSet::new();
+            let mut status_changed: HashSet<ContactId> = HashSet::new();
+            let mut contact_renamed: HashSet<ContactId> = HashSet::new();
 
             // The tickets the group's messages open (a contact's first message that is not a
             // reaction, the contact not blocked, no active ticket), opened together: numbered
@@ -262,18 +264,41 @@ impl Service {
                         ticket_changed.insert(contact.id);
                     }
                     if touched.status_changed {
-                        events.push(ticket_updated(ticket));
+                        status_changed.insert(contact.id);
                     }
                 }
                 if let Some(renamed) = touch_contact(contact, &message, m.profile_name.as_deref()) {
                     contact_changed.insert(contact.id);
                     if renamed {
-                        events.push(event(account, "contact.updated", "contact", contact.id.0, &*contact));
+                        contact_renamed.insert(contact.id);
                     }
                 }
                 new_jobs.extend(jobs_for(&message, connection, m.media.as_ref()));
                 stored.push(message);
                 counts[*index].0 += 1;
+            }
+            // Events carrying a whole ticket or contact, as the group left it: their topics,
+            // tags and custom values (not read with them above) are read for these only.
+            if !status_changed.is_empty() {
+                let mut list: Vec<Ticket> = active
+                    .values()
+                    .filter(|t| status_changed.contains(&t.contact_id))
+                    .cloned()
+                    .collect();
+                tickets::read_relations(&mut tx, account, &mut list).await?;
+                events.extend(list.iter().map(ticket_updated));
+            }
+            if !contact_renamed.is_empty() {
+                let mut list: Vec<Contact> = by_phone
+                    .values()
+                    .filter(|c| contact_renamed.contains(&c.id))
+                    .cloned()
+                    .collect();
+                contacts::read_relations(&mut tx, account, &mut list).await?;
+                events.extend(
+                    list.iter()
+                        .map(|c| event(account, "contact.updated", "contact", c.id.0, c)),
+                );
             }
             // Tickets opened now are inserted as the group left them; the others updated.
             let (new_tickets, changed): (Vec<Ticket>, Vec<Ticket>) = active

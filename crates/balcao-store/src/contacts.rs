@@ -218,19 +218,25 @@ pub async fn set_tags(db: &mut impl Exec, account: AccountId, contact: ContactId
 /// Contacts from their rows, with their tags and custom field values (two queries however
 /// many rows).
 async fn with_tags(db: &mut impl Exec, account: AccountId, rows: Vec<ContactRow>) -> Result<Vec<Contact>> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut list: Vec<Contact> = rows.into_iter().map(|r| r.into_contact(Vec::new())).collect();
+    read_relations(db, account, &mut list).await?;
+    Ok(list)
+}
+
+/// Reads the tags and custom values of contacts read without them (two statements however
+/// many contacts).
+pub async fn read_relations(db: &mut impl Exec, account: AccountId, list: &mut [Contact]) -> Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = list.iter().map(|c| c.id.0).collect();
     let mut tags = crate::tags::of_contacts(db, account, &ids).await?;
     let mut fields = crate::custom_fields::values_of(db, account, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let t = tags.remove(&r.id).unwrap_or_default();
-            let f = fields.remove(&r.id).unwrap_or_default();
-            let mut c = r.into_contact(t);
-            c.custom_fields = f;
-            c
-        })
-        .collect())
+    for c in list {
+        c.tag_ids = tags.remove(&c.id.0).unwrap_or_default();
+        c.custom_fields = fields.remove(&c.id.0).unwrap_or_default();
+    }
+    Ok(())
 }
 
 pub async fn get(db: &mut impl Exec, account: AccountId, id: ContactId) -> Result<Option<Contact>> {
@@ -291,7 +297,8 @@ pub async fn find_by_phone(
 }
 
 /// The contacts of a connection with these (normalised) phone numbers, read and locked until
-/// the transaction ends (as [`lock`] does), in one query plus one for their tags.
+/// the transaction ends (as [`lock`] does), in one query, without their tags and custom values
+/// ([`read_relations`] reads them for those that need them).
 pub async fn lock_by_phones(
     tx: &mut Tx,
     account: AccountId,
@@ -305,7 +312,7 @@ pub async fn lock_by_phones(
         .lock(LockType::Update)
         .to_owned();
     let rows: Vec<ContactRow> = fetch_all(tx, &stmt).await?;
-    with_tags(tx, account, rows).await
+    Ok(rows.into_iter().map(|r| r.into_contact(Vec::new())).collect())
 }
 
 pub(crate) fn by_phones_query(

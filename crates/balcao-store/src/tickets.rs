@@ -301,7 +301,21 @@ pub async fn update(db: &mut impl Exec, t: &Ticket) -> Result<bool> {
 }
 
 async fn with_topics(db: &mut impl Exec, account: AccountId, rows: Vec<TicketRow>) -> Result<Vec<Ticket>> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut list = rows
+        .into_iter()
+        .map(|r| r.into_ticket(Vec::new()))
+        .collect::<Result<Vec<_>>>()?;
+    read_relations(db, account, &mut list).await?;
+    Ok(list)
+}
+
+/// Reads the closing topics and custom values of tickets read without them (two statements
+/// however many tickets).
+pub async fn read_relations(db: &mut impl Exec, account: AccountId, list: &mut [Ticket]) -> Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = list.iter().map(|t| t.id.0).collect();
     let mut topics = grouped_ids(
         db,
         TicketClosingTopics::Table,
@@ -311,15 +325,11 @@ async fn with_topics(db: &mut impl Exec, account: AccountId, rows: Vec<TicketRow
     )
     .await?;
     let mut fields = crate::custom_fields::values_of(db, account, &ids).await?;
-    rows.into_iter()
-        .map(|r| {
-            let t = topics.remove(&r.id).unwrap_or_default();
-            let f = fields.remove(&r.id).unwrap_or_default();
-            let mut ticket = r.into_ticket(t)?;
-            ticket.custom_fields = f;
-            Ok(ticket)
-        })
-        .collect()
+    for t in list {
+        t.topic_ids = topics.remove(&t.id.0).unwrap_or_default();
+        t.custom_fields = fields.remove(&t.id.0).unwrap_or_default();
+    }
+    Ok(())
 }
 
 pub async fn get(db: &mut impl Exec, account: AccountId, id: TicketId) -> Result<Option<Ticket>> {
@@ -374,7 +384,8 @@ pub async fn lock_active_for(
 }
 
 /// The active tickets of these contacts on a connection, read and locked until the transaction
-/// ends, in one query (plus those of their topics and custom fields).
+/// ends, in one query, without their closing topics and custom values ([`read_relations`] reads
+/// them for those that need them).
 pub async fn lock_active_for_contacts(
     tx: &mut Tx,
     account: AccountId,
@@ -388,7 +399,7 @@ pub async fn lock_active_for_contacts(
         .lock(sea_query::LockType::Update)
         .to_owned();
     let rows: Vec<TicketRow> = fetch_all(tx, &stmt).await?;
-    with_topics(tx, account, rows).await
+    rows.into_iter().map(|r| r.into_ticket(Vec::new())).collect()
 }
 
 pub(crate) fn active_for_contacts_query(

@@ -1195,3 +1195,63 @@ async fn notifications_arriving_together_are_stored_together_each_message_once()
     }
     assert_eq!(protocols.len(), 20, "every ticket its own number: {protocols:?}");
 }
+
+/// A customer's message that wakes a snoozed ticket and brings a new profile name emits
+/// `ticket.updated` and `contact.updated` carrying the whole records, tags and closing topics
+/// included, as the message left them.
+#[tokio::test]
+async fn events_of_an_inbound_message_carry_the_whole_contact_and_ticket() {
+    let wa = Wa::new().await;
+    let phone = "5511977770001";
+    wa.sim.customer(phone, "Ana").send_text("oi").await.expect("delivered");
+    let contact = wa.contact(phone).await;
+    let contact_id = contact["id"].as_str().expect("id").to_owned();
+    let tag = wa.app.post("/api/v1/tags", &wa.admin, json!({"label": "VIP"})).await;
+    let tag_id = tag.body["id"].as_str().expect("tag").to_owned();
+    let tagged = wa
+        .app
+        .post(
+            &format!("/api/v1/tags/{tag_id}/contacts"),
+            &wa.admin,
+            json!({"contact_ids": [contact_id]}),
+        )
+        .await;
+    assert_eq!(tagged.status, StatusCode::OK, "{}", tagged.body);
+    let open = wa
+        .app
+        .get(
+            &format!("/api/v1/tickets?contact_id={contact_id}&status=open"),
+            &wa.admin,
+        )
+        .await;
+    let ticket_id = open.body["data"][0]["id"].as_str().expect("ticket").to_owned();
+    let snoozed = wa
+        .app
+        .post(
+            &format!("/api/v1/tickets/{ticket_id}/snooze"),
+            &wa.admin,
+            json!({"until": "2999-01-01T09:00:00-03:00"}),
+        )
+        .await;
+    assert_eq!(snoozed.body["status"], "snoozed", "{}", snoozed.body);
+
+    wa.sim
+        .customer(phone, "Ana Souza")
+        .send_text("voltei")
+        .await
+        .expect("delivered");
+    let ticket_events = wa.app.events(&wa.admin, Some(&ticket_id)).await;
+    let last = ticket_events.last().expect("events");
+    assert_eq!(last.name, "ticket.updated");
+    assert_eq!(last.data["status"], "open", "{}", last.data);
+    let contact_events = wa.app.events(&wa.admin, Some(&contact_id)).await;
+    let last = contact_events.last().expect("events");
+    assert_eq!(last.name, "contact.updated");
+    assert_eq!(last.data["name"], "Ana Souza", "{}", last.data);
+    assert_eq!(
+        last.data["tag_ids"],
+        json!([tag_id]),
+        "the tags are part of the contact: {}",
+        last.data
+    );
+}
