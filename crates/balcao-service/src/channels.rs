@@ -361,8 +361,7 @@ impl Service {
         }
         let message = crate::ingest::inbound_message(connection, &contact, m, None, &known);
         let storing = Storing {
-            // A reaction is a mark on an earlier message, not a reason to open a ticket.
-            dont_open_ticket: m.kind == MessageType::Reaction,
+            dont_open_ticket: !crate::ingest::opens_ticket(m),
             profile_name: m.profile_name.as_deref(),
             remote_media: m.media.as_ref(),
             ..Storing::default()

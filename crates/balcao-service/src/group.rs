@@ -21,9 +21,11 @@ pub(crate) struct Pending<T, A> {
 /// The items waiting for a commit, and whether a drain task is at work.
 pub(crate) struct GroupQueue<T, A> {
     state: Mutex<QueueState<T, A>>,
-    /// Items taken and groups committed, since the start.
+    /// Items taken, groups taken, and groups whose commit failed and whose items were then
+    /// done one by one, since the start.
     items: AtomicU64,
     groups: AtomicU64,
+    retried: AtomicU64,
 }
 
 struct QueueState<T, A> {
@@ -40,6 +42,7 @@ impl<T, A> Default for GroupQueue<T, A> {
             }),
             items: AtomicU64::new(0),
             groups: AtomicU64::new(0),
+            retried: AtomicU64::new(0),
         }
     }
 }
@@ -49,9 +52,15 @@ impl<T, A> GroupQueue<T, A> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Items taken into groups and groups taken, since the start.
-    pub(crate) fn counts(&self) -> (u64, u64) {
-        (self.items.load(Ordering::Relaxed), self.groups.load(Ordering::Relaxed))
+    /// Items taken into groups, groups taken, and groups retried item by item, since the start.
+    pub(crate) fn counts(&self) -> (u64, u64, u64) {
+        let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        (load(&self.items), load(&self.groups), load(&self.retried))
+    }
+
+    /// Notes that a group's commit failed and its items are done one by one.
+    pub(crate) fn retrying(&self) {
+        self.retried.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -14,15 +14,15 @@ use std::collections::{HashMap, HashSet};
 
 use balcao_core::{
     Connection, Contact, ContactId, DeliveryStatus, Direction, InboundBatch, InboundMessage, Message, MessageId,
-    MessageType, Origin, Ticket, TicketAction, TicketEntry, Timestamp,
+    MessageType, Origin, Ticket, TicketEntry, Timestamp,
 };
 use balcao_store::{contacts, jobs, messages, outbox, tickets};
 use serde_json::{Value, json};
 
 use crate::channels::{IngestReport, jobs_for, new_contact, number_of};
 use crate::group::{GroupQueue, Grouped, Pending};
-use crate::messages::{new_ticket, opened_detail, touch_contact, touch_ticket};
-use crate::tickets::{recorded, ticket_updated};
+use crate::messages::{new_ticket, touch_contact, touch_ticket};
+use crate::tickets::{opening, ticket_updated};
 use crate::{Result, Service, ServiceError, distinct, event};
 
 /// Notifications committed in groups (`crate::group`): a group carries up to 512 messages.
@@ -68,11 +68,11 @@ pub struct InboundCounts {
 impl Service {
     /// How inbound notifications were committed since the start (operators' metrics).
     pub fn inbound_counts(&self) -> InboundCounts {
-        let (notifications, groups) = self.inner.ingest.counts();
+        let (notifications, groups, retried) = self.inner.ingest.counts();
         InboundCounts {
             notifications,
             groups,
-            retried: self.inner.ingest_retried.load(std::sync::atomic::Ordering::Relaxed),
+            retried,
         }
     }
 
@@ -120,9 +120,7 @@ impl Service {
             }
             Err(e) => {
                 tracing::debug!(error = %e, notifications = group.len(), "group commit failed; storing one by one");
-                self.inner
-                    .ingest_retried
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.inner.ingest.retrying();
                 for p in group {
                     let result = self.ingest_alone(&p.item.connection, p.item.batch).await;
                     let _ = p.reply.send(result);
@@ -209,7 +207,7 @@ impl Service {
             // reaction, the contact not blocked, no active ticket), opened together: numbered
             // in one statement, inserted with the group's writes. Their ticket-event messages
             // precede the messages that opened them.
-            let mut opening: Vec<&Contact> = Vec::new();
+            let mut to_open: Vec<&Contact> = Vec::new();
             let mut opened: HashSet<ContactId> = HashSet::new();
             let mut seen: HashSet<&str> = HashSet::new();
             for ((_, m), number) in items.iter().zip(&numbers) {
@@ -218,27 +216,19 @@ impl Service {
                 }
                 if let Some(contact) = by_phone.get(number)
                     && !contact.blocked
-                    && m.kind != MessageType::Reaction
+                    && opens_ticket(m)
                     && !active.contains_key(&contact.id)
                     && opened.insert(contact.id)
                 {
-                    opening.push(contact);
+                    to_open.push(contact);
                 }
             }
-            if !opening.is_empty() {
-                let count = u32::try_from(opening.len()).unwrap_or(u32::MAX);
-                let numbers = tickets::take_numbers(&mut tx, account, count).await?;
+            if !to_open.is_empty() {
+                let numbers = tickets::take_numbers(&mut tx, account, to_open.len()).await?;
                 let now = Timestamp::now();
-                for (contact, number) in opening.iter().zip(numbers) {
+                for (contact, number) in to_open.iter().zip(numbers) {
                     let ticket = new_ticket(contact, connection, None, true, number, now);
-                    let (entry, timeline) = recorded(
-                        &ticket,
-                        TicketAction::Opened,
-                        None,
-                        opened_detail(&ticket),
-                        "ticket.opened",
-                        &mut events,
-                    );
+                    let (entry, timeline) = opening(&ticket, None, &mut events);
                     entries.push(entry);
                     stored.push(timeline);
                     active.insert(contact.id, ticket);
@@ -323,6 +313,12 @@ impl Service {
         }
         Ok(counts)
     }
+}
+
+/// Whether a customer's message opens a ticket when the contact has none active (and is not
+/// blocked): a reaction is a mark on an earlier message, not a reason to open one.
+pub(crate) fn opens_ticket(m: &InboundMessage) -> bool {
+    m.kind != MessageType::Reaction
 }
 
 /// The message a contact sent, as Balcão stores it.

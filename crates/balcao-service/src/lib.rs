@@ -142,8 +142,6 @@ struct Inner {
     deliveries_due: tokio::sync::Notify,
     hub: realtime::Hub,
     ingest: ingest::IngestQueue,
-    /// Inbound groups whose transaction failed, stored again one notification at a time.
-    ingest_retried: std::sync::atomic::AtomicU64,
     delivered: group::GroupQueue<webhooks::Delivered, Result<()>>,
     webhook_connections: channels::ConnectionCache,
     stream_key: std::sync::OnceLock<Vec<u8>>,
@@ -174,7 +172,6 @@ impl Service {
                 deliveries_due: tokio::sync::Notify::new(),
                 hub: realtime::Hub::new(),
                 ingest: ingest::IngestQueue::default(),
-                ingest_retried: std::sync::atomic::AtomicU64::new(0),
                 delivered: group::GroupQueue::default(),
                 webhook_connections: channels::ConnectionCache::default(),
                 stream_key: std::sync::OnceLock::new(),

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use balcao_core::{
     Connection, Contact, ContactId, DeliveryStatus, Direction, Media, MediaId, Message, MessageId, MessageType, Origin,
-    Role, Ticket, TicketAction, TicketId, TicketStatus, Timestamp, UserId, Validator,
+    Role, Ticket, TicketId, TicketStatus, Timestamp, UserId, Validator,
 };
 use balcao_store::messages::Timeline;
 use balcao_store::{Tx, connections, contacts, media, messages, outbox, tickets};
@@ -13,7 +13,7 @@ use base64::Engine;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::tickets::{EntryDetail, record, ticket_updated};
+use crate::tickets::{opening, ticket_updated, write_recorded};
 use crate::{ListParams, Page, Principal, Result, Service, ServiceError, event};
 
 /// Longest text of a message (WhatsApp's limit).
@@ -438,16 +438,7 @@ impl Service {
         let number = tickets::next_number(tx, contact.account_id).await?;
         let ticket = new_ticket(contact, connection, by, inbound, number, Timestamp::now());
         tickets::insert(tx, &ticket).await.map_err(another_ticket_open)?;
-        record(
-            tx,
-            &ticket,
-            TicketAction::Opened,
-            by,
-            opened_detail(&ticket),
-            "ticket.opened",
-            events,
-        )
-        .await?;
+        write_recorded(tx, opening(&ticket, by, events)).await?;
         Ok(ticket)
     }
 
@@ -874,15 +865,6 @@ pub(crate) fn new_ticket(
         custom_fields: Default::default(),
         created_at: now,
         updated_at: now,
-    }
-}
-
-/// What the history entry of a ticket's opening records.
-pub(crate) fn opened_detail(ticket: &Ticket) -> EntryDetail {
-    EntryDetail {
-        to_department_id: ticket.department_id,
-        to_user_id: ticket.user_id,
-        ..EntryDetail::default()
     }
 }
 

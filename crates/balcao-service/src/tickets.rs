@@ -102,10 +102,26 @@ pub(crate) async fn record(
     name: &'static str,
     events: &mut Vec<Event>,
 ) -> Result<()> {
-    let (entry, timeline) = recorded(ticket, action, by, detail, name, events);
+    write_recorded(tx, recorded(ticket, action, by, detail, name, events)).await
+}
+
+/// Writes what [`recorded`] built: the history entry and its ticket-event message.
+pub(crate) async fn write_recorded(tx: &mut Tx, (entry, timeline): (TicketEntry, Message)) -> Result<()> {
     tickets::add_entry(tx, &entry).await?;
     messages::insert(tx, &timeline).await?;
     Ok(())
+}
+
+/// A ticket's opening as [`recorded`] builds it: the history entry (to the ticket's department
+/// and agent, by `by` or by the system) and its ticket-event message; `ticket.opened` is
+/// added to `events`.
+pub(crate) fn opening(ticket: &Ticket, by: Option<UserId>, events: &mut Vec<Event>) -> (TicketEntry, Message) {
+    let detail = EntryDetail {
+        to_department_id: ticket.department_id,
+        to_user_id: ticket.user_id,
+        ..EntryDetail::default()
+    };
+    recorded(ticket, TicketAction::Opened, by, detail, "ticket.opened", events)
 }
 
 /// What [`record`] writes, for the caller to write: the history entry and its ticket-event

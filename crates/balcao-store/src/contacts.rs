@@ -163,20 +163,11 @@ fn values(c: &Contact) -> [SimpleExpr; 25] {
 
 const UNIQUE_KEYS: [(&str, &str); 2] = [("phone", "phone"), ("external_id", "external_id")];
 
-/// Inserts contacts (with their tags) in one statement.
+/// Inserts contacts (with their tags and custom values).
 pub async fn insert_many(db: &mut impl Exec, contacts: &[Contact]) -> Result<()> {
-    // Rows per statement, below SQLite's and PostgreSQL's limits on bound values.
-    const ROWS_PER_INSERT: usize = 500;
-    for chunk in contacts.chunks(ROWS_PER_INSERT) {
-        let mut stmt = Query::insert();
-        stmt.into_table(Contacts::Table).columns(COLUMNS);
-        for c in chunk {
-            stmt.values_panic(values(c));
-        }
-        execute(db, &stmt)
-            .await
-            .map_err(|e| StoreError::unique_among(e, &UNIQUE_KEYS))?;
-    }
+    crate::db::insert_rows(db, Contacts::Table, COLUMNS, contacts, values)
+        .await
+        .map_err(|e| StoreError::unique_among(e, &UNIQUE_KEYS))?;
     for c in contacts.iter().filter(|c| !c.tag_ids.is_empty()) {
         set_tags(db, c.account_id, c.id, &c.tag_ids).await?;
     }

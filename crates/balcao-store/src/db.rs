@@ -551,6 +551,27 @@ pub(crate) async fn update_by_id<C: sea_query::Iden + Copy + 'static>(
     Ok(changed)
 }
 
+/// Inserts `items` into `table`, each as its values in the order of `columns`, a few hundred
+/// rows per statement (below SQLite's and PostgreSQL's limits on bound values).
+pub(crate) async fn insert_rows<T, C: sea_query::Iden + Copy + 'static, const N: usize>(
+    db: &mut impl Exec,
+    table: C,
+    columns: [C; N],
+    items: &[T],
+    values: impl Fn(&T) -> [sea_query::SimpleExpr; N],
+) -> Result<(), sqlx::Error> {
+    const ROWS_PER_INSERT: usize = 500;
+    for chunk in items.chunks(ROWS_PER_INSERT) {
+        let mut stmt = sea_query::Query::insert();
+        stmt.into_table(table).columns(columns);
+        for item in chunk {
+            stmt.values_panic(values(item));
+        }
+        execute(db, &stmt).await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn execute(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<u64, sqlx::Error> {
     let (sql, values) = render(db, stmt);
     db.execute_raw(&sql, values).await

@@ -168,31 +168,14 @@ fn values(m: &Message) -> [SimpleExpr; 21] {
 /// Inserts a message; an external id already used on the connection answers
 /// [`StoreError::Duplicate`] with field `external_id`.
 pub async fn insert(db: &mut impl Exec, m: &Message) -> Result<()> {
-    let stmt = Query::insert()
-        .into_table(Messages::Table)
-        .columns(COLUMNS)
-        .values_panic(values(m))
-        .to_owned();
-    execute(db, &stmt)
-        .await
-        .map_err(|e| StoreError::unique_as(e, "external_id"))?;
-    Ok(())
+    insert_many(db, std::slice::from_ref(m)).await
 }
 
-/// Inserts many messages (imports), a few hundred rows per statement.
+/// Inserts many messages (imports, groups of inbound messages), as [`insert`] does.
 pub async fn insert_many(db: &mut impl Exec, list: &[Message]) -> Result<()> {
-    const ROWS_PER_INSERT: usize = 500;
-    for chunk in list.chunks(ROWS_PER_INSERT) {
-        let mut stmt = Query::insert();
-        stmt.into_table(Messages::Table).columns(COLUMNS);
-        for m in chunk {
-            stmt.values_panic(values(m));
-        }
-        execute(db, &stmt)
-            .await
-            .map_err(|e| StoreError::unique_as(e, "external_id"))?;
-    }
-    Ok(())
+    crate::db::insert_rows(db, Messages::Table, COLUMNS, list, values)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "external_id"))
 }
 
 /// Writes every changeable column as it is in `m`.

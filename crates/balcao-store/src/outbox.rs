@@ -5,10 +5,10 @@ use balcao_core::{AccountId, Event, EventId, Timestamp};
 use sea_query::{Alias, Expr, Iden, Order, Query};
 use uuid::Uuid;
 
-use crate::db::{PerBackend, execute, fetch_all, fetch_all_per_backend};
+use crate::db::{PerBackend, fetch_all, fetch_all_per_backend};
 use crate::{Exec, Result, StoreError};
 
-#[derive(Iden)]
+#[derive(Clone, Copy, Iden)]
 enum OutboxEvents {
     Table,
     Id,
@@ -36,10 +36,8 @@ pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut stmt = Query::insert();
-    stmt.into_table(OutboxEvents::Table).columns(COLUMNS);
-    for e in events {
-        stmt.values_panic([
+    crate::db::insert_rows(db, OutboxEvents::Table, COLUMNS, events, |e| {
+        [
             e.id.0.into(),
             e.account_id.0.into(),
             e.name.into(),
@@ -47,9 +45,9 @@ pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
             e.subject_id.into(),
             e.data.as_str().into(),
             e.created_at.micros().into(),
-        ]);
-    }
-    execute(db, &stmt).await?;
+        ]
+    })
+    .await?;
     db.wrote_events();
     Ok(())
 }

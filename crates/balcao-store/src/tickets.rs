@@ -171,8 +171,8 @@ pub async fn next_number(db: &mut impl Exec, account: AccountId) -> Result<i64> 
 }
 
 /// The account's next `n` ticket numbers (at least one), taken in one statement.
-pub async fn take_numbers(db: &mut impl Exec, account: AccountId, n: u32) -> Result<std::ops::RangeInclusive<i64>> {
-    let n = i64::from(n.max(1));
+pub async fn take_numbers(db: &mut impl Exec, account: AccountId, n: usize) -> Result<std::ops::RangeInclusive<i64>> {
+    let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
     let stmt = Query::insert()
         .into_table(TicketCounters::Table)
         .columns([TicketCounters::AccountId, TicketCounters::Value])
@@ -219,25 +219,16 @@ pub async fn raise_number(db: &mut impl Exec, account: AccountId, n: i64) -> Res
     Ok(())
 }
 
-/// Inserts many tickets (imports, tickets opened together), a few hundred rows per statement.
-/// A second active ticket for the same contact and connection answers
-/// [`StoreError::Duplicate`] with field `ticket`.
+/// Inserts many tickets (imports, tickets opened together), as [`insert`] does.
 pub async fn insert_many(db: &mut impl Exec, list: &[Ticket]) -> Result<()> {
-    const ROWS_PER_INSERT: usize = 500;
-    for chunk in list.chunks(ROWS_PER_INSERT) {
-        let mut stmt = Query::insert();
-        stmt.into_table(Tickets::Table).columns(COLUMNS);
-        for t in chunk {
-            stmt.values_panic(values(t));
-        }
-        execute(db, &stmt).await.map_err(|e| {
+    crate::db::insert_rows(db, Tickets::Table, COLUMNS, list, values)
+        .await
+        .map_err(|e| {
             StoreError::unique_among(
                 e,
                 &[("active", "ticket"), ("contact_id", "ticket"), ("protocol", "protocol")],
             )
-        })?;
-    }
-    Ok(())
+        })
 }
 
 /// Inserts a ticket. A second active ticket for the same contact and connection answers
@@ -609,29 +600,24 @@ pub async fn add_entry(db: &mut impl Exec, e: &TicketEntry) -> Result<()> {
     add_entries(db, std::slice::from_ref(e)).await
 }
 
-/// Inserts history entries, a few hundred rows per statement.
+/// Inserts history entries.
 pub async fn add_entries(db: &mut impl Exec, list: &[TicketEntry]) -> Result<()> {
-    const ROWS_PER_INSERT: usize = 500;
-    for chunk in list.chunks(ROWS_PER_INSERT) {
-        let mut stmt = Query::insert();
-        stmt.into_table(TicketEntries::Table).columns(ENTRY_COLUMNS);
-        for e in chunk {
-            stmt.values_panic([
-                e.id.0.into(),
-                e.account_id.0.into(),
-                e.ticket_id.0.into(),
-                e.action.as_str().into(),
-                e.from_department_id.map(|d| d.0).into(),
-                e.to_department_id.map(|d| d.0).into(),
-                e.from_user_id.map(|u| u.0).into(),
-                e.to_user_id.map(|u| u.0).into(),
-                e.by_user_id.map(|u| u.0).into(),
-                e.comment.clone().into(),
-                e.created_at.micros().into(),
-            ]);
-        }
-        execute(db, &stmt).await?;
-    }
+    crate::db::insert_rows(db, TicketEntries::Table, ENTRY_COLUMNS, list, |e| {
+        [
+            e.id.0.into(),
+            e.account_id.0.into(),
+            e.ticket_id.0.into(),
+            e.action.as_str().into(),
+            e.from_department_id.map(|d| d.0).into(),
+            e.to_department_id.map(|d| d.0).into(),
+            e.from_user_id.map(|u| u.0).into(),
+            e.to_user_id.map(|u| u.0).into(),
+            e.by_user_id.map(|u| u.0).into(),
+            e.comment.clone().into(),
+            e.created_at.micros().into(),
+        ]
+    })
+    .await?;
     Ok(())
 }
 

@@ -64,6 +64,13 @@ pub fn backend() -> Backend {
     }
 }
 
+/// The value of the unlabelled counter `name` in Prometheus text (`/metrics`).
+pub fn counter(metrics: &str, name: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
 /// `postgres://user@host:port/anything?opts` with the database name replaced.
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));

@@ -36,11 +36,7 @@ async fn health_readiness_and_metrics() {
         r#"balcao_http_request_duration_seconds_count{route="/api/v1/users/{id}",method="GET",status="404"} 2"#
     ));
     assert!(text.contains("# TYPE balcao_http_request_duration_seconds histogram"));
-    let statements: u64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("balcao_db_statements_total "))
-        .and_then(|v| v.parse().ok())
-        .expect("statement counter");
+    let statements = balcao_testkit::counter(&text, "balcao_db_statements_total").expect("statement counter");
     assert!(statements > 0);
 }
 

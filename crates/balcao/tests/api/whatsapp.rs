@@ -1115,12 +1115,7 @@ async fn notifications_arriving_together_are_stored_together_each_message_once()
     // tickets are opened together).
     let metrics = wa.app.client.get(wa.app.url("/metrics")).send().await.expect("sent");
     let metrics = metrics.text().await.expect("text");
-    let counter = |name: &str| -> u64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-            .unwrap_or_else(|| panic!("{name} in {metrics}"))
-    };
+    let counter = |name: &str| balcao_testkit::counter(&metrics, name).unwrap_or_else(|| panic!("{name} in {metrics}"));
     let (notifications, groups) = (
         counter("balcao_inbound_notifications_total"),
         counter("balcao_inbound_groups_total"),
