@@ -1,4 +1,5 @@
-//! Statistics over a period: aggregate queries over tickets and messages, each one statement.
+//! Statistics over a period: whole days read from the per-day counts the database keeps
+//! (`ticket_days`, `message_days`), the hours at the edges of a period from the rows themselves.
 //! Durations are summed in microseconds (cast to a 64-bit integer on every backend) and
 //! averaged by the caller.
 
@@ -42,15 +43,144 @@ fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
-fn sum_micros(expr: SimpleExpr) -> SimpleExpr {
+fn sum_bigint(expr: SimpleExpr) -> SimpleExpr {
     Func::cast_as(Func::sum(expr), Alias::new("BIGINT")).into()
 }
 
-fn scope_filter(stmt: &mut sea_query::SelectStatement, account: AccountId, s: &TicketScope) {
+/// The whole UTC days inside `[from, to]` (first ..= last, if any) and the stretches of time at
+/// its edges, outside whole days (or all of the period when it holds no whole day).
+fn split_days(from: i64, to: i64) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+    let first_day = from.div_euclid(DAY) + i64::from(from.rem_euclid(DAY) != 0);
+    let last_day = (to + 1).div_euclid(DAY) - 1;
+    if first_day <= last_day {
+        let edges = [(from, first_day * DAY - 1), ((last_day + 1) * DAY, to)];
+        (Some((first_day, last_day)), edges.into_iter().filter(|(a, b)| a <= b).collect())
+    } else {
+        (None, if from <= to { vec![(from, to)] } else { Vec::new() })
+    }
+}
+
+/// One UTC day's ticket figures as read: (day, tickets, resolved, waiting sum, waiting count,
+/// duration sum, duration count, messaging sum, messaging count).
+type DayRow = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// Ticket figures of a period and the tickets per UTC day (days since the Unix epoch): whole
+/// days are read from the per-day counts kept by the database (`ticket_days`, a few rows a
+/// day), the hours at the edges of the period from the tickets (a covering index).
+pub async fn tickets(
+    db: &mut impl Exec,
+    account: AccountId,
+    s: &TicketScope,
+) -> Result<(TicketFigures, Vec<(i64, i64)>)> {
+    let (whole, edges) = split_days(s.from.micros(), s.to.micros());
+    let mut rows: Vec<DayRow> = Vec::new();
+    if let Some((first, last)) = whole {
+        rows.extend(fetch_all::<DayRow>(db, &whole_days(account, s, first, last)).await?);
+    }
+    if !edges.is_empty() {
+        rows.extend(fetch_all::<DayRow>(db, &edge_hours(account, s, &edges)).await?);
+    }
+    rows.sort_unstable_by_key(|r| r.0);
+    let mut f = TicketFigures::default();
+    let mut per_day: Vec<(i64, i64)> = Vec::with_capacity(rows.len());
+    let add = |acc: &mut (i64, i64), sum: Option<i64>, n: Option<i64>| {
+        acc.0 += sum.unwrap_or(0);
+        acc.1 += n.unwrap_or(0);
+    };
+    for (day, total, closed, w, wn, d, dn, m, mn) in rows {
+        match per_day.last_mut() {
+            Some(last) if last.0 == day => last.1 += total,
+            _ if total != 0 => per_day.push((day, total)),
+            _ => {}
+        }
+        f.total += total;
+        f.closed += closed.unwrap_or(0);
+        add(&mut f.waiting, w, wn);
+        add(&mut f.duration, d, dn);
+        add(&mut f.messaging, m, mn);
+    }
+    f.open = f.total - f.closed;
+    Ok((f, per_day))
+}
+
+/// Whole days `first ..= last` from `ticket_days`, grouped by day.
+fn whole_days(account: AccountId, s: &TicketScope, first: i64, last: i64) -> sea_query::SelectStatement {
+    let mut stmt = Query::select();
+    stmt.column(Alias::new("day"))
+        .expr(sum_bigint(col("tickets").into()))
+        .expr(sum_bigint(
+            Expr::case(col("resolved").eq(true), col("tickets")).finally(0).into(),
+        ));
+    for c in [
+        "waiting_sum",
+        "waiting_n",
+        "duration_sum",
+        "duration_n",
+        "messaging_sum",
+        "messaging_n",
+    ] {
+        stmt.expr(sum_bigint(col(c).into()));
+    }
+    stmt.from(Alias::new("ticket_days"))
+        .and_where(col("account_id").eq(account.0))
+        .and_where(col("basis").eq(i32::from(s.by_close)))
+        .and_where(col("day").gte(first))
+        .and_where(col("day").lte(last))
+        .group_by_col(Alias::new("day"));
+    if let Some(d) = s.department {
+        stmt.and_where(col("department_id").eq(d.0));
+    }
+    if let Some(u) = s.user {
+        stmt.and_where(col("user_id").eq(u.0));
+    }
+    if let Some(open) = s.open {
+        stmt.and_where(col("resolved").eq(!open));
+    }
+    stmt
+}
+
+/// The tickets opened (or closed) in the hours at the edges of the period, grouped by day.
+fn edge_hours(account: AccountId, s: &TicketScope, edges: &[(i64, i64)]) -> sea_query::SelectStatement {
     let time = if s.by_close { "ended_at" } else { "started_at" };
-    stmt.and_where(col("account_id").eq(account.0))
-        .and_where(col(time).gte(s.from.micros()))
-        .and_where(col(time).lte(s.to.micros()));
+    let day: SimpleExpr = Expr::col(Alias::new(time)).div(DAY);
+    let answered = col("first_reply_at").is_not_null();
+    let closed = col("ended_at").is_not_null();
+    let count_when = |cond: SimpleExpr| -> SimpleExpr { sum_bigint(Expr::case(cond, 1).finally(0).into()) };
+    let span = |cond: SimpleExpr, from: &str, to: &str| -> SimpleExpr {
+        sum_bigint(
+            Expr::case(cond, Expr::col(Alias::new(to)).sub(Expr::col(Alias::new(from))))
+                .finally(0)
+                .into(),
+        )
+    };
+    let mut period = sea_query::Condition::any();
+    for &(a, b) in edges {
+        period = period.add(col(time).gte(a).and(col(time).lte(b)));
+    }
+    let mut stmt = Query::select();
+    stmt.expr_as(day, Alias::new("day"))
+        .expr(Expr::cust("COUNT(*)"))
+        .expr(count_when(col("status").eq("resolved")))
+        .expr(span(answered.clone(), "started_at", "first_reply_at"))
+        .expr(count_when(answered.clone()))
+        .expr(span(closed.clone(), "started_at", "ended_at"))
+        .expr(count_when(closed.clone()))
+        .expr(span(closed.clone().and(answered.clone()), "first_reply_at", "ended_at"))
+        .expr(count_when(closed.and(answered)))
+        .from(Alias::new("tickets"))
+        .and_where(col("account_id").eq(account.0))
+        .cond_where(period)
+        .group_by_col(Alias::new("day"));
     if let Some(d) = s.department {
         stmt.and_where(col("department_id").eq(d.0));
     }
@@ -66,71 +196,7 @@ fn scope_filter(stmt: &mut sea_query::SelectStatement, account: AccountId, s: &T
         }
         None => {}
     }
-}
-
-/// Ticket figures of a period and the tickets per UTC day (days since the Unix epoch), in one
-/// statement grouped by day (read from a covering index): the totals are the days' sums.
-pub async fn tickets(
-    db: &mut impl Exec,
-    account: AccountId,
-    s: &TicketScope,
-) -> Result<(TicketFigures, Vec<(i64, i64)>)> {
-    let time = if s.by_close { "ended_at" } else { "started_at" };
-    let day: SimpleExpr = Expr::col(Alias::new(time)).div(DAY);
-    let answered = col("first_reply_at").is_not_null();
-    let closed = col("ended_at").is_not_null();
-    let count_when = |cond: SimpleExpr| -> SimpleExpr {
-        Func::cast_as(Func::sum(Expr::case(cond, 1).finally(0)), Alias::new("BIGINT")).into()
-    };
-    let span = |cond: SimpleExpr, from: &str, to: &str| -> SimpleExpr {
-        sum_micros(
-            Expr::case(cond, Expr::col(Alias::new(to)).sub(Expr::col(Alias::new(from))))
-                .finally(0)
-                .into(),
-        )
-    };
-    let mut stmt = Query::select();
-    stmt.expr_as(day, Alias::new("day"))
-        .expr(Expr::cust("COUNT(*)"))
-        .expr(count_when(col("status").eq("resolved")))
-        .expr(span(answered.clone(), "started_at", "first_reply_at"))
-        .expr(count_when(answered.clone()))
-        .expr(span(closed.clone(), "started_at", "ended_at"))
-        .expr(count_when(closed.clone()))
-        .expr(span(closed.clone().and(answered.clone()), "first_reply_at", "ended_at"))
-        .expr(count_when(closed.and(answered)))
-        .from(Alias::new("tickets"))
-        .group_by_col(Alias::new("day"))
-        .order_by(Alias::new("day"), sea_query::Order::Asc);
-    scope_filter(&mut stmt, account, s);
-    type Row = (
-        i64,
-        i64,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    );
-    let rows: Vec<Row> = fetch_all(db, &stmt).await?;
-    let mut f = TicketFigures::default();
-    let mut per_day = Vec::with_capacity(rows.len());
-    let add = |acc: &mut (i64, i64), sum: Option<i64>, n: Option<i64>| {
-        acc.0 += sum.unwrap_or(0);
-        acc.1 += n.unwrap_or(0);
-    };
-    for (day, total, closed, w, wn, d, dn, m, mn) in rows {
-        per_day.push((day, total));
-        f.total += total;
-        f.closed += closed.unwrap_or(0);
-        add(&mut f.waiting, w, wn);
-        add(&mut f.duration, d, dn);
-        add(&mut f.messaging, m, mn);
-    }
-    f.open = f.total - f.closed;
-    Ok((f, per_day))
+    stmt
 }
 
 /// Messages exchanged with contacts in a period: (sent by the company, received), optionally
@@ -143,19 +209,10 @@ pub async fn messages(
     to: Timestamp,
     user: Option<UserId>,
 ) -> Result<(i64, i64)> {
-    let (from, to) = (from.micros(), to.micros());
-    // Whole days inside [from, to]: first_day ..= last_day.
-    let first_day = from.div_euclid(DAY) + i64::from(from.rem_euclid(DAY) != 0);
-    let last_day = (to + 1).div_euclid(DAY) - 1;
+    let (whole, edges) = split_days(from.micros(), to.micros());
     let mut sent = 0;
     let mut received = 0;
-    let edges = if first_day <= last_day {
-        vec![(from, first_day * DAY - 1), ((last_day + 1) * DAY, to)]
-    } else {
-        // No whole day: all of the period is counted from the messages.
-        vec![(from, to)]
-    };
-    if first_day <= last_day {
+    if let Some((first_day, last_day)) = whole {
         let nobody = uuid::Uuid::nil();
         let sent_expr: SimpleExpr = match user {
             Some(u) => Expr::case(col("user_id").eq(u.0), col("sent")).finally(0).into(),
@@ -178,7 +235,7 @@ pub async fn messages(
         }
     }
     let mut period = sea_query::Condition::any();
-    for (a, b) in edges.into_iter().filter(|(a, b)| a <= b) {
+    for (a, b) in edges {
         period = period.add(col("created_at").gte(a).and(col("created_at").lte(b)));
     }
     if !period.is_empty() {

@@ -9,7 +9,7 @@ use balcao::seed::{SeedOptions, seed};
 use balcao_core::Timestamp;
 use balcao_core::text::folded;
 use balcao_testkit::TestApp;
-use balcao_testkit::serde_json::Value;
+use balcao_testkit::serde_json::{Value, json};
 
 const DAY: i64 = 86_400_000_000;
 
@@ -194,6 +194,179 @@ async fn statistics_of_any_period_agree_with_the_messages_and_tickets_themselves
     assert_eq!(stats.body["messages"]["received"].as_i64(), Some(received));
 }
 
+/// A ticket as the statistics see it.
+struct Figures {
+    started: i64,
+    ended: Option<i64>,
+    first_reply: Option<i64>,
+    resolved: bool,
+    department: Option<String>,
+}
+
+fn figures(t: &Value) -> Figures {
+    let time = |k: &str| {
+        t[k].as_str()
+            .map(|v| Timestamp::parse_rfc3339(v).expect("time").micros())
+    };
+    Figures {
+        started: time("started_at").expect("started_at"),
+        ended: time("ended_at"),
+        first_reply: time("first_reply_at"),
+        resolved: t["status"] == "resolved",
+        department: t["department_id"].as_str().map(str::to_owned),
+    }
+}
+
+/// Asks the Digisac dashboard for tickets opened and closed in several periods (edges inside
+/// days, whole days, one partial day, all of it), of all departments and of one, open, closed
+/// or all, and compares every figure with the tickets themselves.
+async fn check_ticket_statistics(app: &TestApp, token: &str, department: &str, now: i64) {
+    let tickets: Vec<Figures> = all_tickets(app, token).await.iter().map(figures).collect();
+    let exact = |micros: i64| Timestamp::parse_rfc3339(&at(micros)).expect("time").micros();
+    let periods = [
+        (now - 20 * DAY - DAY / 3, now - 3 * DAY - DAY / 5),
+        ((now / DAY - 30) * DAY, (now / DAY - 2) * DAY - 1),
+        (now - 2 * DAY / 3, now),
+        (now - 60 * DAY, now),
+    ];
+    let average = |(sum, n): (i64, i64)| (n > 0).then(|| sum / n / 1_000_000);
+    for (from, to) in periods {
+        let (from, to) = (exact(from), exact(to));
+        for by_close in [false, true] {
+            for dept in [None, Some(department)] {
+                for status in ["all", "open", "closed"] {
+                    let path = format!(
+                        "/digisac/api/v1/dashboard/general?startPeriod={}&endPeriod={}&periodType={}&departmentId={}&status={status}",
+                        at(from),
+                        at(to),
+                        if by_close { "closeDate" } else { "openDate" },
+                        dept.unwrap_or("all"),
+                    );
+                    let stats = app.get(&path, token).await;
+                    assert_eq!(stats.status, 200, "{}", stats.body);
+                    let mut per_day: HashMap<i64, i64> = HashMap::new();
+                    let (mut open, mut closed) = (0, 0);
+                    let (mut waiting, mut duration, mut messaging) = ((0, 0), (0, 0), (0, 0));
+                    for t in &tickets {
+                        let Some(time) = (if by_close { t.ended } else { Some(t.started) }) else {
+                            continue;
+                        };
+                        let wanted = (from..=to).contains(&time)
+                            && dept.is_none_or(|d| t.department.as_deref() == Some(d))
+                            && match status {
+                                "open" => !t.resolved,
+                                "closed" => t.resolved,
+                                _ => true,
+                            };
+                        if !wanted {
+                            continue;
+                        }
+                        *per_day.entry(time / DAY).or_default() += 1;
+                        if t.resolved {
+                            closed += 1;
+                        } else {
+                            open += 1;
+                        }
+                        let add = |acc: &mut (i64, i64), span: Option<i64>| {
+                            if let Some(span) = span {
+                                acc.0 += span;
+                                acc.1 += 1;
+                            }
+                        };
+                        add(&mut waiting, t.first_reply.map(|r| r - t.started));
+                        add(&mut duration, t.ended.map(|e| e - t.started));
+                        add(&mut messaging, t.ended.zip(t.first_reply).map(|(e, r)| e - r));
+                    }
+                    let body = &stats.body;
+                    assert_eq!(body["tickets"]["total"].as_i64(), Some(open + closed), "{path}");
+                    assert_eq!(body["tickets"]["open"].as_i64(), Some(open), "{path}");
+                    assert_eq!(body["tickets"]["closed"].as_i64(), Some(closed), "{path}");
+                    // The API shows times in milliseconds: an average may differ by a second.
+                    for (key, expected) in [
+                        ("averageWaitingTime", average(waiting)),
+                        ("averageTicketTime", average(duration)),
+                        ("averageMessagingTime", average(messaging)),
+                    ] {
+                        let got = body[key].as_i64();
+                        assert!(
+                            got.zip(expected).is_some_and(|(g, e)| (g - e).abs() <= 1) || got == expected,
+                            "{key} {got:?}, expected {expected:?}: {path}"
+                        );
+                    }
+                    let by_day = body["byDay"].as_array().expect("byDay");
+                    assert_eq!(by_day.len(), per_day.len(), "{path}: {by_day:?}");
+                    for d in by_day {
+                        let day = Timestamp::parse_rfc3339(&format!("{}T00:00:00Z", d["date"].as_str().expect("date")))
+                            .expect("date")
+                            .micros()
+                            / DAY;
+                        assert_eq!(d["tickets"].as_i64(), per_day.get(&day).copied(), "{path}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn ticket_statistics_of_any_period_follow_every_change_of_the_tickets() {
+    let app = TestApp::spawn().await;
+    let s = seeded(&app).await;
+    let token = s.token.as_str();
+    let now = Timestamp::now().micros();
+    let department = s.departments[1].0.to_string();
+    check_ticket_statistics(&app, token, &department, now).await;
+
+    // Tickets change: one is closed, one transferred to the department, one reopened, and a
+    // contact with its tickets deleted. Every figure follows.
+    let tickets = all_tickets(&app, token).await;
+    let active: Vec<&Value> = tickets.iter().filter(|t| t["status"] != "resolved").collect();
+    assert!(active.len() >= 2, "the seed leaves recent tickets open");
+    let closed = app
+        .post(
+            &format!("/api/v1/tickets/{}/close", active[0]["id"].as_str().expect("id")),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let moved = active
+        .iter()
+        .skip(1)
+        .find(|t| t["department_id"].as_str() != Some(department.as_str()))
+        .expect("an open ticket of another department");
+    let transferred = app
+        .post(
+            &format!("/api/v1/tickets/{}/transfer", moved["id"].as_str().expect("id")),
+            token,
+            json!({ "department_id": department }),
+        )
+        .await;
+    assert_eq!(transferred.status, 200, "{}", transferred.body);
+    let busy: Vec<&Value> = active.iter().map(|t| &t["contact_id"]).collect();
+    let old = tickets
+        .iter()
+        .find(|t| t["status"] == "resolved" && !busy.contains(&&t["contact_id"]) && t["contact_id"] != tickets[5]["contact_id"])
+        .expect("a closed ticket of a contact without an open one");
+    let reopened = app
+        .post(
+            &format!("/api/v1/tickets/{}/reopen", old["id"].as_str().expect("id")),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(reopened.status, 200, "{}", reopened.body);
+    let gone = app
+        .delete(
+            &format!("/api/v1/contacts/{}", tickets[5]["contact_id"].as_str().expect("contact")),
+            token,
+        )
+        .await;
+    assert!(gone.status == 200 || gone.status == 204, "{}", gone.body);
+    assert!(all_tickets(&app, token).await.len() < tickets.len(), "the contact's tickets went with it");
+    check_ticket_statistics(&app, token, &department, now).await;
+}
+
 #[tokio::test]
 async fn contact_search_finds_fragments_of_phones_names_and_emails() {
     let app = TestApp::spawn().await;
@@ -253,7 +426,7 @@ async fn contact_search_finds_fragments_of_phones_names_and_emails() {
         .patch(
             &format!("/api/v1/contacts/{id}"),
             token,
-            balcao_testkit::serde_json::json!({"name": "Zuleika Quaresma"}),
+            json!({"name": "Zuleika Quaresma"}),
         )
         .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
