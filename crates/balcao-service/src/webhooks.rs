@@ -471,9 +471,20 @@ impl Service {
         }
         let now = Timestamp::now();
         let mut tx = self.store().begin().await?;
-        let events = outbox::claim_undispatched(&mut tx, now, limit).await?;
-        let accounts: Vec<AccountId> = crate::distinct(events.iter().map(|e| e.account_id));
+        let claimed = outbox::claim_undispatched(&mut tx, now, limit).await?;
+        let accounts: Vec<AccountId> = crate::distinct(claimed.iter().map(|e| e.account_id));
         let subscriptions = webhooks::active_of(&mut tx, &accounts).await?;
+        // Only the events some subscription takes are read whole.
+        let taken: Vec<EventId> = claimed
+            .iter()
+            .filter(|e| {
+                subscriptions
+                    .iter()
+                    .any(|w| w.account_id == e.account_id && w.wants(&e.name) && w.created_at <= e.created_at)
+            })
+            .map(|e| e.id)
+            .collect();
+        let events = outbox::get_many(&mut tx, &taken).await?;
         // Vendor bodies name the ticket's department and agent: read in one query.
         let vendor_formats = subscriptions.iter().any(|w| w.format != "balcao");
         let ticket_ids: Vec<TicketId> = if vendor_formats {
@@ -532,7 +543,7 @@ impl Service {
         if !deliveries.is_empty() {
             self.wake_deliveries();
         }
-        Ok(events.len())
+        Ok(claimed.len())
     }
 
     /// Claims due deliveries with their subscriptions (for the delivery runner). The lease

@@ -214,17 +214,28 @@ async fn with_tags(db: &mut impl Exec, account: AccountId, rows: Vec<ContactRow>
     Ok(list)
 }
 
-/// Reads the tags and custom values of contacts read without them (two statements however
+/// Reads the tags and custom values of contacts read without them (one statement however
 /// many contacts).
 pub async fn read_relations(db: &mut impl Exec, account: AccountId, list: &mut [Contact]) -> Result<()> {
     if list.is_empty() {
         return Ok(());
     }
     let ids: Vec<Uuid> = list.iter().map(|c| c.id.0).collect();
-    let mut tags = crate::tags::of_contacts(db, account, &ids).await?;
-    let mut fields = crate::custom_fields::values_of(db, account, &ids).await?;
+    let (mut tags, mut fields) = crate::custom_fields::with_ids_of(
+        db,
+        crate::tags::ContactTags::Table,
+        (crate::tags::ContactTags::ContactId, crate::tags::ContactTags::TagId),
+        account,
+        &ids,
+    )
+    .await?;
     for c in list {
-        c.tag_ids = tags.remove(&c.id.0).unwrap_or_default();
+        c.tag_ids = tags
+            .remove(&c.id.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(TagId)
+            .collect();
         c.custom_fields = fields.remove(&c.id.0).unwrap_or_default();
     }
     Ok(())

@@ -111,25 +111,63 @@ pub async fn list(db: &mut impl Exec, account: AccountId, subject: Option<Uuid>)
 const CLAIM: PerBackend = PerBackend {
     sqlite: "UPDATE outbox_events SET dispatched_at = ? \
      WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?) \
-     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at",
+     RETURNING id, account_id, name, created_at",
     postgres: "UPDATE outbox_events SET dispatched_at = $1 \
      WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT $2 \
        FOR UPDATE SKIP LOCKED) \
-     RETURNING id, account_id, name, subject_type, subject_id, payload, created_at",
+     RETURNING id, account_id, name, created_at",
 };
+
+/// An event as claimed for dispatch: what decides who wants it, without its payload (most
+/// events are wanted by no subscription; [`get_many`] reads the others).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedEvent {
+    pub id: EventId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: Uuid,
+    account_id: Uuid,
+    name: String,
+    created_at: i64,
+}
 
 /// Marks up to `limit` undispatched events dispatched and answers them, oldest first. Run it in
 /// the transaction that records what the dispatch produced (webhook deliveries), so a crash
 /// dispatches nothing half-way; on PostgreSQL, concurrent dispatchers skip each other's rows.
-pub async fn claim_undispatched(db: &mut impl Exec, now: Timestamp, limit: u32) -> Result<Vec<StoredEvent>> {
+pub async fn claim_undispatched(db: &mut impl Exec, now: Timestamp, limit: u32) -> Result<Vec<ClaimedEvent>> {
     let values = vec![now.micros().into(), i64::from(limit).into()];
-    let rows: Vec<EventRow> = fetch_all_per_backend(db, &CLAIM, values).await?;
-    let mut events = rows
+    let rows: Vec<ClaimedRow> = fetch_all_per_backend(db, &CLAIM, values).await?;
+    let mut events: Vec<ClaimedEvent> = rows
         .into_iter()
-        .map(StoredEvent::try_from)
-        .collect::<Result<Vec<_>>>()?;
+        .map(|r| ClaimedEvent {
+            id: EventId(r.id),
+            account_id: AccountId(r.account_id),
+            name: r.name,
+            created_at: Timestamp::from_micros(r.created_at),
+        })
+        .collect();
     events.sort_by_key(|e| e.id.0);
     Ok(events)
+}
+
+/// The events with these ids, oldest first.
+pub async fn get_many(db: &mut impl Exec, ids: &[EventId]) -> Result<Vec<StoredEvent>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from(OutboxEvents::Table)
+        .and_where(Expr::col(OutboxEvents::Id).is_in(ids.iter().map(|e| e.0)))
+        .order_by(OutboxEvents::Id, Order::Asc)
+        .to_owned();
+    let rows: Vec<EventRow> = fetch_all(db, &stmt).await?;
+    rows.into_iter().map(StoredEvent::try_from).collect()
 }
 
 /// Whether any event waits for dispatch (a cheap read before claiming).

@@ -54,7 +54,10 @@ fn split_days(from: i64, to: i64) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
     let last_day = (to + 1).div_euclid(DAY) - 1;
     if first_day <= last_day {
         let edges = [(from, first_day * DAY - 1), ((last_day + 1) * DAY, to)];
-        (Some((first_day, last_day)), edges.into_iter().filter(|(a, b)| a <= b).collect())
+        (
+            Some((first_day, last_day)),
+            edges.into_iter().filter(|(a, b)| a <= b).collect(),
+        )
     } else {
         (None, if from <= to { vec![(from, to)] } else { Vec::new() })
     }

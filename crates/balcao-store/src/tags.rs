@@ -252,26 +252,6 @@ pub async fn remove_from_contacts(
     Ok(())
 }
 
-/// Tag ids of each of `contacts`, in one query.
-pub(crate) async fn of_contacts(
-    db: &mut impl Exec,
-    account: AccountId,
-    contacts: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<TagId>>> {
-    let map = crate::db::grouped_ids(
-        db,
-        ContactTags::Table,
-        (ContactTags::ContactId, ContactTags::TagId),
-        account,
-        contacts,
-    )
-    .await?;
-    Ok(map
-        .into_iter()
-        .map(|(c, ids)| (c, ids.into_iter().map(TagId).collect()))
-        .collect())
-}
-
 /// The tags of `account` among `ids`, in two queries.
 pub async fn get_many(db: &mut impl Exec, account: AccountId, ids: &[TagId]) -> Result<Vec<Tag>> {
     if ids.is_empty() {

@@ -9,7 +9,7 @@ use balcao_core::{
 use sea_query::{Expr, Func, Iden, OnConflict, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
-use crate::db::{execute, fetch_all, fetch_optional, grouped_ids};
+use crate::db::{execute, fetch_all, fetch_optional};
 use crate::{Cursor, CursorValue, Exec, Page, PageRequest, Result, StoreError, Tx};
 
 #[derive(Iden, Clone, Copy)]
@@ -300,14 +300,14 @@ async fn with_topics(db: &mut impl Exec, account: AccountId, rows: Vec<TicketRow
     Ok(list)
 }
 
-/// Reads the closing topics and custom values of tickets read without them (two statements
+/// Reads the closing topics and custom values of tickets read without them (one statement
 /// however many tickets).
 pub async fn read_relations(db: &mut impl Exec, account: AccountId, list: &mut [Ticket]) -> Result<()> {
     if list.is_empty() {
         return Ok(());
     }
     let ids: Vec<Uuid> = list.iter().map(|t| t.id.0).collect();
-    let mut topics = grouped_ids(
+    let (mut topics, mut fields) = crate::custom_fields::with_ids_of(
         db,
         TicketClosingTopics::Table,
         (TicketClosingTopics::TicketId, TicketClosingTopics::TopicId),
@@ -315,7 +315,6 @@ pub async fn read_relations(db: &mut impl Exec, account: AccountId, list: &mut [
         &ids,
     )
     .await?;
-    let mut fields = crate::custom_fields::values_of(db, account, &ids).await?;
     for t in list {
         t.topic_ids = topics.remove(&t.id.0).unwrap_or_default();
         t.custom_fields = fields.remove(&t.id.0).unwrap_or_default();

@@ -21,6 +21,12 @@ struct Client {
 
 impl Client {
     async fn get(&self, path: &str) -> Result<Value, String> {
+        let body = self.get_raw(path).await?;
+        serde_json::from_slice(body.as_ref()).map_err(|e| format!("GET {path}: {e}"))
+    }
+
+    /// The body of a successful answer, unparsed.
+    async fn get_raw(&self, path: &str) -> Result<impl AsRef<[u8]> + use<>, String> {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -36,7 +42,7 @@ impl Client {
                 String::from_utf8_lossy(&body)
             ));
         }
-        serde_json::from_slice(&body).map_err(|e| format!("GET {path}: {e}"))
+        Ok(body)
     }
 }
 
@@ -93,9 +99,12 @@ async fn run(client: &Arc<Client>, requests: usize, concurrency: usize, paths: A
                 }
                 let path = &paths[i % paths.len()];
                 let t = Instant::now();
-                match client.get(path).await {
-                    Ok(body) => {
+                // A request's latency ends when its whole answer has arrived; reading the
+                // answer (to count its items) is the client's work, not the server's.
+                match client.get_raw(path).await {
+                    Ok(raw) => {
                         latencies.push(t.elapsed());
+                        let body: Value = serde_json::from_slice(raw.as_ref()).unwrap_or_default();
                         let n = body["data"].as_array().map_or(1, Vec::len);
                         items.fetch_add(n, Ordering::Relaxed);
                     }

@@ -346,7 +346,11 @@ async fn ticket_statistics_of_any_period_follow_every_change_of_the_tickets() {
     let busy: Vec<&Value> = active.iter().map(|t| &t["contact_id"]).collect();
     let old = tickets
         .iter()
-        .find(|t| t["status"] == "resolved" && !busy.contains(&&t["contact_id"]) && t["contact_id"] != tickets[5]["contact_id"])
+        .find(|t| {
+            t["status"] == "resolved"
+                && !busy.contains(&&t["contact_id"])
+                && t["contact_id"] != tickets[5]["contact_id"]
+        })
         .expect("a closed ticket of a contact without an open one");
     let reopened = app
         .post(
@@ -358,12 +362,18 @@ async fn ticket_statistics_of_any_period_follow_every_change_of_the_tickets() {
     assert_eq!(reopened.status, 200, "{}", reopened.body);
     let gone = app
         .delete(
-            &format!("/api/v1/contacts/{}", tickets[5]["contact_id"].as_str().expect("contact")),
+            &format!(
+                "/api/v1/contacts/{}",
+                tickets[5]["contact_id"].as_str().expect("contact")
+            ),
             token,
         )
         .await;
     assert!(gone.status == 200 || gone.status == 204, "{}", gone.body);
-    assert!(all_tickets(&app, token).await.len() < tickets.len(), "the contact's tickets went with it");
+    assert!(
+        all_tickets(&app, token).await.len() < tickets.len(),
+        "the contact's tickets went with it"
+    );
     check_ticket_statistics(&app, token, &department, now).await;
 }
 
