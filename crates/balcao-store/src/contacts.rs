@@ -443,10 +443,35 @@ pub async fn list(
             ),
         );
     }
-    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let text = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if let Some(text) = text {
         stmt.and_where(text_condition(db.kind(), text));
     }
-    let rows: Vec<ContactRow> = fetch_all(db, &stmt).await?;
+    let rows: Vec<ContactRow> = match (text, db.kind()) {
+        (None, _) => fetch_all(db, &stmt).await?,
+        (Some(_), BackendKind::Sqlite) => fetch_all(db, &stmt).await?,
+        // PostgreSQL: the matches first (through the trigram indexes), then their order. Asked
+        // for the first page in order, the planner walked the contacts by id filtering each
+        // whenever it guessed a fragment common — all 100,000 of them for a rare one.
+        (Some(_), BackendKind::Postgres) => {
+            let mut matches = stmt.clone();
+            matches.clear_order_by().reset_limit();
+            let hits = sea_query::CommonTableExpression::new()
+                .query(matches)
+                .table_name(sea_query::Alias::new("hits"))
+                .materialized(true)
+                .to_owned();
+            let mut ordered = Query::select();
+            ordered
+                .column(sea_query::Asterisk)
+                .from(sea_query::Alias::new("hits"))
+                .limit(u64::from(page.limit) + 1);
+            let (sort, desc) = filter.sort.expression();
+            keyset(&mut ordered, sort, Contacts::Id, desc, None);
+            let query = ordered.with(sea_query::WithClause::new().cte(hits).to_owned());
+            crate::db::fetch_all_planned(db, &query).await?
+        }
+    };
     let sort = filter.sort;
     let page = paginate_sorted(rows, page.limit, |r| Cursor {
         v: match sort {

@@ -267,10 +267,12 @@ impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'
 pub trait Exec: Send {
     fn kind(&self) -> BackendKind;
 
+    /// `plan`: whether PostgreSQL may reuse a plan made for other values ([`Plan`]).
     fn fetch_all_raw<T: AnyRow>(
         &mut self,
         sql: &str,
         values: SqlxValues,
+        plan: Plan,
     ) -> impl Future<Output = Result<Vec<T>, sqlx::Error>> + Send;
 
     fn fetch_optional_raw<T: AnyRow>(
@@ -285,6 +287,18 @@ pub trait Exec: Send {
     /// Notes that outbox events were written: signalled now outside a transaction, at commit
     /// inside one (a rolled-back transaction signals nothing).
     fn wrote_events(&mut self);
+}
+
+/// How PostgreSQL plans a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Prepared once per connection: after a few runs PostgreSQL may keep one generic plan
+    /// for every value, which suits lookups whose best plan does not depend on the values.
+    Cached,
+    /// Planned at each run for its values: searches, whose best plan depends on how common
+    /// the searched text is (a generic plan walked a whole table for rare words). SQLite,
+    /// whose plans do not depend on bound values, keeps the statement prepared either way.
+    EachRun,
 }
 
 /// `text` in double quotes, its own double quotes doubled: an SQL identifier, or an FTS5
@@ -343,12 +357,15 @@ pub async fn lookup_plans(
         let (sql, values) = render(db, &stmt);
         let lines: Vec<String> = match kind {
             BackendKind::Sqlite => {
-                let rows: Vec<(i64, i64, i64, String)> =
-                    db.fetch_all_raw(&format!("EXPLAIN QUERY PLAN {sql}"), values).await?;
+                let rows: Vec<(i64, i64, i64, String)> = db
+                    .fetch_all_raw(&format!("EXPLAIN QUERY PLAN {sql}"), values, Plan::Cached)
+                    .await?;
                 rows.into_iter().map(|r| r.3).collect()
             }
             BackendKind::Postgres => {
-                let rows: Vec<(String,)> = db.fetch_all_raw(&format!("EXPLAIN {sql}"), values).await?;
+                let rows: Vec<(String,)> = db
+                    .fetch_all_raw(&format!("EXPLAIN {sql}"), values, Plan::Cached)
+                    .await?;
                 rows.into_iter().map(|r| r.0).collect()
             }
         };
@@ -488,7 +505,16 @@ pub(crate) async fn existing_ids(
 
 pub(crate) async fn fetch_all<T: AnyRow>(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<Vec<T>, sqlx::Error> {
     let (sql, values) = render(db, stmt);
-    db.fetch_all_raw(&sql, values).await
+    db.fetch_all_raw(&sql, values, Plan::Cached).await
+}
+
+/// [`fetch_all`] planned for its values at each run ([`Plan::EachRun`]).
+pub(crate) async fn fetch_all_planned<T: AnyRow>(
+    db: &mut impl Exec,
+    stmt: &impl SqlxBinder,
+) -> Result<Vec<T>, sqlx::Error> {
+    let (sql, values) = render(db, stmt);
+    db.fetch_all_raw(&sql, values, Plan::EachRun).await
 }
 
 pub(crate) async fn fetch_optional<T: AnyRow>(
@@ -516,7 +542,8 @@ pub(crate) async fn fetch_all_per_backend<T: AnyRow>(
         BackendKind::Sqlite => sql.sqlite,
         BackendKind::Postgres => sql.postgres,
     };
-    db.fetch_all_raw(sql, SqlxValues(sea_query::Values(values))).await
+    db.fetch_all_raw(sql, SqlxValues(sea_query::Values(values)), Plan::Cached)
+        .await
 }
 
 /// Writes some columns of many rows of an account, one statement per hundred rows:
@@ -585,10 +612,16 @@ enum Conn<'c> {
 }
 
 impl Conn<'_> {
-    async fn fetch_all<T: AnyRow>(self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
+    async fn fetch_all<T: AnyRow>(self, sql: &str, values: SqlxValues, plan: Plan) -> Result<Vec<T>, sqlx::Error> {
         match self {
             Conn::Sqlite(c) => sqlx::query_as_with::<Sqlite, T, _>(sql, values).fetch_all(c).await,
-            Conn::Postgres(c) => sqlx::query_as_with::<Postgres, T, _>(sql, values).fetch_all(c).await,
+            // Not persistent: the unnamed statement, parsed and planned with its values.
+            Conn::Postgres(c) => {
+                sqlx::query_as_with::<Postgres, T, _>(sql, values)
+                    .persistent(plan == Plan::Cached)
+                    .fetch_all(c)
+                    .await
+            }
         }
     }
 
@@ -658,8 +691,13 @@ impl Exec for Pool<'_> {
         }
     }
 
-    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
-        self.acquire().await?.conn().fetch_all(sql, values).await
+    async fn fetch_all_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+        plan: Plan,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        self.acquire().await?.conn().fetch_all(sql, values, plan).await
     }
 
     async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
@@ -717,8 +755,13 @@ impl Exec for Tx {
         }
     }
 
-    async fn fetch_all_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
-        self.conn().fetch_all(sql, values).await
+    async fn fetch_all_raw<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        values: SqlxValues,
+        plan: Plan,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        self.conn().fetch_all(sql, values, plan).await
     }
 
     async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {

@@ -418,7 +418,10 @@ async fn search_postgres(
             "WITH hits AS MATERIALIZED ({sql}) SELECT * FROM hits ORDER BY id DESC LIMIT {}",
             wanted - rows.len()
         );
-        rows.extend(db.fetch_all_raw::<MessageRow>(&sql, values).await?);
+        rows.extend(
+            db.fetch_all_raw::<MessageRow>(&sql, values, crate::db::Plan::EachRun)
+                .await?,
+        );
         match floor {
             Some(floor) if rows.len() < wanted => below = floor,
             _ => break,

@@ -430,6 +430,48 @@ async fn contact_search_finds_fragments_of_phones_names_and_emails() {
         assert!(found.iter().all(|c| contains(c, &q)), "search for {q:?}");
     }
 
+    // Found contacts page in the order asked for: small pages walked by their cursors give every
+    // match once, in order.
+    let common = "exemplo.com";
+    let mut matches: Vec<&Value> = contacts.iter().filter(|c| contains(c, common)).collect();
+    assert!(matches.len() > 10, "most seeded contacts have an e-mail");
+    for (sort, key) in [("name", "name"), ("-created", "id")] {
+        let mut walked: Vec<Value> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/contacts?q={common}&limit=7&sort={sort}&cursor={c}"),
+                None => format!("/api/v1/contacts?q={common}&limit=7&sort={sort}"),
+            };
+            let page = app.get(&path, token).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            walked.extend(page.body["data"].as_array().expect("data").iter().cloned());
+            match page.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        matches.sort_by(|a, b| {
+            let by = |c: &Value| {
+                (
+                    c[key].as_str().unwrap_or_default().to_owned(),
+                    c["id"].as_str().unwrap_or_default().to_owned(),
+                )
+            };
+            if sort.starts_with('-') {
+                by(b).cmp(&by(a))
+            } else {
+                by(a).cmp(&by(b))
+            }
+        });
+        let ids = |list: &[&Value]| list.iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&walked.iter().collect::<Vec<_>>()),
+            ids(&matches),
+            "sorted by {sort}"
+        );
+    }
+
     // Renamed and deleted contacts are found by what they are now.
     let id = contacts[8]["id"].as_str().expect("id");
     let renamed = app
