@@ -47,9 +47,12 @@ fn sum_bigint(expr: SimpleExpr) -> SimpleExpr {
     Func::cast_as(Func::sum(expr), Alias::new("BIGINT")).into()
 }
 
+/// A stretch of time in microseconds, both ends included.
+type Span = (i64, i64);
+
 /// The whole UTC days inside `[from, to]` (first ..= last, if any) and the stretches of time at
 /// its edges, outside whole days (or all of the period when it holds no whole day).
-fn split_days(from: i64, to: i64) -> (Option<(i64, i64)>, Vec<(i64, i64)>) {
+fn split_days(from: i64, to: i64) -> (Option<(i64, i64)>, Vec<Span>) {
     let first_day = from.div_euclid(DAY) + i64::from(from.rem_euclid(DAY) != 0);
     let last_day = (to + 1).div_euclid(DAY) - 1;
     if first_day <= last_day {
