@@ -37,6 +37,12 @@ impl Webhook {
     pub fn wants(&self, name: &str) -> bool {
         self.events.iter().any(|e| e == "*" || e == name)
     }
+
+    /// Whether the subscription takes an event named `name` that happened at `at`: one it wants,
+    /// from after it was made.
+    pub fn takes(&self, name: &str, at: Timestamp) -> bool {
+        self.wants(name) && self.created_at <= at
+    }
 }
 
 /// Where a delivery stands.

@@ -474,14 +474,15 @@ impl Service {
         let claimed = outbox::claim_undispatched(&mut tx, now, limit).await?;
         let accounts: Vec<AccountId> = crate::distinct(claimed.iter().map(|e| e.account_id));
         let subscriptions = webhooks::active_of(&mut tx, &accounts).await?;
+        let mut by_account: HashMap<AccountId, Vec<&Webhook>> = HashMap::new();
+        for w in &subscriptions {
+            by_account.entry(w.account_id).or_default().push(w);
+        }
+        let takers = |account: &AccountId| by_account.get(account).map(Vec::as_slice).unwrap_or_default();
         // Only the events some subscription takes are read whole.
         let taken: Vec<EventId> = claimed
             .iter()
-            .filter(|e| {
-                subscriptions
-                    .iter()
-                    .any(|w| w.account_id == e.account_id && w.wants(&e.name) && w.created_at <= e.created_at)
-            })
+            .filter(|e| takers(&e.account_id).iter().any(|w| w.takes(&e.name, e.created_at)))
             .map(|e| e.id)
             .collect();
         let events = outbox::get_many(&mut tx, &taken).await?;
@@ -493,22 +494,14 @@ impl Service {
             Vec::new()
         };
         let routing = tickets::routing(&mut tx, None, &ticket_ids).await?;
-        let mut by_account: HashMap<AccountId, Vec<&Webhook>> = HashMap::new();
-        for w in &subscriptions {
-            by_account.entry(w.account_id).or_default().push(w);
-        }
         let expires = now.plus(self.settings().webhook_max_age);
         let mut deliveries = Vec::new();
         {
             let formats = self.inner.formats.read().unwrap_or_else(|p| p.into_inner());
             for e in &events {
-                let wanted = by_account.get(&e.account_id).map(Vec::as_slice).unwrap_or_default();
                 // Each format renders the event once, however many subscriptions take it.
                 let mut bodies: HashMap<&str, Option<String>> = HashMap::new();
-                for w in wanted
-                    .iter()
-                    .filter(|w| w.wants(&e.name) && w.created_at <= e.created_at)
-                {
+                for w in takers(&e.account_id).iter().filter(|w| w.takes(&e.name, e.created_at)) {
                     let body = bodies
                         .entry(w.format.as_str())
                         .or_insert_with(|| match w.format.as_str() {

@@ -448,8 +448,6 @@ pub async fn list(
         stmt.and_where(text_condition(db.kind(), text));
     }
     let rows: Vec<ContactRow> = match (text, db.kind()) {
-        (None, _) => fetch_all(db, &stmt).await?,
-        (Some(_), BackendKind::Sqlite) => fetch_all(db, &stmt).await?,
         // PostgreSQL: the matches first (through the trigram indexes), then their order. Asked
         // for the first page in order, the planner walked the contacts by id filtering each
         // whenever it guessed a fragment common — all 100,000 of them for a rare one.
@@ -471,6 +469,7 @@ pub async fn list(
             let query = ordered.with(sea_query::WithClause::new().cte(hits).to_owned());
             crate::db::fetch_all_planned(db, &query).await?
         }
+        _ => fetch_all(db, &stmt).await?,
     };
     let sort = filter.sort;
     let page = paginate_sorted(rows, page.limit, |r| Cursor {

@@ -96,6 +96,7 @@ pub async fn tickets(
     if !edges.is_empty() {
         rows.extend(fetch_all::<DayRow>(db, &edge_hours(account, s, &edges)).await?);
     }
+    // Whole days and edge days are distinct days, each one row.
     rows.sort_unstable_by_key(|r| r.0);
     let mut f = TicketFigures::default();
     let mut per_day: Vec<(i64, i64)> = Vec::with_capacity(rows.len());
@@ -104,10 +105,9 @@ pub async fn tickets(
         acc.1 += n.unwrap_or(0);
     };
     for (day, total, closed, w, wn, d, dn, m, mn) in rows {
-        match per_day.last_mut() {
-            Some(last) if last.0 == day => last.1 += total,
-            _ if total != 0 => per_day.push((day, total)),
-            _ => {}
+        // A day's counts may have gone back to zero (its tickets deleted or moved).
+        if total != 0 {
+            per_day.push((day, total));
         }
         f.total += total;
         f.closed += closed.unwrap_or(0);
@@ -117,6 +117,16 @@ pub async fn tickets(
     }
     f.open = f.total - f.closed;
     Ok((f, per_day))
+}
+
+/// Only the tickets of the scope's department and agent, if it names them.
+fn routed(stmt: &mut sea_query::SelectStatement, s: &TicketScope) {
+    if let Some(d) = s.department {
+        stmt.and_where(col("department_id").eq(d.0));
+    }
+    if let Some(u) = s.user {
+        stmt.and_where(col("user_id").eq(u.0));
+    }
 }
 
 /// Whole days `first ..= last` from `ticket_days`, grouped by day.
@@ -143,12 +153,7 @@ fn whole_days(account: AccountId, s: &TicketScope, first: i64, last: i64) -> sea
         .and_where(col("day").gte(first))
         .and_where(col("day").lte(last))
         .group_by_col(Alias::new("day"));
-    if let Some(d) = s.department {
-        stmt.and_where(col("department_id").eq(d.0));
-    }
-    if let Some(u) = s.user {
-        stmt.and_where(col("user_id").eq(u.0));
-    }
+    routed(&mut stmt, s);
     if let Some(open) = s.open {
         stmt.and_where(col("resolved").eq(!open));
     }
@@ -187,12 +192,7 @@ fn edge_hours(account: AccountId, s: &TicketScope, edges: &[(i64, i64)]) -> sea_
         .and_where(col("account_id").eq(account.0))
         .cond_where(period)
         .group_by_col(Alias::new("day"));
-    if let Some(d) = s.department {
-        stmt.and_where(col("department_id").eq(d.0));
-    }
-    if let Some(u) = s.user {
-        stmt.and_where(col("user_id").eq(u.0));
-    }
+    routed(&mut stmt, s);
     match s.open {
         Some(true) => {
             stmt.and_where(col("status").ne("resolved"));
