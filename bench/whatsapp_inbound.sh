@@ -7,7 +7,8 @@
 #   2. closed-loop: BENCH_CONNECTIONS clients sending as fast as they are answered;
 #   3. open-loop at rising rates (BENCH_RATES, notifications/s, BENCH_STEP_SECONDS each): the
 #      highest rate sustained (every message stored, ≥ 95 % of the offered rate, p99 ≤ 100 ms);
-#   4. memory: RSS idle before the load and its peak under it.
+#   4. memory: RSS idle before the load and its peak under it; the server's CPU time per
+#      message in the closed-loop run (steadier than rates on a machine shared with others).
 # Runs on SQLite and on PostgreSQL (BENCH_BACKENDS=sqlite or postgres for one).
 # Needs: cargo build --release --bin balcao --examples; curl; python3; psql for PostgreSQL.
 set -euo pipefail
@@ -39,8 +40,11 @@ for backend in $BACKENDS; do
   echo "== $backend: RSS idle $idle MB"
   baseline=$("$LOAD" "$BASE/webhooks/whatsapp/baseline" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
   echo "baseline (refused before the database), $CONCURRENCY concurrent: $baseline"
+  cpu_before=$(cpu_ms "$server_pid")
   closed=$(INBOUND_RUN=0 "$LOAD" "$hook" bench-secret "$MESSAGES" "$CONCURRENCY" "$PER" "$CUSTOMERS")
+  cpu=$(( $(cpu_ms "$server_pid") - cpu_before ))
   echo "closed-loop, $CONCURRENCY concurrent: $closed"
+  echo "server CPU time: $cpu ms, $(( cpu * 1000000 / (MESSAGES * PER) / 1000 )) µs per message"
   python3 -c "import sys; print(f'stored / baseline: {float(sys.argv[1]) / float(sys.argv[2]):.3f}')" \
     "$(field messages/s "$closed")" "$(field messages/s "$baseline")"
   echo

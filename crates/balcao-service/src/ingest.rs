@@ -307,7 +307,9 @@ impl Service {
         messages::insert_many(&mut tx, &stored).await?;
         jobs::enqueue(&mut tx, &new_jobs).await?;
         outbox::append(&mut tx, &events).await?;
+        let committing = std::time::Instant::now();
         tx.commit().await?;
+        tracing::debug!(commit_us = committing.elapsed().as_micros(), "inbound group's commit");
         if !new_jobs.is_empty() {
             self.wake_workers();
         }

@@ -326,8 +326,9 @@ pub(crate) fn in_account(kind: BackendKind, account: balcao_core::AccountId) -> 
 }
 
 /// How the database plans the batch lookups of inbound messages (messages by external id,
-/// contacts by phone, active tickets by contact; twenty keys each), each as its statement and
-/// the plan's text, with the unique index each should use. For plan tests and diagnosis.
+/// contacts by phone, active tickets by contact; twenty keys each) and the group's update of
+/// twenty tickets, each as its statement and the plan's text, with the unique index each
+/// should use. For plan tests and diagnosis.
 #[doc(hidden)]
 pub async fn lookup_plans(
     db: &mut impl Exec,
@@ -352,9 +353,33 @@ pub async fn lookup_plans(
             "tickets_active_key",
         ),
     ];
-    let mut plans = Vec::with_capacity(cases.len());
-    for (stmt, index) in cases {
-        let (sql, values) = render(db, &stmt);
+    let mut statements: Vec<(String, SqlxValues, &'static str)> = cases
+        .into_iter()
+        .map(|(stmt, index)| {
+            let (sql, values) = render(db, &stmt);
+            (sql, values, index)
+        })
+        .collect();
+    // The group's update of its tickets (`tickets::write_activity`): found by primary key.
+    let rows: Vec<(uuid::Uuid, Vec<sea_query::SimpleExpr>)> = contacts
+        .iter()
+        .map(|c| (c.0, vec![sea_query::SimpleExpr::from(0_i64)]))
+        .collect();
+    let (sql, values) = json_update(
+        kind,
+        ["tickets", "account_id", "id"],
+        account.0,
+        &["updated_at".to_owned()],
+        &rows,
+    )
+    .ok_or_else(|| sqlx::Error::Protocol("the update's rows were not encoded".into()))?;
+    let primary = match kind {
+        BackendKind::Sqlite => "sqlite_autoindex_tickets_1",
+        BackendKind::Postgres => "tickets_pkey",
+    };
+    statements.push((sql, values, primary));
+    let mut plans = Vec::with_capacity(statements.len());
+    for (sql, values, index) in statements {
         let lines: Vec<String> = match kind {
             BackendKind::Sqlite => {
                 let rows: Vec<(i64, i64, i64, String)> = db
@@ -372,6 +397,16 @@ pub async fn lookup_plans(
         plans.push((sql, lines.join("\n"), index));
     }
     Ok(plans)
+}
+
+/// Whether an SQLite plan reaches its table through `index` and scans nothing but the rows
+/// bound as JSON.
+#[doc(hidden)]
+pub fn sqlite_plan_uses(plan: &str, index: &str) -> bool {
+    plan.lines().any(|l| l.starts_with("SEARCH") && l.contains(index))
+        && plan
+            .lines()
+            .all(|l| !l.starts_with("SCAN") || l.contains("VIRTUAL TABLE"))
 }
 
 /// Renders a statement for the backend `db` talks to.
@@ -546,9 +581,11 @@ pub(crate) async fn fetch_all_per_backend<T: AnyRow>(
         .await
 }
 
-/// Writes some columns of many rows of an account, one statement per hundred rows:
-/// `UPDATE t SET c = CASE WHEN id = ? THEN ? ... ELSE c END, ... WHERE account_id = ? AND id IN
-/// (...)`. Each row gives its id and its values, in the order of `columns`.
+/// Writes some columns of many rows of an account in one statement of fixed text, the rows
+/// bound as one JSON value ([`crate::rows`]). Each row gives its id and its values, in the
+/// order of `columns`. Values the JSON does not carry fall back to one statement per hundred
+/// rows: `UPDATE t SET c = CASE WHEN id = ? THEN ? ... ELSE c END, ... WHERE account_id = ?
+/// AND id IN (...)`.
 pub(crate) async fn update_by_id<C: sea_query::Iden + Copy + 'static>(
     db: &mut impl Exec,
     (table, account_column, id_column): (C, C, C),
@@ -557,6 +594,20 @@ pub(crate) async fn update_by_id<C: sea_query::Iden + Copy + 'static>(
     rows: &[(uuid::Uuid, Vec<sea_query::SimpleExpr>)],
 ) -> Result<u64, sqlx::Error> {
     use sea_query::{CaseStatement, Expr, Query};
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let names = [table, account_column, id_column].map(|c| c.to_string());
+    let columns_named: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    if let Some((sql, values)) = json_update(
+        db.kind(),
+        [&names[0], &names[1], &names[2]],
+        account,
+        &columns_named,
+        rows,
+    ) {
+        return db.execute_raw(&sql, values).await;
+    }
     const ROWS_PER_UPDATE: usize = 100;
     let mut changed = 0;
     for chunk in rows.chunks(ROWS_PER_UPDATE) {
@@ -578,8 +629,32 @@ pub(crate) async fn update_by_id<C: sea_query::Iden + Copy + 'static>(
     Ok(changed)
 }
 
-/// Inserts `items` into `table`, each as its values in the order of `columns`, a few hundred
-/// rows per statement (below SQLite's and PostgreSQL's limits on bound values).
+/// The statement of [`update_by_id`] with the rows bound as one JSON value, when the JSON
+/// carries every value: `[table, account column, id column]`.
+fn json_update(
+    kind: BackendKind,
+    [table, account_column, id_column]: [&str; 3],
+    account: uuid::Uuid,
+    columns: &[String],
+    rows: &[(uuid::Uuid, Vec<sea_query::SimpleExpr>)],
+) -> Option<(String, SqlxValues)> {
+    use sea_query::{SimpleExpr, Value};
+    let ids: Vec<SimpleExpr> = rows.iter().map(|(id, _)| SimpleExpr::from(*id)).collect();
+    let encoded = crate::rows::JsonRows::encode(
+        ids.iter()
+            .zip(rows)
+            .map(|(id, (_, values))| std::iter::once(id).chain(values)),
+    )
+    .filter(|e| e.width() == columns.len() + 1)?;
+    let sql = encoded.update_sql(kind, table, (account_column, id_column), columns);
+    let values = vec![Value::String(Some(Box::new(encoded.json))), Value::from(account)];
+    Some((sql, SqlxValues(sea_query::Values(values))))
+}
+
+/// Inserts `items` into `table`, each as its values in the order of `columns`: in one
+/// statement of fixed text, the rows bound as one JSON value ([`crate::rows`]); values the
+/// JSON does not carry fall back to a few hundred rows per statement with a placeholder per
+/// value (below SQLite's and PostgreSQL's limits on bound values).
 pub(crate) async fn insert_rows<T, C: sea_query::Iden + Copy + 'static, const N: usize>(
     db: &mut impl Exec,
     table: C,
@@ -587,12 +662,23 @@ pub(crate) async fn insert_rows<T, C: sea_query::Iden + Copy + 'static, const N:
     items: &[T],
     values: impl Fn(&T) -> [sea_query::SimpleExpr; N],
 ) -> Result<(), sqlx::Error> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<[sea_query::SimpleExpr; N]> = items.iter().map(&values).collect();
+    if let Some(encoded) = crate::rows::JsonRows::encode(rows.iter()) {
+        let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        let sql = encoded.insert_sql(db.kind(), &table.to_string(), &names);
+        let bound = vec![sea_query::Value::String(Some(Box::new(encoded.json)))];
+        db.execute_raw(&sql, SqlxValues(sea_query::Values(bound))).await?;
+        return Ok(());
+    }
     const ROWS_PER_INSERT: usize = 500;
-    for chunk in items.chunks(ROWS_PER_INSERT) {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut stmt = sea_query::Query::insert();
         stmt.into_table(table).columns(columns);
-        for item in chunk {
-            stmt.values_panic(values(item));
+        for row in chunk {
+            stmt.values_panic(row.iter().cloned());
         }
         execute(db, &stmt).await?;
     }
@@ -821,8 +907,9 @@ mod tests {
         let plans = lookup_plans(&mut store.read(), account, connection)
             .await
             .expect("plans");
+        assert_eq!(plans.len(), 4);
         for (sql, plan, index) in plans {
-            assert!(plan.starts_with("SEARCH") && plan.contains(index), "{sql}: {plan}");
+            assert!(sqlite_plan_uses(&plan, index), "{sql}: {plan}");
         }
     }
 

@@ -10,6 +10,7 @@
 
 mod db;
 mod error;
+mod rows;
 
 pub mod accounts;
 pub mod api_tokens;
@@ -34,7 +35,7 @@ pub mod tickets;
 pub mod users;
 pub mod webhooks;
 
-pub use db::{BackendKind, Exec, Pool, Store, StoreOptions, Tx, lookup_plans, redact_url};
+pub use db::{BackendKind, Exec, Pool, Store, StoreOptions, Tx, lookup_plans, redact_url, sqlite_plan_uses};
 pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
