@@ -96,7 +96,9 @@ impl JsonRows {
                 if c > 0 {
                     json.push(',');
                 }
-                write_value(&mut json, value);
+                if !write_value(&mut json, value) {
+                    return None;
+                }
                 width += 1;
             }
             if width != cells.len() {
@@ -188,25 +190,26 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn write_value(out: &mut String, value: &Value) {
+/// Writes `value` as JSON; `false` for text holding a NUL character, which SQLite's `->>`
+/// would cut short there and PostgreSQL's `jsonb` refuses (such rows keep the statements with a
+/// placeholder per value).
+fn write_value(out: &mut String, value: &Value) -> bool {
     let _ = match value {
         Value::Uuid(Some(u)) => {
             let mut buf = uuid::Uuid::encode_buffer();
             write!(out, "\"{}\"", u.simple().encode_lower(&mut buf))
         }
-        Value::String(Some(s)) => {
-            json_string(out, s);
-            Ok(())
-        }
+        Value::String(Some(s)) => return json_string(out, s),
         Value::Int(Some(n)) => write!(out, "{n}"),
         Value::BigInt(Some(n)) => write!(out, "{n}"),
         Value::Bool(Some(b)) => write!(out, "{b}"),
         _ => write!(out, "null"),
     };
+    true
 }
 
-/// `s` as a JSON string.
-fn json_string(out: &mut String, s: &str) {
+/// `s` as a JSON string; `false` (and nothing meaningful written) when it holds a NUL.
+fn json_string(out: &mut String, s: &str) -> bool {
     out.push('"');
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
@@ -216,7 +219,8 @@ fn json_string(out: &mut String, s: &str) {
             b'\n' => "\\n",
             b'\r' => "\\r",
             b'\t' => "\\t",
-            0..=0x1f => "",
+            0 => return false,
+            1..=0x1f => "",
             _ => continue,
         };
         out.push_str(&s[start..i]);
@@ -229,6 +233,7 @@ fn json_string(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+    true
 }
 
 #[cfg(test)]
@@ -288,12 +293,14 @@ mod tests {
     }
 
     #[test]
-    fn expressions_and_columns_that_change_type_are_not_encoded() {
+    fn expressions_text_with_nul_and_columns_that_change_type_are_not_encoded() {
         let expr = [vec![SimpleExpr::Custom("now()".into())]];
         assert!(JsonRows::encode(expr.iter()).is_none());
         let mixed = [row(vec![Value::BigInt(Some(1))]), row(vec![Value::Int(Some(1))])];
         assert!(JsonRows::encode(mixed.iter()).is_none());
         let ragged = [row(vec![Value::BigInt(Some(1))]), row(vec![])];
         assert!(JsonRows::encode(ragged.iter()).is_none());
+        let nul = [row(vec![Value::String(Some(Box::new("a\0b".into())))])];
+        assert!(JsonRows::encode(nul.iter()).is_none());
     }
 }
