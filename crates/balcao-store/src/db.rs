@@ -365,11 +365,12 @@ pub async fn lookup_plans(
         .iter()
         .map(|c| (c.0, vec![sea_query::SimpleExpr::from(0_i64)]))
         .collect();
+    let column = |name: &str| sea_query::Alias::new(name);
     let (sql, values) = json_update(
         kind,
-        ["tickets", "account_id", "id"],
+        (column("tickets"), column("account_id"), column("id")),
         account.0,
-        &["updated_at".to_owned()],
+        &[column("updated_at")],
         &rows,
     )
     .ok_or_else(|| sqlx::Error::Protocol("the update's rows were not encoded".into()))?;
@@ -597,15 +598,7 @@ pub(crate) async fn update_by_id<C: sea_query::Iden + Copy + 'static>(
     if rows.is_empty() {
         return Ok(0);
     }
-    let names = [table, account_column, id_column].map(|c| c.to_string());
-    let columns_named: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-    if let Some((sql, values)) = json_update(
-        db.kind(),
-        [&names[0], &names[1], &names[2]],
-        account,
-        &columns_named,
-        rows,
-    ) {
+    if let Some((sql, values)) = json_update(db.kind(), (table, account_column, id_column), account, columns, rows) {
         return db.execute_raw(&sql, values).await;
     }
     const ROWS_PER_UPDATE: usize = 100;
@@ -630,25 +623,21 @@ pub(crate) async fn update_by_id<C: sea_query::Iden + Copy + 'static>(
 }
 
 /// The statement of [`update_by_id`] with the rows bound as one JSON value, when the JSON
-/// carries every value: `[table, account column, id column]`.
-fn json_update(
+/// carries every value.
+fn json_update<C: sea_query::Iden>(
     kind: BackendKind,
-    [table, account_column, id_column]: [&str; 3],
+    keys: (C, C, C),
     account: uuid::Uuid,
-    columns: &[String],
+    columns: &[C],
     rows: &[(uuid::Uuid, Vec<sea_query::SimpleExpr>)],
 ) -> Option<(String, SqlxValues)> {
-    use sea_query::{SimpleExpr, Value};
-    let ids: Vec<SimpleExpr> = rows.iter().map(|(id, _)| SimpleExpr::from(*id)).collect();
-    let encoded = crate::rows::JsonRows::encode(
+    let ids: Vec<sea_query::SimpleExpr> = rows.iter().map(|(id, _)| (*id).into()).collect();
+    crate::rows::JsonRows::encode(
         ids.iter()
             .zip(rows)
             .map(|(id, (_, values))| std::iter::once(id).chain(values)),
-    )
-    .filter(|e| e.width() == columns.len() + 1)?;
-    let sql = encoded.update_sql(kind, table, (account_column, id_column), columns);
-    let values = vec![Value::String(Some(Box::new(encoded.json))), Value::from(account)];
-    Some((sql, SqlxValues(sea_query::Values(values))))
+    )?
+    .into_update(kind, keys, account, columns)
 }
 
 /// Inserts `items` into `table`, each as its values in the order of `columns`: in one
@@ -667,10 +656,8 @@ pub(crate) async fn insert_rows<T, C: sea_query::Iden + Copy + 'static, const N:
     }
     let rows: Vec<[sea_query::SimpleExpr; N]> = items.iter().map(&values).collect();
     if let Some(encoded) = crate::rows::JsonRows::encode(rows.iter()) {
-        let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        let sql = encoded.insert_sql(db.kind(), &table.to_string(), &names);
-        let bound = vec![sea_query::Value::String(Some(Box::new(encoded.json)))];
-        db.execute_raw(&sql, SqlxValues(sea_query::Values(bound))).await?;
+        let (sql, values) = encoded.into_insert(db.kind(), table, &columns);
+        db.execute_raw(&sql, values).await?;
         return Ok(());
     }
     const ROWS_PER_INSERT: usize = 500;

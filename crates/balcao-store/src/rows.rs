@@ -10,10 +10,13 @@
 //! its columns, so the statement stays prepared, and the values are written straight into
 //! one string.
 
-use sea_query::{SimpleExpr, Value};
-use std::fmt::Write as _;
+use std::io::Write as _;
+
+use sea_query::{Iden, SimpleExpr, Value};
+use sea_query_binder::SqlxValues;
 
 use crate::BackendKind;
+use crate::db::double_quoted;
 
 /// How a column's values are carried in the JSON and turned back into the column's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,50 +41,57 @@ impl Cell {
         })
     }
 
+    /// The PostgreSQL type `->>`'s text is cast to (text stays text).
+    fn postgres_cast(self) -> Option<&'static str> {
+        match self {
+            Cell::Uuid => Some("uuid"),
+            Cell::Text => None,
+            Cell::Int => Some("integer"),
+            Cell::BigInt => Some("bigint"),
+            Cell::Bool => Some("boolean"),
+        }
+    }
+
     /// Element `index` of the row `j` as the column's type.
-    fn sql(self, kind: BackendKind, index: usize, out: &mut String) {
-        // Writing to a String cannot fail.
-        let _ = match (kind, self) {
-            (BackendKind::Sqlite, Cell::Uuid) => write!(out, "unhex(j.value->>{index})"),
+    fn sql(self, kind: BackendKind, index: usize) -> String {
+        match (kind, self) {
+            (BackendKind::Sqlite, Cell::Uuid) => format!("unhex(j.value->>{index})"),
             // ->> answers a JSON string as text, a number as an integer and true/false as 1/0,
             // as the columns hold them.
-            (BackendKind::Sqlite, _) => write!(out, "j.value->>{index}"),
-            (BackendKind::Postgres, Cell::Text) => write!(out, "j.e->>{index}"),
-            (BackendKind::Postgres, cell) => {
-                let cast = match cell {
-                    Cell::Uuid => "uuid",
-                    Cell::Int => "integer",
-                    Cell::BigInt => "bigint",
-                    _ => "boolean",
-                };
-                write!(out, "(j.e->>{index})::{cast}")
-            }
-        };
+            (BackendKind::Sqlite, _) => format!("j.value->>{index}"),
+            (BackendKind::Postgres, cell) => match cell.postgres_cast() {
+                Some(cast) => format!("(j.e->>{index})::{cast}"),
+                None => format!("j.e->>{index}"),
+            },
+        }
     }
 }
 
 /// Rows as one JSON array of arrays, and the type of each column.
+#[derive(Clone)]
 pub(crate) struct JsonRows {
-    pub(crate) json: String,
+    json: String,
     cells: Vec<Cell>,
 }
 
 impl JsonRows {
     /// Encodes `rows` (each the same number of plain values, in the same column order);
-    /// `None` when a value is an expression or of a type this encoding does not carry, or a
-    /// column's type differs between rows (the caller then writes the rows another way).
+    /// `None` when a value is an expression or of a type this encoding does not carry, text
+    /// holds a NUL character (SQLite's `->>` would cut it short there, PostgreSQL's `jsonb`
+    /// refuses it), or a column's type differs between rows: the caller then writes the rows
+    /// with a placeholder per value.
     pub(crate) fn encode<'a, R>(rows: impl IntoIterator<Item = R>) -> Option<JsonRows>
     where
         R: IntoIterator<Item = &'a SimpleExpr>,
     {
-        let mut json = String::with_capacity(4096);
+        let mut json: Vec<u8> = Vec::with_capacity(4096);
         let mut cells: Vec<Cell> = Vec::new();
-        json.push('[');
+        json.push(b'[');
         for (r, row) in rows.into_iter().enumerate() {
             if r > 0 {
-                json.push(',');
+                json.push(b',');
             }
-            json.push('[');
+            json.push(b'[');
             let mut width = 0;
             for (c, expr) in row.into_iter().enumerate() {
                 let SimpleExpr::Value(value) = expr else {
@@ -94,86 +104,97 @@ impl JsonRows {
                     return None;
                 }
                 if c > 0 {
-                    json.push(',');
+                    json.push(b',');
                 }
-                if !write_value(&mut json, value) {
-                    return None;
-                }
+                write_value(&mut json, value)?;
                 width += 1;
             }
             if width != cells.len() {
                 return None;
             }
-            json.push(']');
+            json.push(b']');
         }
-        json.push(']');
-        Some(JsonRows { json, cells })
+        json.push(b']');
+        Some(JsonRows {
+            json: String::from_utf8(json).ok()?,
+            cells,
+        })
     }
 
-    /// `INSERT INTO table (columns) SELECT … FROM` the rows (bound as the first value).
-    pub(crate) fn insert_sql(&self, kind: BackendKind, table: &str, columns: &[String]) -> String {
-        let mut sql = format!("INSERT INTO {} (", quoted(table));
-        for (i, c) in columns.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&quoted(c));
-        }
-        sql.push_str(") SELECT ");
-        for (i, cell) in self.cells.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            cell.sql(kind, i, &mut sql);
-        }
-        sql.push_str(source(kind));
-        sql
+    /// `INSERT INTO table (columns) SELECT … FROM` the rows, and its one bound value.
+    pub(crate) fn into_insert<C: Iden>(self, kind: BackendKind, table: C, columns: &[C]) -> (String, SqlxValues) {
+        let names: Vec<String> = columns.iter().map(|c| double_quoted(&c.to_string())).collect();
+        let cells: Vec<String> = (0..self.cells.len()).map(|i| self.cells[i].sql(kind, i)).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) SELECT {}{}",
+            double_quoted(&table.to_string()),
+            names.join(", "),
+            cells.join(", "),
+            source(kind)
+        );
+        (sql, self.bound(None))
     }
 
-    /// `UPDATE table SET column = … FROM` the rows (bound as the first value) `WHERE id =` the
-    /// row's first element (a UUID) `AND account = ` the second bound value. Each row is its
-    /// id then one value per column of `columns`.
-    pub(crate) fn update_sql(
-        &self,
+    /// `UPDATE table SET column = … FROM` the rows `WHERE id =` the row's first element (a
+    /// UUID) `AND account = account`, and its bound values; each row is its id then one value
+    /// per column of `columns` (`None` when the rows are not that wide).
+    pub(crate) fn into_update<C: Iden>(
+        self,
         kind: BackendKind,
-        table: &str,
-        (account, id): (&str, &str),
-        columns: &[String],
-    ) -> String {
-        let table = quoted(table);
-        let mut sql = format!("UPDATE {table} SET ");
-        for (i, c) in columns.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&quoted(c));
-            sql.push_str(" = ");
-            self.cells[i + 1].sql(kind, i + 1, &mut sql);
+        (table, account_column, id_column): (C, C, C),
+        account: uuid::Uuid,
+        columns: &[C],
+    ) -> Option<(String, SqlxValues)> {
+        if self.width() != columns.len() + 1 {
+            return None;
         }
-        sql.push_str(source(kind));
-        let _ = write!(sql, " WHERE {table}.{} = ", quoted(id));
-        self.cells[0].sql(kind, 0, &mut sql);
+        let table = double_quoted(&table.to_string());
+        let (account_column, id) = (
+            double_quoted(&account_column.to_string()),
+            double_quoted(&id_column.to_string()),
+        );
+        let set: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    "{} = {}",
+                    double_quoted(&c.to_string()),
+                    self.cells[i + 1].sql(kind, i + 1)
+                )
+            })
+            .collect();
         // The account filter must not look like a way in: with the account's index, SQLite
         // read every row of the account and searched the JSON for each (see
-        // `crate::db::in_account`).
-        // PostgreSQL guesses a hundred rows for the JSON and joined it by hash with every row
-        // of a table it had not analysed since it grew; the ids as an array give it the key.
-        let account = quoted(account);
-        let _ = match kind {
-            BackendKind::Sqlite => write!(sql, " AND +{table}.{account} = ?"),
-            BackendKind::Postgres => write!(
-                sql,
-                " AND {table}.{id} = ANY(ARRAY(SELECT (k.e->>0)::uuid FROM jsonb_array_elements($1::jsonb) AS k(e))) \
-                 AND {table}.{account} IS NOT DISTINCT FROM $2",
-                id = quoted(id)
+        // `crate::db::in_account`). PostgreSQL guesses a hundred rows for the JSON and joined
+        // it by hash with every row of a table it had not analysed since it grew; the ids as
+        // an array give it the key.
+        let account_filter = match kind {
+            BackendKind::Sqlite => format!("+{table}.{account_column} = ?"),
+            BackendKind::Postgres => format!(
+                "{table}.{id} = ANY(ARRAY(SELECT (k.e->>0)::uuid FROM jsonb_array_elements($1::jsonb) AS k(e))) \
+                 AND {table}.{account_column} IS NOT DISTINCT FROM $2"
             ),
         };
-        sql
+        let sql = format!(
+            "UPDATE {table} SET {}{} WHERE {table}.{id} = {} AND {account_filter}",
+            set.join(", "),
+            source(kind),
+            self.cells[0].sql(kind, 0)
+        );
+        Some((sql, self.bound(Some(account))))
     }
 
-    /// Whether the rows' columns are `width` wide (an id and the updated columns, say).
-    pub(crate) fn width(&self) -> usize {
+    /// How many columns the rows have.
+    fn width(&self) -> usize {
         self.cells.len()
+    }
+
+    /// The rows, then `second` if any: the statements' bound values, in order.
+    fn bound(self, second: Option<uuid::Uuid>) -> SqlxValues {
+        let mut values = vec![Value::String(Some(Box::new(self.json)))];
+        values.extend(second.map(Value::from));
+        SqlxValues(sea_query::Values(values))
     }
 }
 
@@ -186,59 +207,32 @@ fn source(kind: BackendKind) -> &'static str {
     }
 }
 
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// Writes `value` as JSON; `false` for text holding a NUL character, which SQLite's `->>`
-/// would cut short there and PostgreSQL's `jsonb` refuses (such rows keep the statements with a
-/// placeholder per value).
-fn write_value(out: &mut String, value: &Value) -> bool {
+/// Writes `value` as JSON; `None` for text holding a NUL character.
+fn write_value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
+    // Writing to a Vec cannot fail.
     let _ = match value {
         Value::Uuid(Some(u)) => {
             let mut buf = uuid::Uuid::encode_buffer();
             write!(out, "\"{}\"", u.simple().encode_lower(&mut buf))
         }
-        Value::String(Some(s)) => return json_string(out, s),
+        Value::String(Some(s)) if s.contains('\0') => return None,
+        Value::String(Some(s)) => serde_json::to_writer(&mut *out, s.as_str()).map_err(std::io::Error::other),
         Value::Int(Some(n)) => write!(out, "{n}"),
         Value::BigInt(Some(n)) => write!(out, "{n}"),
         Value::Bool(Some(b)) => write!(out, "{b}"),
         _ => write!(out, "null"),
     };
-    true
-}
-
-/// `s` as a JSON string; `false` (and nothing meaningful written) when it holds a NUL.
-fn json_string(out: &mut String, s: &str) -> bool {
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0 => return false,
-            1..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-    true
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sea_query::Alias;
+
+    fn names(list: &[&str]) -> Vec<Alias> {
+        list.iter().map(|n| Alias::new(*n)).collect()
+    }
 
     fn row(values: Vec<Value>) -> Vec<SimpleExpr> {
         values.into_iter().map(SimpleExpr::Value).collect()
@@ -270,21 +264,23 @@ mod tests {
         );
         assert_eq!(encoded.width(), 4);
         assert_eq!(
-            encoded.insert_sql(
-                BackendKind::Sqlite,
-                "t",
-                &["a".into(), "b".into(), "c".into(), "d".into()]
-            ),
+            encoded
+                .clone()
+                .into_insert(BackendKind::Sqlite, Alias::new("t"), &names(&["a", "b", "c", "d"]))
+                .0,
             "INSERT INTO \"t\" (\"a\", \"b\", \"c\", \"d\") SELECT unhex(j.value->>0), j.value->>1, j.value->>2, \
              j.value->>3 FROM json_each(?) AS j"
         );
         assert_eq!(
-            encoded.update_sql(
-                BackendKind::Postgres,
-                "t",
-                ("acc", "a"),
-                &["b".into(), "c".into(), "d".into()]
-            ),
+            encoded
+                .into_update(
+                    BackendKind::Postgres,
+                    (Alias::new("t"), Alias::new("acc"), Alias::new("a")),
+                    id,
+                    &names(&["b", "c", "d"])
+                )
+                .expect("as wide as its columns")
+                .0,
             "UPDATE \"t\" SET \"b\" = j.e->>1, \"c\" = (j.e->>2)::bigint, \"d\" = (j.e->>3)::boolean \
              FROM jsonb_array_elements($1::jsonb) AS j(e) WHERE \"t\".\"a\" = (j.e->>0)::uuid \
              AND \"t\".\"a\" = ANY(ARRAY(SELECT (k.e->>0)::uuid FROM jsonb_array_elements($1::jsonb) AS k(e))) \
