@@ -381,23 +381,34 @@ pub async fn lookup_plans(
     statements.push((sql, values, primary));
     let mut plans = Vec::with_capacity(statements.len());
     for (sql, values, index) in statements {
-        let lines: Vec<String> = match kind {
-            BackendKind::Sqlite => {
-                let rows: Vec<(i64, i64, i64, String)> = db
-                    .fetch_all_raw(&format!("EXPLAIN QUERY PLAN {sql}"), values, Plan::Cached)
-                    .await?;
-                rows.into_iter().map(|r| r.3).collect()
-            }
-            BackendKind::Postgres => {
-                let rows: Vec<(String,)> = db
-                    .fetch_all_raw(&format!("EXPLAIN {sql}"), values, Plan::Cached)
-                    .await?;
-                rows.into_iter().map(|r| r.0).collect()
-            }
-        };
-        plans.push((sql, lines.join("\n"), index));
+        let plan = explain_raw(db, &sql, values).await?;
+        plans.push((sql, plan, index));
     }
     Ok(plans)
+}
+
+/// The plan's text of a statement: SQLite's `EXPLAIN QUERY PLAN` lines, PostgreSQL's `EXPLAIN`.
+pub(crate) async fn explain(db: &mut impl Exec, stmt: &impl SqlxBinder) -> Result<String, sqlx::Error> {
+    let (sql, values) = render(db, stmt);
+    explain_raw(db, &sql, values).await
+}
+
+async fn explain_raw(db: &mut impl Exec, sql: &str, values: SqlxValues) -> Result<String, sqlx::Error> {
+    let lines: Vec<String> = match db.kind() {
+        BackendKind::Sqlite => {
+            let rows: Vec<(i64, i64, i64, String)> = db
+                .fetch_all_raw(&format!("EXPLAIN QUERY PLAN {sql}"), values, Plan::Cached)
+                .await?;
+            rows.into_iter().map(|r| r.3).collect()
+        }
+        BackendKind::Postgres => {
+            let rows: Vec<(String,)> = db
+                .fetch_all_raw(&format!("EXPLAIN {sql}"), values, Plan::Cached)
+                .await?;
+            rows.into_iter().map(|r| r.0).collect()
+        }
+    };
+    Ok(lines.join("\n"))
 }
 
 /// Whether an SQLite plan reaches its table through `index` and scans nothing but the rows
@@ -469,11 +480,6 @@ pub(crate) fn keyset(
     desc: bool,
     after: Option<&crate::Cursor>,
 ) {
-    let order = if desc {
-        sea_query::Order::Desc
-    } else {
-        sea_query::Order::Asc
-    };
     if let Some(c) = after {
         let (left, right): (sea_query::SimpleExpr, sea_query::SimpleExpr) = match &sort {
             None => (sea_query::Expr::col(id).into(), c.id.into()),
@@ -494,10 +500,49 @@ pub(crate) fn keyset(
             sea_query::Expr::expr(left).gt(right)
         });
     }
+    order_by_keyset(stmt, sort, id, desc);
+}
+
+/// The order of [`keyset`]: by `sort` then `id`, both ascending or both descending.
+pub(crate) fn order_by_keyset(
+    stmt: &mut sea_query::SelectStatement,
+    sort: Option<sea_query::SimpleExpr>,
+    id: impl sea_query::IntoIden + Copy + 'static,
+    desc: bool,
+) {
+    let order = if desc {
+        sea_query::Order::Desc
+    } else {
+        sea_query::Order::Asc
+    };
     if let Some(sort) = sort {
         stmt.order_by_expr(sort, order.clone());
     }
     stmt.order_by(id, order);
+}
+
+/// Reads a page in two steps within one statement: `page` chooses the page (a select of the
+/// table's `id` with the list's conditions, order and limit), and only the rows it chose are
+/// read whole, in the order `order` gives them again. Sorting the narrow id entries (from a
+/// covering index where there is one) instead of every matching row whole, to keep a few, is
+/// what makes an inbox of hundreds of open tickets cheap (`docs/benchmarks.md`).
+pub(crate) fn page_rows<T, I, C>(
+    (table, id): (T, I),
+    columns: impl IntoIterator<Item = C>,
+    page: sea_query::SelectStatement,
+    order: impl FnOnce(&mut sea_query::SelectStatement),
+) -> sea_query::SelectStatement
+where
+    T: sea_query::IntoTableRef,
+    I: sea_query::IntoColumnRef,
+    C: sea_query::IntoColumnRef,
+{
+    let mut stmt = sea_query::Query::select();
+    stmt.columns(columns)
+        .from(table)
+        .and_where(sea_query::Expr::col(id).in_subquery(page));
+    order(&mut stmt);
+    stmt
 }
 
 /// Cuts a `limit + 1` fetch of a sorted list down to one page, with the cursor of its last row.

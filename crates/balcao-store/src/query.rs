@@ -147,28 +147,39 @@ pub async fn page<F: Fields, C: sea_query::Iden + Copy + 'static, R: crate::db::
     use sea_query::{Order, Query as Q};
     let t = Alias::new(table);
     let filter = condition(table, &q.cond, relation);
+    // Every row has an id: counting rows lets a covering index answer alone.
     let count = Q::select()
-        .expr(Expr::col((t.clone(), Alias::new("id"))).count())
+        .expr(Expr::col(sea_query::Asterisk).count())
         .from(t.clone())
         .and_where(Expr::col((t.clone(), Alias::new("account_id"))).eq(account.0))
         .and_where(filter.clone())
         .to_owned();
     let total: Option<(i64,)> = crate::db::fetch_optional(db, &count).await?;
-    let mut stmt = Q::select();
-    stmt.columns(columns.iter().map(|c| (t.clone(), *c)))
+    let id = (t.clone(), Alias::new("id"));
+    let order = |stmt: &mut sea_query::SelectStatement| {
+        for (field, dir) in &q.order {
+            let order = match dir {
+                balcao_core::query::Direction::Asc => Order::Asc,
+                balcao_core::query::Direction::Desc => Order::Desc,
+            };
+            stmt.order_by_expr(field.expr(table), order);
+        }
+        stmt.order_by(id.clone(), Order::Asc);
+    };
+    let mut page = Q::select();
+    page.column(id.clone())
         .from(t.clone())
         .and_where(Expr::col((t.clone(), Alias::new("account_id"))).eq(account.0))
         .and_where(filter)
         .offset(q.offset)
         .limit(q.limit);
-    for (field, dir) in &q.order {
-        let order = match dir {
-            balcao_core::query::Direction::Asc => Order::Asc,
-            balcao_core::query::Direction::Desc => Order::Desc,
-        };
-        stmt.order_by_expr(field.expr(table), order);
-    }
-    stmt.order_by((t, Alias::new("id")), Order::Asc);
+    order(&mut page);
+    let stmt = crate::db::page_rows(
+        (t.clone(), id.clone()),
+        columns.iter().map(|c| (t.clone(), *c)),
+        page,
+        order,
+    );
     let rows: Vec<R> = crate::db::fetch_all(db, &stmt).await?;
     Ok((rows, total.map_or(0, |(n,)| u64::try_from(n).unwrap_or(0))))
 }

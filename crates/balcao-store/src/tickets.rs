@@ -458,35 +458,7 @@ pub async fn list(
     filter: &TicketFilter,
     page: PageRequest,
 ) -> Result<Page<Ticket>> {
-    let mut stmt = Query::select();
-    stmt.columns(COLUMNS)
-        .from(Tickets::Table)
-        .and_where(Expr::col(Tickets::AccountId).eq(account.0))
-        .limit(u64::from(page.limit) + 1);
-    let (sort, desc) = filter.sort.expression();
-    let position = page.cursor.clone().or(page.after.map(|id| Cursor {
-        v: CursorValue::Int(0),
-        id,
-    }));
-    crate::db::keyset(&mut stmt, sort, Tickets::Id, desc, position.as_ref());
-    if !filter.statuses.is_empty() {
-        stmt.and_where(Expr::col(Tickets::Status).is_in(filter.statuses.iter().map(|s| s.as_str())));
-    }
-    if let Some(c) = filter.contact_id {
-        stmt.and_where(Expr::col(Tickets::ContactId).eq(c.0));
-    }
-    if let Some(c) = filter.connection_id {
-        stmt.and_where(Expr::col(Tickets::ConnectionId).eq(c.0));
-    }
-    if let Some(d) = filter.department_id {
-        stmt.and_where(Expr::col(Tickets::DepartmentId).eq(d.0));
-    }
-    if let Some(u) = filter.user_id {
-        stmt.and_where(Expr::col(Tickets::UserId).eq(u.0));
-    }
-    if filter.unassigned {
-        stmt.and_where(Expr::col(Tickets::UserId).is_null());
-    }
+    let stmt = list_query(account, filter, &page);
     let rows: Vec<TicketRow> = fetch_all(db, &stmt).await?;
     let sort = filter.sort;
     let page = crate::db::paginate_sorted(rows, page.limit, |r| Cursor {
@@ -505,6 +477,61 @@ pub async fn list(
         items: with_topics(db, account, page.items).await?,
         next_after,
     })
+}
+
+/// The statement of a page of [`list`]: the page chosen by id, then its rows read
+/// ([`crate::db::page_rows`]).
+fn list_query(account: AccountId, filter: &TicketFilter, page: &PageRequest) -> sea_query::SelectStatement {
+    let mut stmt = Query::select();
+    stmt.column(Tickets::Id)
+        .from(Tickets::Table)
+        .and_where(Expr::col(Tickets::AccountId).eq(account.0))
+        .limit(u64::from(page.limit) + 1);
+    let (sort, desc) = filter.sort.expression();
+    let position = page.cursor.clone().or(page.after.map(|id| Cursor {
+        v: CursorValue::Int(0),
+        id,
+    }));
+    crate::db::keyset(&mut stmt, sort.clone(), Tickets::Id, desc, position.as_ref());
+    if !filter.statuses.is_empty() {
+        stmt.and_where(Expr::col(Tickets::Status).is_in(filter.statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(c) = filter.contact_id {
+        stmt.and_where(Expr::col(Tickets::ContactId).eq(c.0));
+    }
+    if let Some(c) = filter.connection_id {
+        stmt.and_where(Expr::col(Tickets::ConnectionId).eq(c.0));
+    }
+    if let Some(d) = filter.department_id {
+        stmt.and_where(Expr::col(Tickets::DepartmentId).eq(d.0));
+    }
+    if let Some(u) = filter.user_id {
+        stmt.and_where(Expr::col(Tickets::UserId).eq(u.0));
+    }
+    if filter.unassigned {
+        stmt.and_where(Expr::col(Tickets::UserId).is_null());
+    }
+    crate::db::page_rows((Tickets::Table, Tickets::Id), COLUMNS, stmt, |s| {
+        crate::db::order_by_keyset(s, sort, Tickets::Id, desc)
+    })
+}
+
+/// How the database plans a page of a department's open and pending tickets, most recently
+/// changed first (the inbox), as the plan's text. For plan tests and diagnosis.
+#[doc(hidden)]
+pub async fn inbox_plan(db: &mut impl Exec, account: AccountId, department: DepartmentId) -> Result<String> {
+    let filter = TicketFilter {
+        statuses: vec![TicketStatus::Open, TicketStatus::Pending],
+        department_id: Some(department),
+        sort: TicketSort::UpdatedDesc,
+        ..TicketFilter::default()
+    };
+    let page = PageRequest {
+        after: None,
+        cursor: None,
+        limit: 50,
+    };
+    Ok(crate::db::explain(db, &list_query(account, &filter, &page)).await?)
 }
 
 /// How a ticket list is sorted.

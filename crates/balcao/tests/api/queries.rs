@@ -256,3 +256,22 @@ async fn batch_lookups_use_their_keys_on_tables_never_analysed() {
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
+
+/// A department's inbox (its open and pending tickets, most recently changed first) is chosen
+/// from the index entries alone, and only the page's rows are read whole.
+#[tokio::test]
+async fn an_inbox_page_is_chosen_from_the_index_alone() {
+    let (app, admin, account, _) = seeded(10).await;
+    let departments = app.get("/api/v1/departments", &admin).await;
+    let department = DepartmentId(uuid(departments.body["data"][0]["id"].as_str().expect("a department")));
+    let plan = balcao_store::tickets::inbox_plan(&mut app.service().store().read(), account, department)
+        .await
+        .expect("plan");
+    if app.database_url().starts_with("sqlite:") {
+        assert!(plan.contains("COVERING INDEX tickets_department_status_idx"), "{plan}");
+        assert!(!plan.lines().any(|l| l.starts_with("SCAN")), "{plan}");
+    } else {
+        assert!(plan.contains("tickets_department_status_idx"), "{plan}");
+        assert!(!plan.contains("Seq Scan"), "{plan}");
+    }
+}

@@ -479,7 +479,7 @@ async fn exists(
             "contactId": found.first().map(|c| c.id),
         }));
     }
-    Ok(axum::Json(json!({"data": data})))
+    Ok(axum::Json(super::data_only(data)))
 }
 
 async fn exists_query(

@@ -126,8 +126,7 @@ where
 pub fn envelope(data: Vec<serde_json::Value>, total: u64, page: u64, per_page: u64) -> serde_json::Value {
     let skip = (page - 1) * per_page;
     let count = data.len() as u64;
-    json!({
-        "data": data,
+    let mut envelope = json!({
         "total": total,
         "limit": per_page,
         "skip": skip,
@@ -135,7 +134,17 @@ pub fn envelope(data: Vec<serde_json::Value>, total: u64, page: u64, per_page: u
         "lastPage": total.div_ceil(per_page).max(1),
         "from": if count == 0 { 0 } else { skip + 1 },
         "to": skip + count,
-    })
+    });
+    // Moved in, not through `json!`, which would copy the whole page (`to_value` of a value).
+    envelope["data"] = serde_json::Value::Array(data);
+    envelope
+}
+
+/// `{"data": [...]}`, the items moved in.
+pub fn data_only(items: Vec<serde_json::Value>) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    map.insert("data".into(), serde_json::Value::Array(items));
+    serde_json::Value::Object(map)
 }
 
 /// A list request's answer: the rendered records cut to the asked `attributes`, in the envelope.

@@ -88,7 +88,7 @@ async fn attendance(State(state): State<AppState>, Caller(who): Caller) -> Resul
             v
         })
         .collect();
-    Ok(axum::Json(json!({"data": data})))
+    Ok(axum::Json(super::data_only(data)))
 }
 
 /// One line per department (with zeros), and one for tickets in no department.
@@ -118,7 +118,7 @@ async fn departments(State(state): State<AppState>, Caller(who): Caller) -> Resu
         v["name"] = Value::Null;
         data.push(v);
     }
-    Ok(axum::Json(json!({"data": data})))
+    Ok(axum::Json(super::data_only(data)))
 }
 
 /// `GET /dashboard/general`: statistics of a period (`startPeriod`, `endPeriod`; default the
