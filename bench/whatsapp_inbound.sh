@@ -57,9 +57,10 @@ for backend in $BACKENDS; do
     run=$((run + 1))
     stored=$(field messages/s "$out"); p50=$(field "ms, p99" "$out"); p99=$(sed -E 's/.*p99 ([0-9.]+) ms.*/\1/' <<<"$out")
     failures=$(sed -E 's/.*failures ([0-9]+).*/\1/' <<<"$out")
+    causes=$(sed -nE 's/.*failures [0-9]+ (\(.*\)).*/ \1/p' <<<"$out")
     ok=$(python3 -c "import sys; r,s,p,f=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]); print('yes' if f==0 and s>=0.95*r*$PER and p<=100 else 'no')" \
       "$rate" "$stored" "$p99" "$failures")
-    echo "| $rate | $stored | $p50 | $p99 | $failures | $ok |"
+    echo "| $rate | $stored | $p50 | $p99 | $failures$causes | $ok |"
     [ "$ok" = yes ] && best=$((rate * PER))
   done
   echo

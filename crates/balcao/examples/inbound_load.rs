@@ -64,6 +64,8 @@ struct Load {
     secret: String,
     per: usize,
     customers: usize,
+    /// Why notifications failed: an HTTP status, or what went wrong with the connection.
+    failed: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
 }
 
 impl Load {
@@ -71,23 +73,48 @@ impl Load {
     async fn post(&self, seq: usize) -> bool {
         let body = notification(seq, self.per, self.customers);
         let signature = sign(&self.secret, body.as_bytes());
-        self.client
+        let why = match self
+            .client
             .post(&self.url)
             .header("content-type", "application/json")
             .header("x-hub-signature-256", signature)
             .body(body)
             .send()
             .await
-            .is_ok_and(|r| r.status().is_success())
+        {
+            Ok(r) if r.status().is_success() => return true,
+            Ok(r) => format!("HTTP {}", r.status().as_u16()),
+            Err(e) if e.is_connect() => "connect".to_owned(),
+            Err(e) if e.is_timeout() => "timeout".to_owned(),
+            Err(_) => "request".to_owned(),
+        };
+        *self
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(why)
+            .or_default() += 1;
+        false
+    }
+
+    /// The failures' causes, as ` (HTTP 500: 3, connect: 1)`; empty without failures.
+    fn causes(&self) -> String {
+        let failed = self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if failed.is_empty() {
+            return String::new();
+        }
+        let list: Vec<String> = failed.iter().map(|(why, n)| format!("{why}: {n}")).collect();
+        format!(" ({})", list.join(", "))
     }
 }
 
 /// Prints a run's figures: `what`, then `counted` messages over `elapsed`, latency, failures.
-fn report(what: String, counted: usize, elapsed: Duration, mut latencies: Vec<Duration>, failures: usize) {
+fn report(what: String, counted: usize, elapsed: Duration, mut latencies: Vec<Duration>, failures: (usize, String)) {
     latencies.sort();
     let ms = |q: f64| balcao::bench::quantile(&latencies, q).as_secs_f64() * 1e3;
+    let (failures, causes) = failures;
     println!(
-        "{what}: {:.2} s, {:.0} messages/s; latency p50 {:.2} ms, p99 {:.2} ms; failures {failures}",
+        "{what}: {:.2} s, {:.0} messages/s; latency p50 {:.2} ms, p99 {:.2} ms; failures {failures}{causes}",
         elapsed.as_secs_f64(),
         counted as f64 / elapsed.as_secs_f64(),
         ms(0.5),
@@ -114,6 +141,7 @@ async fn main() {
         secret,
         per,
         customers,
+        failed: Default::default(),
     });
     if rate > 0 {
         open_loop(load, notifications, concurrency, rate).await;
@@ -154,7 +182,7 @@ async fn main() {
         notifications * per,
         started.elapsed(),
         all,
-        failures.load(Ordering::Relaxed),
+        (failures.load(Ordering::Relaxed), load.causes()),
     );
 }
 
@@ -194,6 +222,6 @@ async fn open_loop(load: Arc<Load>, notifications: usize, in_flight: usize, rate
         (notifications - failures) * per,
         started.elapsed(),
         all,
-        failures,
+        (failures, load.causes()),
     );
 }
