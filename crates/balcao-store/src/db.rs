@@ -480,8 +480,20 @@ pub(crate) fn keyset(
     desc: bool,
     after: Option<&crate::Cursor>,
 ) {
+    keyset_after(stmt, sort.as_ref(), id, desc, after);
+    order_by_keyset(stmt, sort, id, desc);
+}
+
+/// The condition of [`keyset`] alone: the rows past `after` in its order.
+pub(crate) fn keyset_after(
+    stmt: &mut sea_query::SelectStatement,
+    sort: Option<&sea_query::SimpleExpr>,
+    id: impl sea_query::IntoIden + Copy + 'static,
+    desc: bool,
+    after: Option<&crate::Cursor>,
+) {
     if let Some(c) = after {
-        let (left, right): (sea_query::SimpleExpr, sea_query::SimpleExpr) = match &sort {
+        let (left, right): (sea_query::SimpleExpr, sea_query::SimpleExpr) = match sort {
             None => (sea_query::Expr::col(id).into(), c.id.into()),
             Some(sort) => {
                 let value: sea_query::SimpleExpr = match &c.v {
@@ -500,7 +512,6 @@ pub(crate) fn keyset(
             sea_query::Expr::expr(left).gt(right)
         });
     }
-    order_by_keyset(stmt, sort, id, desc);
 }
 
 /// The order of [`keyset`]: by `sort` then `id`, both ascending or both descending.
@@ -522,21 +533,22 @@ pub(crate) fn order_by_keyset(
 }
 
 /// Reads a page in two steps within one statement: `page` chooses the page (a select of the
-/// table's `id` with the list's conditions, order and limit), and only the rows it chose are
-/// read whole, in the order `order` gives them again. Sorting the narrow id entries (from a
+/// table's `id` with the list's conditions and limit, ordered by `order`), and only the rows
+/// it chose are read whole, ordered by `order` again. Sorting the narrow id entries (from a
 /// covering index where there is one) instead of every matching row whole, to keep a few, is
 /// what makes an inbox of hundreds of open tickets cheap (`docs/benchmarks.md`).
 pub(crate) fn page_rows<T, I, C>(
     (table, id): (T, I),
     columns: impl IntoIterator<Item = C>,
-    page: sea_query::SelectStatement,
-    order: impl FnOnce(&mut sea_query::SelectStatement),
+    mut page: sea_query::SelectStatement,
+    order: impl Fn(&mut sea_query::SelectStatement),
 ) -> sea_query::SelectStatement
 where
     T: sea_query::IntoTableRef,
     I: sea_query::IntoColumnRef,
     C: sea_query::IntoColumnRef,
 {
+    order(&mut page);
     let mut stmt = sea_query::Query::select();
     stmt.columns(columns)
         .from(table)

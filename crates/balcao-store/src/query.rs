@@ -173,7 +173,6 @@ pub async fn page<F: Fields, C: sea_query::Iden + Copy + 'static, R: crate::db::
         .and_where(filter)
         .offset(q.offset)
         .limit(q.limit);
-    order(&mut page);
     let stmt = crate::db::page_rows(
         (t.clone(), id.clone()),
         columns.iter().map(|c| (t.clone(), *c)),

@@ -492,7 +492,7 @@ fn list_query(account: AccountId, filter: &TicketFilter, page: &PageRequest) -> 
         v: CursorValue::Int(0),
         id,
     }));
-    crate::db::keyset(&mut stmt, sort.clone(), Tickets::Id, desc, position.as_ref());
+    crate::db::keyset_after(&mut stmt, sort.as_ref(), Tickets::Id, desc, position.as_ref());
     if !filter.statuses.is_empty() {
         stmt.and_where(Expr::col(Tickets::Status).is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
@@ -512,7 +512,7 @@ fn list_query(account: AccountId, filter: &TicketFilter, page: &PageRequest) -> 
         stmt.and_where(Expr::col(Tickets::UserId).is_null());
     }
     crate::db::page_rows((Tickets::Table, Tickets::Id), COLUMNS, stmt, |s| {
-        crate::db::order_by_keyset(s, sort, Tickets::Id, desc)
+        crate::db::order_by_keyset(s, sort.clone(), Tickets::Id, desc)
     })
 }
 

@@ -69,8 +69,8 @@ struct Load {
 }
 
 impl Load {
-    /// Posts notification `seq`; whether it was answered with success.
-    async fn post(&self, seq: usize) -> bool {
+    /// Posts notification `seq`, noting why when it was not answered with success.
+    async fn post(&self, seq: usize) {
         let body = notification(seq, self.per, self.customers);
         let signature = sign(&self.secret, body.as_bytes());
         let why = match self
@@ -82,7 +82,7 @@ impl Load {
             .send()
             .await
         {
-            Ok(r) if r.status().is_success() => return true,
+            Ok(r) if r.status().is_success() => return,
             Ok(r) => format!("HTTP {}", r.status().as_u16()),
             Err(e) if e.is_connect() => "connect".to_owned(),
             Err(e) if e.is_timeout() => "timeout".to_owned(),
@@ -94,25 +94,26 @@ impl Load {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(why)
             .or_default() += 1;
-        false
     }
 
-    /// The failures' causes, as ` (HTTP 500: 3, connect: 1)`; empty without failures.
-    fn causes(&self) -> String {
+    /// How many notifications failed, and why, as ` (HTTP 500: 3, connect: 1)` (empty without
+    /// failures).
+    fn failures(&self) -> (usize, String) {
         let failed = self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if failed.is_empty() {
-            return String::new();
+            return (0, String::new());
         }
         let list: Vec<String> = failed.iter().map(|(why, n)| format!("{why}: {n}")).collect();
-        format!(" ({})", list.join(", "))
+        (failed.values().sum(), format!(" ({})", list.join(", ")))
     }
 }
 
-/// Prints a run's figures: `what`, then `counted` messages over `elapsed`, latency, failures.
-fn report(what: String, counted: usize, elapsed: Duration, mut latencies: Vec<Duration>, failures: (usize, String)) {
+/// Prints a run's figures: `what`, then `counted` messages over `elapsed`, latency, the
+/// failures `load` noted.
+fn report(what: String, counted: usize, elapsed: Duration, mut latencies: Vec<Duration>, load: &Load) {
     latencies.sort();
     let ms = |q: f64| balcao::bench::quantile(&latencies, q).as_secs_f64() * 1e3;
-    let (failures, causes) = failures;
+    let (failures, causes) = load.failures();
     println!(
         "{what}: {:.2} s, {:.0} messages/s; latency p50 {:.2} ms, p99 {:.2} ms; failures {failures}{causes}",
         elapsed.as_secs_f64(),
@@ -148,11 +149,10 @@ async fn main() {
         return;
     }
     let next = Arc::new(AtomicUsize::new(0));
-    let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (load, next, failures) = (load.clone(), next.clone(), failures.clone());
+        let (load, next) = (load.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -161,11 +161,8 @@ async fn main() {
                     break;
                 }
                 let t = Instant::now();
-                let ok = load.post(seq).await;
+                load.post(seq).await;
                 latencies.push(t.elapsed());
-                if !ok {
-                    failures.fetch_add(1, Ordering::Relaxed);
-                }
             }
             latencies
         }));
@@ -182,7 +179,7 @@ async fn main() {
         notifications * per,
         started.elapsed(),
         all,
-        (failures.load(Ordering::Relaxed), load.causes()),
+        &load,
     );
 }
 
@@ -190,7 +187,7 @@ async fn main() {
 /// waiting; latency counts from when each notification was due.
 async fn open_loop(load: Arc<Load>, notifications: usize, in_flight: usize, rate: usize) {
     let slots = Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Duration, bool)>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Duration>();
     let started = tokio::time::Instant::now();
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     for seq in 0..notifications {
@@ -201,19 +198,17 @@ async fn open_loop(load: Arc<Load>, notifications: usize, in_flight: usize, rate
         };
         let (load, tx) = (load.clone(), tx.clone());
         tokio::spawn(async move {
-            let ok = load.post(seq).await;
-            let _ = tx.send((due.elapsed(), ok));
+            load.post(seq).await;
+            let _ = tx.send(due.elapsed());
             drop(slot);
         });
     }
     drop(tx);
     let mut all = Vec::with_capacity(notifications);
-    let mut failures = 0usize;
-    while let Some((latency, ok)) = rx.recv().await {
+    while let Some(latency) = rx.recv().await {
         all.push(latency);
-        failures += usize::from(!ok);
     }
-    let per = load.per;
+    let (per, (failures, _)) = (load.per, load.failures());
     report(
         format!(
             "offered {rate} notifications/s of {per}, {} messages",
@@ -222,6 +217,6 @@ async fn open_loop(load: Arc<Load>, notifications: usize, in_flight: usize, rate
         (notifications - failures) * per,
         started.elapsed(),
         all,
-        (failures, load.causes()),
+        &load,
     );
 }
