@@ -432,3 +432,59 @@ async fn group_contacts_have_members_with_admins() {
         ["contact.created", "contact.members_updated"]
     );
 }
+
+/// Rows of SQLite's contact search index (its segments and their structure).
+async fn search_index_rows(app: &TestApp) -> i64 {
+    use sqlx::Connection;
+    let mut db = sqlx::SqliteConnection::connect(&app.database_url())
+        .await
+        .expect("connect");
+    sqlx::query_scalar("SELECT count(*) FROM contacts_search_data")
+        .fetch_one(&mut db)
+        .await
+        .expect("the search index")
+}
+
+/// A contact's messages change its row (last message, unread count) but not what it is
+/// searched by: its search entry is left alone. A rename moves it.
+#[tokio::test]
+async fn messages_leave_the_contact_search_entry_alone_and_a_rename_moves_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let wa = app.connection(&admin, "WA").await;
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"name": "Zeferino Prado", "phone": "11944440000", "connection_id": wa}),
+        )
+        .await
+        .str("id")
+        .to_owned();
+    let sqlite = app.database_url().starts_with("sqlite:");
+    let before = if sqlite { search_index_rows(&app).await } else { 0 };
+    for i in 0..3 {
+        let m = app
+            .post(
+                "/api/v1/messages",
+                &admin,
+                json!({"contact_id": contact, "direction": "inbound", "text": format!("oi {i}")}),
+            )
+            .await;
+        assert_eq!(m.status, StatusCode::CREATED, "{}", m.body);
+    }
+    let row = app.get(&format!("/api/v1/contacts/{contact}"), &admin).await;
+    assert_eq!(row.body["unread_count"], json!(3), "{}", row.body);
+    if sqlite {
+        assert_eq!(search_index_rows(&app).await, before, "messages rewrote the search entry");
+    }
+    assert_eq!(ids(&app.get("/api/v1/contacts?q=zeferino", &admin).await.body), [contact.clone()]);
+
+    let renamed = app
+        .patch(&format!("/api/v1/contacts/{contact}"), &admin, json!({"name": "Quitéria Prado"}))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(ids(&app.get("/api/v1/contacts?q=quit", &admin).await.body), [contact.clone()]);
+    assert_eq!(ids(&app.get("/api/v1/contacts?q=zeferino", &admin).await.body), Vec::<String>::new());
+    assert_eq!(ids(&app.get("/api/v1/contacts?q=4444", &admin).await.body), [contact]);
+}
