@@ -136,7 +136,10 @@ impl Service {
         group: &[Pending<Notification, Result<IngestReport>>],
     ) -> Result<Vec<(usize, usize)>> {
         let mut counts = vec![(0, 0); group.len()];
+        let t0 = std::time::Instant::now();
         let mut tx = self.store().begin().await?;
+        let t_begin = t0.elapsed().as_micros();
+        let mut t_reads = 0;
         let mut events = Vec::new();
         let mut new_jobs = Vec::new();
         let mut stored: Vec<Message> = Vec::new();
@@ -198,6 +201,7 @@ impl Service {
                     .into_iter()
                     .map(|t| (t.contact_id, t))
                     .collect();
+            t_reads += t0.elapsed().as_micros();
             let mut ticket_changed: HashSet<ContactId> = HashSet::new();
             let mut contact_changed: HashSet<ContactId> = HashSet::new();
             let mut status_changed: HashSet<ContactId> = HashSet::new();
@@ -303,13 +307,21 @@ impl Service {
                 .collect();
             contacts::write_activity(&mut tx, account, &changed).await?;
         }
+        let t_writes = t0.elapsed().as_micros();
         tickets::add_entries(&mut tx, &entries).await?;
         messages::insert_many(&mut tx, &stored).await?;
         jobs::enqueue(&mut tx, &new_jobs).await?;
         outbox::append(&mut tx, &events).await?;
         let committing = std::time::Instant::now();
         tx.commit().await?;
-        tracing::debug!(commit_us = committing.elapsed().as_micros(), "inbound group's commit");
+        tracing::debug!(
+            begin_us = t_begin,
+            reads_done_us = t_reads,
+            writes_from_us = t_writes,
+            commit_from_us = (committing - t0).as_micros(),
+            commit_us = committing.elapsed().as_micros(),
+            "inbound group's commit"
+        );
         if !new_jobs.is_empty() {
             self.wake_workers();
         }

@@ -58,6 +58,9 @@ pub struct Store {
     events: Arc<watch::Sender<u64>>,
 }
 
+/// How long a PostgreSQL connection may sit idle in the pool and still be used without a ping.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
 impl Store {
     /// Opens the database at `options.url`, creating an SQLite file when it is missing.
     pub async fn connect(options: &StoreOptions) -> Result<Store> {
@@ -67,6 +70,18 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
+                // A connection is pinged before use only after it sat idle a while: pinging
+                // every one cost a round trip per statement outside a transaction (and per
+                // transaction), to guard against a server gone away meanwhile.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_AFTER_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(connect)
                 .await?;
             Backend::Postgres(pool)
@@ -79,14 +94,18 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory");
+            // SQLite's connections live in this process and cannot be lost: no ping before use
+            // (each was a round trip to the connection's thread).
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                .test_before_acquire(false)
                 .connect_with(connect.clone())
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
                 .connect_with(connect.read_only(true))
                 .await?;
             Backend::Sqlite { read, write }
