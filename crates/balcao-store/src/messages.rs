@@ -387,7 +387,12 @@ async fn search_sqlite(
 }
 
 /// Windows going back in time from `after` (or now), each matched through the word index and
-/// the id range, until `wanted` rows are found.
+/// the id range, until `wanted` rows are found: the last day, the 29 days before it, then the
+/// rest. Each window reads the words' whole posting lists again (the index knows no time), so
+/// few windows: words that never occur together cost three intersections (there were five,
+/// with a week and a year between), and a window after the first is reached only by words
+/// rarer than a page a day, whose month (or, rarer than a page a month, whose history) holds
+/// few matches.
 async fn search_postgres(
     db: &mut impl Exec,
     mut stmt: sea_query::SelectStatement,
@@ -404,7 +409,7 @@ async fn search_postgres(
     let from_ms = after.map_or_else(|| Timestamp::now().unix_ms(), balcao_core::ids::unix_ms_of);
     let mut rows: Vec<MessageRow> = Vec::with_capacity(wanted);
     let mut below = after.unwrap_or(Uuid::max());
-    for days in [Some(1), Some(7), Some(30), Some(365), None] {
+    for days in [Some(1), Some(30), None] {
         let mut window = stmt.clone();
         window.and_where(Expr::col((Messages::Table, Messages::Id)).lt(below));
         let floor = days.map(|d: u64| balcao_core::ids::id_floor(from_ms.saturating_sub(d * DAY_MS)));
