@@ -41,9 +41,59 @@ enum Backend {
     /// queue in the process instead of failing busy), reads through a pool of readers.
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        write: Writer,
     },
     Postgres(PgPool),
+}
+
+/// SQLite's one write connection, held by one writer (a transaction or a statement) at a time.
+/// It is not in a pool: a pool returns a connection in a task of its own after a round trip to
+/// the connection's thread (a check that it still answers), and the next writer waited for
+/// both after every commit.
+type Writer = Arc<tokio::sync::Mutex<WriterState>>;
+
+#[derive(Debug)]
+struct WriterState {
+    /// `None` once the store is closed.
+    conn: Option<sqlx::SqliteConnection>,
+    /// A transaction was begun and neither committed nor rolled back (its [`Tx`] was dropped
+    /// where it could not roll back): the next writer rolls it back first.
+    open: bool,
+}
+
+impl WriterState {
+    fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+        self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// Runs fixed statements without values: transaction control (`BEGIN`, `COMMIT`,
+    /// `ROLLBACK`), maintenance. Boxed: the compiler cannot prove the unboxed future `Send` for
+    /// every lifetime of the connection.
+    fn control<'a>(
+        &'a mut self,
+        sql: &'static str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+        Box::pin(async move {
+            let conn = self.conn()?;
+            sqlx::Executor::execute(conn, sql).await.map(|_| ())
+        })
+    }
+
+    /// Rolls back what a dropped transaction left open.
+    async fn settle(&mut self) -> Result<(), sqlx::Error> {
+        if self.open {
+            self.control("ROLLBACK").await?;
+            self.open = false;
+        }
+        Ok(())
+    }
+}
+
+/// Takes the writer, with no transaction open.
+async fn take_writer(writer: &Writer) -> Result<tokio::sync::OwnedMutexGuard<WriterState>, sqlx::Error> {
+    let mut guard = writer.clone().lock_owned().await;
+    guard.settle().await?;
+    Ok(guard)
 }
 
 /// Handle to the database; cheap to clone.
@@ -94,14 +144,13 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory");
+            let write = sqlx::ConnectOptions::connect(&connect).await?;
+            let write = Arc::new(tokio::sync::Mutex::new(WriterState {
+                conn: Some(write),
+                open: false,
+            }));
             // SQLite's connections live in this process and cannot be lost: no ping before use
             // (each was a round trip to the connection's thread).
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .test_before_acquire(false)
-                .connect_with(connect.clone())
-                .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
@@ -144,7 +193,7 @@ impl Store {
     /// takes an advisory lock, SQLite's single writer serialises them.
     pub async fn migrate(&self) -> Result<()> {
         match &*self.backend {
-            Backend::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Backend::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(take_writer(write).await?.conn()?).await?,
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -182,8 +231,9 @@ impl Store {
     pub async fn refresh_statistics(&self) -> Result<()> {
         match &*self.backend {
             Backend::Sqlite { write, .. } => {
-                sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
-                    .execute(write)
+                take_writer(write)
+                    .await?
+                    .control("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
                     .await?;
             }
             Backend::Postgres(pool) => {
@@ -209,7 +259,7 @@ impl Store {
     pub async fn analyze(&self) -> Result<()> {
         match &*self.backend {
             Backend::Sqlite { write, .. } => {
-                sqlx::query("ANALYZE").execute(write).await?;
+                take_writer(write).await?.control("ANALYZE").await?;
             }
             Backend::Postgres(pool) => {
                 sqlx::query("VACUUM ANALYZE").execute(pool).await?;
@@ -222,7 +272,12 @@ impl Store {
     /// a transaction never fails half-way because another process wrote in between.
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &*self.backend {
-            Backend::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite { write, .. } => {
+                let mut writer = take_writer(write).await?;
+                writer.control("BEGIN IMMEDIATE").await?;
+                writer.open = true;
+                TxInner::Sqlite(SqliteTx(Some(writer)))
+            }
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx {
@@ -257,7 +312,15 @@ impl Store {
         match &*self.backend {
             Backend::Sqlite { read, write } => {
                 read.close().await;
-                write.close().await;
+                let mut writer = write.lock().await;
+                if writer.settle().await.is_err() {
+                    tracing::warn!("rolling back before closing failed");
+                }
+                if let Some(conn) = writer.conn.take()
+                    && let Err(e) = sqlx::Connection::close(conn).await
+                {
+                    tracing::warn!(error = %e, "closing the write connection failed");
+                }
             }
             Backend::Postgres(pool) => pool.close().await,
         }
@@ -801,15 +864,17 @@ impl Conn<'_> {
 
 enum PooledConn {
     Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    SqliteWriter(tokio::sync::OwnedMutexGuard<WriterState>),
     Postgres(sqlx::pool::PoolConnection<Postgres>),
 }
 
 impl PooledConn {
-    fn conn(&mut self) -> Conn<'_> {
-        match self {
+    fn conn(&mut self) -> Result<Conn<'_>, sqlx::Error> {
+        Ok(match self {
             PooledConn::Sqlite(c) => Conn::Sqlite(c),
+            PooledConn::SqliteWriter(w) => Conn::Sqlite(w.conn()?),
             PooledConn::Postgres(c) => Conn::Postgres(c),
-        }
+        })
     }
 }
 
@@ -825,7 +890,7 @@ impl Pool<'_> {
     async fn acquire(&self) -> Result<PooledConn, sqlx::Error> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         Ok(match self.backend {
-            Backend::Sqlite { write, .. } if self.write => PooledConn::Sqlite(write.acquire().await?),
+            Backend::Sqlite { write, .. } if self.write => PooledConn::SqliteWriter(take_writer(write).await?),
             Backend::Sqlite { read, .. } => PooledConn::Sqlite(read.acquire().await?),
             Backend::Postgres(pool) => PooledConn::Postgres(pool.acquire().await?),
         })
@@ -846,15 +911,15 @@ impl Exec for Pool<'_> {
         values: SqlxValues,
         plan: Plan,
     ) -> Result<Vec<T>, sqlx::Error> {
-        self.acquire().await?.conn().fetch_all(sql, values, plan).await
+        self.acquire().await?.conn()?.fetch_all(sql, values, plan).await
     }
 
     async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
-        self.acquire().await?.conn().fetch_optional(sql, values).await
+        self.acquire().await?.conn()?.fetch_optional(sql, values).await
     }
 
     async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
-        self.acquire().await?.conn().execute(sql, values).await
+        self.acquire().await?.conn()?.execute(sql, values).await
     }
 
     fn wrote_events(&mut self) {
@@ -863,8 +928,47 @@ impl Exec for Pool<'_> {
 }
 
 enum TxInner {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A transaction on SQLite's writer, which it holds until it ends. Dropped without a commit
+/// (an error returned early, a request cancelled), it rolls back in a task that keeps the
+/// writer until then; outside a runtime the next writer rolls back.
+struct SqliteTx(Option<tokio::sync::OwnedMutexGuard<WriterState>>);
+
+impl SqliteTx {
+    fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+        match &mut self.0 {
+            Some(writer) => writer.conn(),
+            None => Err(sqlx::Error::PoolClosed),
+        }
+    }
+
+    async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let Some(mut writer) = self.0.take() else {
+            return Err(sqlx::Error::PoolClosed);
+        };
+        // Should COMMIT fail, the transaction stays marked open and the next writer rolls it
+        // back.
+        writer.control("COMMIT").await?;
+        writer.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if let Some(mut writer) = self.0.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                if let Err(e) = writer.settle().await {
+                    tracing::warn!(error = %e, "rolling back a dropped transaction failed");
+                }
+            });
+        }
+    }
 }
 
 /// An open transaction. Dropping it without [`Tx::commit`] rolls it back.
@@ -887,12 +991,12 @@ impl Tx {
         Ok(())
     }
 
-    fn conn(&mut self) -> Conn<'_> {
+    fn conn(&mut self) -> Result<Conn<'_>, sqlx::Error> {
         self.statements.fetch_add(1, Ordering::Relaxed);
-        match &mut self.inner {
-            TxInner::Sqlite(tx) => Conn::Sqlite(tx),
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(tx) => Conn::Sqlite(tx.conn()?),
             TxInner::Postgres(tx) => Conn::Postgres(tx),
-        }
+        })
     }
 }
 
@@ -910,15 +1014,15 @@ impl Exec for Tx {
         values: SqlxValues,
         plan: Plan,
     ) -> Result<Vec<T>, sqlx::Error> {
-        self.conn().fetch_all(sql, values, plan).await
+        self.conn()?.fetch_all(sql, values, plan).await
     }
 
     async fn fetch_optional_raw<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
-        self.conn().fetch_optional(sql, values).await
+        self.conn()?.fetch_optional(sql, values).await
     }
 
     async fn execute_raw(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
-        self.conn().execute(sql, values).await
+        self.conn()?.execute(sql, values).await
     }
 
     fn wrote_events(&mut self) {
