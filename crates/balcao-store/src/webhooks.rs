@@ -355,9 +355,12 @@ pub async fn insert_deliveries(db: &mut impl Exec, list: &[Delivery]) -> Result<
     Ok(())
 }
 
-const CLAIM: PerBackend = PerBackend {
+/// On SQLite the due deliveries are the outer loop (`CROSS JOIN` keeps them there), read from
+/// their partial index in order until the limit: joined the other way, SQLite read every
+/// delivery a subscription ever had (20,000 after 20,000 events) and sorted them, for each claim.
+pub(crate) const CLAIM: PerBackend = PerBackend {
     sqlite: "UPDATE webhook_deliveries SET run_at = ?, attempts = attempts + 1 \
-     WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+     WHERE id IN (SELECT d.id FROM webhook_deliveries d CROSS JOIN webhooks w ON w.id = d.webhook_id \
        WHERE d.status = 'pending' AND d.run_at <= ? AND w.active \
        ORDER BY d.run_at, d.id LIMIT ?) \
      RETURNING id, account_id, webhook_id, event_id, event, body, status, attempts, run_at, expires_at, \
