@@ -79,12 +79,29 @@ impl WriterState {
         })
     }
 
-    /// Rolls back what a dropped transaction left open.
+    /// Rolls back what a dropped transaction left open. Tried once: a transaction SQLite had
+    /// already ended (a failed `COMMIT` may end it) answers that none is active, which is fine;
+    /// should one still be open after another error, [`WriterState::begin`] rolls it back.
     async fn settle(&mut self) -> Result<(), sqlx::Error> {
-        if self.open {
-            self.control("ROLLBACK").await?;
-            self.open = false;
+        if std::mem::replace(&mut self.open, false)
+            && let Err(e) = self.control("ROLLBACK").await
+            && !e.to_string().contains("no transaction is active")
+        {
+            return Err(e);
         }
+        Ok(())
+    }
+
+    /// Begins a write transaction (`BEGIN IMMEDIATE`), rolling back first one left open.
+    async fn begin(&mut self) -> Result<(), sqlx::Error> {
+        if let Err(e) = self.control("BEGIN IMMEDIATE").await {
+            if !e.to_string().contains("within a transaction") {
+                return Err(e);
+            }
+            self.control("ROLLBACK").await?;
+            self.control("BEGIN IMMEDIATE").await?;
+        }
+        self.open = true;
         Ok(())
     }
 }
@@ -274,8 +291,7 @@ impl Store {
         let inner = match &*self.backend {
             Backend::Sqlite { write, .. } => {
                 let mut writer = take_writer(write).await?;
-                writer.control("BEGIN IMMEDIATE").await?;
-                writer.open = true;
+                writer.begin().await?;
                 TxInner::Sqlite(SqliteTx(Some(writer)))
             }
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
@@ -1069,6 +1085,63 @@ mod tests {
         store
     }
 
+    fn no_values() -> SqlxValues {
+        SqlxValues(sea_query::Values(Vec::new()))
+    }
+
+    async fn probes(store: &Store) -> i64 {
+        let rows: Vec<(i64,)> = store
+            .read()
+            .fetch_all_raw(
+                "SELECT count(*) FROM instance_meta WHERE key LIKE 'probe%'",
+                no_values(),
+                Plan::Cached,
+            )
+            .await
+            .expect("count");
+        rows[0].0
+    }
+
+    /// SQLite's writer survives what a transaction leaves behind: a transaction dropped without
+    /// a commit is rolled back; a transaction marked open that SQLite had already ended, and one
+    /// left open without the mark, do not stop the next writer.
+    #[tokio::test]
+    async fn the_sqlite_writer_recovers_from_transactions_left_behind() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = migrated_sqlite(&dir).await;
+        let insert = |key: &'static str| format!("INSERT INTO instance_meta (key, value) VALUES ('{key}', 'x')");
+
+        let mut tx = store.begin().await.expect("begin");
+        tx.execute_raw(&insert("probe-dropped"), no_values())
+            .await
+            .expect("insert");
+        drop(tx);
+        let mut tx = store.begin().await.expect("begin after a drop");
+        tx.execute_raw(&insert("probe-1"), no_values()).await.expect("insert");
+        tx.commit().await.expect("commit");
+        assert_eq!(probes(&store).await, 1, "the dropped transaction's row is gone");
+
+        let Backend::Sqlite { write, .. } = &*store.backend else {
+            panic!("an SQLite store");
+        };
+        // Marked open, though nothing is.
+        write.lock().await.open = true;
+        let mut tx = store.begin().await.expect("begin after a stale mark");
+        tx.execute_raw(&insert("probe-2"), no_values()).await.expect("insert");
+        tx.commit().await.expect("commit");
+        // Open, though not marked.
+        write.lock().await.control("BEGIN").await.expect("a bare BEGIN");
+        let mut tx = store.begin().await.expect("begin inside an unmarked transaction");
+        tx.execute_raw(&insert("probe-3"), no_values()).await.expect("insert");
+        tx.commit().await.expect("commit");
+        store
+            .write()
+            .execute_raw(&insert("probe-4"), no_values())
+            .await
+            .expect("a statement after them");
+        assert_eq!(probes(&store).await, 4);
+    }
+
     /// The ingest path's batch lookups use their unique keys on a database without planner
     /// statistics, where SQLite would otherwise read the whole account per batch.
     #[tokio::test]
@@ -1101,7 +1174,7 @@ mod tests {
             .await
             .expect("statistics");
         writer
-            .execute_raw("ANALYZE sqlite_schema", SqlxValues(sea_query::Values(Vec::new())))
+            .execute_raw("ANALYZE sqlite_schema", no_values())
             .await
             .expect("statistics loaded");
         let values = SqlxValues(sea_query::Values(vec![1_i64.into(), 2_i64.into(), 64_i64.into()]));
