@@ -139,6 +139,8 @@ impl Service {
         let t0 = std::time::Instant::now();
         let mut tx = self.store().begin().await?;
         let t_begin = t0.elapsed().as_micros();
+        // Offsets from the group's start, for the debug line at its commit (with several
+        // connections in a group, the last connection's lookups end at `t_reads`).
         let mut t_reads = 0;
         let mut events = Vec::new();
         let mut new_jobs = Vec::new();
@@ -201,7 +203,7 @@ impl Service {
                     .into_iter()
                     .map(|t| (t.contact_id, t))
                     .collect();
-            t_reads += t0.elapsed().as_micros();
+            t_reads = t0.elapsed().as_micros();
             let mut ticket_changed: HashSet<ContactId> = HashSet::new();
             let mut contact_changed: HashSet<ContactId> = HashSet::new();
             let mut status_changed: HashSet<ContactId> = HashSet::new();

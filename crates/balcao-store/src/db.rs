@@ -79,15 +79,15 @@ impl WriterState {
         })
     }
 
-    /// Rolls back what a dropped transaction left open. Tried once: a transaction SQLite had
-    /// already ended (a failed `COMMIT` may end it) answers that none is active, which is fine;
-    /// should one still be open after another error, [`WriterState::begin`] rolls it back.
+    /// Rolls back what a dropped transaction left open. A transaction SQLite had already ended
+    /// (a failed `COMMIT` may end it) answers that none is active, which is fine; after another
+    /// error it stays marked, so the next writer tries again rather than write inside it.
     async fn settle(&mut self) -> Result<(), sqlx::Error> {
-        if std::mem::replace(&mut self.open, false)
-            && let Err(e) = self.control("ROLLBACK").await
-            && !e.to_string().contains("no transaction is active")
-        {
-            return Err(e);
+        if self.open {
+            match self.control("ROLLBACK").await {
+                Err(e) if !e.to_string().contains("no transaction is active") => return Err(e),
+                _ => self.open = false,
+            }
         }
         Ok(())
     }
@@ -1169,10 +1169,7 @@ mod tests {
         // on the benchmark's database, where the claim read every delivery).
         let mut writer = store.write();
         let stat = "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('webhooks', 'webhooks_account_idx', '1 1 1')";
-        writer
-            .execute_raw(stat, SqlxValues(sea_query::Values(Vec::new())))
-            .await
-            .expect("statistics");
+        writer.execute_raw(stat, no_values()).await.expect("statistics");
         writer
             .execute_raw("ANALYZE sqlite_schema", no_values())
             .await
