@@ -2,10 +2,11 @@
 //! describe, so a change is never without its event and an event never without its change.
 
 use balcao_core::{AccountId, Event, EventId, Timestamp};
-use sea_query::{Alias, Expr, Iden, Order, Query};
+use sea_query::{Alias, Expr, Iden, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{PerBackend, fetch_all, fetch_all_per_backend};
+use crate::rows::JsonRows;
 use crate::{Exec, Result, StoreError};
 
 #[derive(Clone, Copy, Iden)]
@@ -18,6 +19,7 @@ enum OutboxEvents {
     SubjectId,
     Payload,
     CreatedAt,
+    DispatchedAt,
 }
 
 /// Every column, in the order rows are written and read.
@@ -32,24 +34,55 @@ const COLUMNS: [OutboxEvents; 7] = [
 ];
 
 /// Appends events; call it with the transaction that makes the change.
+///
+/// An event of an account without an active webhook subscription is born dispatched (at its
+/// creation time): nobody would receive it, and marking it later cost the dispatcher a write
+/// transaction per batch of events, which on SQLite queued behind and before every group of
+/// inbound messages. The check is part of the insert, in the same transaction, so it sees the
+/// subscriptions committed before it — as the dispatcher's read does, later.
 pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    crate::db::insert_rows(db, OutboxEvents::Table, COLUMNS, events, |e| {
-        [
-            e.id.0.into(),
-            e.account_id.0.into(),
-            e.name.into(),
-            e.subject_type.into(),
-            e.subject_id.into(),
-            e.data.as_str().into(),
-            e.created_at.micros().into(),
-        ]
-    })
-    .await?;
+    let rows: Vec<[SimpleExpr; 7]> = events.iter().map(row_of).collect();
+    match JsonRows::encode(rows.iter()) {
+        Some(encoded) => {
+            let (sql, values) = encoded.into_insert_with(
+                db.kind(),
+                OutboxEvents::Table,
+                &COLUMNS,
+                &[OutboxEvents::DispatchedAt],
+                |element| vec![born_dispatched(&element(1), &element(6))],
+            );
+            db.execute_raw(&sql, values).await?;
+        }
+        // Text the JSON rows cannot carry: written value by value, left for the dispatcher.
+        None => crate::db::insert_rows(db, OutboxEvents::Table, COLUMNS, events, row_of).await?,
+    }
     db.wrote_events();
     Ok(())
+}
+
+fn row_of(e: &Event) -> [SimpleExpr; 7] {
+    [
+        e.id.0.into(),
+        e.account_id.0.into(),
+        e.name.into(),
+        e.subject_type.into(),
+        e.subject_id.into(),
+        e.data.as_str().into(),
+        e.created_at.micros().into(),
+    ]
+}
+
+/// `dispatched_at` of a new event of `account` made at `created` (both SQL): none while the
+/// account has an active subscription, else its creation time. The same text on both
+/// backends (`active` is a boolean on PostgreSQL, 0 or 1 on SQLite).
+fn born_dispatched(account: &str, created: &str) -> String {
+    format!(
+        "CASE WHEN EXISTS (SELECT 1 FROM \"webhooks\" AS w WHERE w.\"account_id\" = {account} AND w.\"active\") \
+         THEN NULL ELSE {created} END"
+    )
 }
 
 /// An event as stored.

@@ -123,8 +123,32 @@ impl JsonRows {
 
     /// `INSERT INTO table (columns) SELECT … FROM` the rows, and its one bound value.
     pub(crate) fn into_insert<C: Iden>(self, kind: BackendKind, table: C, columns: &[C]) -> (String, SqlxValues) {
-        let names: Vec<String> = columns.iter().map(|c| double_quoted(&c.to_string())).collect();
-        let cells: Vec<String> = (0..self.cells.len()).map(|i| self.cells[i].sql(kind, i)).collect();
+        self.into_insert_with(kind, table, columns, &[], |_| Vec::new())
+    }
+
+    /// [`Self::into_insert`] with more columns, `computed`, whose values are SQL expressions
+    /// made by `exprs` from the row's elements (given a function answering element `i`'s SQL).
+    pub(crate) fn into_insert_with<C: Iden>(
+        self,
+        kind: BackendKind,
+        table: C,
+        columns: &[C],
+        computed: &[C],
+        exprs: impl FnOnce(&dyn Fn(usize) -> String) -> Vec<String>,
+    ) -> (String, SqlxValues) {
+        let names: Vec<String> = columns
+            .iter()
+            .chain(computed)
+            .map(|c| double_quoted(&c.to_string()))
+            .collect();
+        let mut cells: Vec<String> = (0..self.cells.len()).map(|i| self.cells[i].sql(kind, i)).collect();
+        let element = |i: usize| {
+            self.cells
+                .get(i)
+                .map(|c| c.sql(kind, i))
+                .unwrap_or_else(|| "NULL".into())
+        };
+        cells.extend(exprs(&element));
         let sql = format!(
             "INSERT INTO {} ({}) SELECT {}{}",
             double_quoted(&table.to_string()),

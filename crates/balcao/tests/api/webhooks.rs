@@ -224,6 +224,44 @@ async fn events_are_delivered_signed_with_a_stable_delivery_id() {
     );
 }
 
+/// Whether some outbox event waits for the dispatcher.
+async fn waiting(app: &TestApp) -> bool {
+    balcao_store::outbox::has_undispatched(&mut app.service().store().read())
+        .await
+        .expect("outbox read")
+}
+
+#[tokio::test]
+async fn events_nobody_subscribes_to_never_wait_for_the_dispatcher() {
+    // Without workers, nothing but the insert itself can mark an event dispatched.
+    let app = TestApp::spawn_with(|s| s.workers = false).await;
+    let admin = app.admin_token().await;
+    let connection = app.connection(&admin, "Site").await;
+    contact(&app, &admin, &connection, "Ana").await;
+    assert!(!waiting(&app).await, "no subscription: the event is born dispatched");
+
+    let receiver = Receiver::start().await;
+    let (webhook, _) = subscribe(&app, &admin, &receiver.url(), json!(["contact.created"])).await;
+    contact(&app, &admin, &connection, "Bia").await;
+    assert!(
+        waiting(&app).await,
+        "an active subscription: the event waits for the dispatcher"
+    );
+    let dispatched = app.service().dispatch_events(500).await.expect("dispatch");
+    assert!(dispatched >= 1, "{dispatched}");
+    assert!(!waiting(&app).await);
+    let log = app.get(&format!("/api/v1/webhooks/{webhook}/deliveries"), &admin).await;
+    assert_eq!(log.body["data"].as_array().map(Vec::len), Some(1), "{}", log.body);
+    assert_eq!(log.body["data"][0]["body"]["data"]["name"], "Bia");
+
+    let r = app
+        .patch(&format!("/api/v1/webhooks/{webhook}"), &admin, json!({"active": false}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    contact(&app, &admin, &connection, "Caio").await;
+    assert!(!waiting(&app).await, "an inactive subscription receives nothing");
+}
+
 #[tokio::test]
 async fn deliveries_answered_together_are_each_recorded_once() {
     let app = TestApp::spawn().await;
