@@ -138,6 +138,9 @@ impl Service {
         let mut counts = vec![(0, 0); group.len()];
         let t0 = std::time::Instant::now();
         let mut tx = self.store().begin().await?;
+        // Every write waits to travel with the next read or the commit (one trip each on
+        // SQLite): nothing here needs to know how many rows a write changed.
+        tx.hold_writes();
         let t_begin = t0.elapsed().as_micros();
         // Offsets from the group's start, for the debug line at its commit (with several
         // connections in a group, the last connection's lookups end at `t_reads`).
