@@ -1486,6 +1486,41 @@ mod tests {
         assert!(!plan.lines().any(|l| l.starts_with("SCAN")), "{plan}");
     }
 
+    /// The dispatcher's look for waiting events and its claim keep to the waiting events' index
+    /// and reach the claimed ones by id, with the statistics `PRAGMA optimize` recorded on a
+    /// young database (one event, none waiting), where SQLite read the whole outbox for both.
+    #[tokio::test]
+    async fn outbox_claims_read_the_waiting_events_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = migrated_sqlite(&dir).await;
+        let mut writer = store.write();
+        for (idx, stat) in [
+            ("outbox_events_subject_idx", "1 1 1 1"),
+            ("outbox_events_pending_idx", "0 0"),
+            ("sqlite_autoindex_outbox_events_1", "1 1"),
+        ] {
+            let sql = format!("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('outbox_events', '{idx}', '{stat}')");
+            writer.execute_raw(&sql, no_values()).await.expect("statistics");
+        }
+        writer
+            .execute_raw("ANALYZE sqlite_schema", no_values())
+            .await
+            .expect("statistics loaded");
+        let values = SqlxValues(sea_query::Values(vec![1_i64.into(), 500_i64.into()]));
+        for (sql, values) in [
+            (crate::outbox::HAS_UNDISPATCHED.sqlite, no_values()),
+            (crate::outbox::CLAIM.sqlite, values),
+        ] {
+            let plan = explain_raw(&mut writer, sql, values).await.expect("plan");
+            assert!(plan.contains("outbox_events_pending_idx"), "{plan}");
+            assert!(
+                plan.lines()
+                    .all(|l| !l.starts_with("SCAN") || l.contains("outbox_events_pending_idx")),
+                "{plan}"
+            );
+        }
+    }
+
     #[test]
     fn urls_are_redacted() {
         assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");

@@ -2,7 +2,7 @@
 //! describe, so a change is never without its event and an event never without its change.
 
 use balcao_core::{AccountId, Event, EventId, Timestamp};
-use sea_query::{Alias, Expr, Iden, Order, Query, SimpleExpr};
+use sea_query::{Expr, Iden, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{PerBackend, fetch_all, fetch_all_per_backend};
@@ -141,9 +141,14 @@ pub async fn list(db: &mut impl Exec, account: AccountId, subject: Option<Uuid>)
     rows.into_iter().map(StoredEvent::try_from).collect()
 }
 
-const CLAIM: PerBackend = PerBackend {
-    sqlite: "UPDATE outbox_events SET dispatched_at = ? \
-     WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?) \
+/// On SQLite both the waiting events and the claimed ones are reached by name of their index:
+/// with statistics taken while the outbox was small and nothing waited (`PRAGMA optimize` at
+/// start), SQLite read the whole outbox to find the waiting events, and again to update the
+/// claimed ones by id — every event ever written, per look of the dispatcher.
+pub(crate) const CLAIM: PerBackend = PerBackend {
+    sqlite: "UPDATE outbox_events INDEXED BY sqlite_autoindex_outbox_events_1 SET dispatched_at = ? \
+     WHERE id IN (SELECT id FROM outbox_events INDEXED BY outbox_events_pending_idx \
+       WHERE dispatched_at IS NULL ORDER BY id LIMIT ?) \
      RETURNING id, account_id, name, created_at",
     postgres: "UPDATE outbox_events SET dispatched_at = $1 \
      WHERE id IN (SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT $2 \
@@ -203,16 +208,15 @@ pub async fn get_many(db: &mut impl Exec, ids: &[EventId]) -> Result<Vec<StoredE
     rows.into_iter().map(StoredEvent::try_from).collect()
 }
 
+pub(crate) const HAS_UNDISPATCHED: PerBackend = PerBackend {
+    sqlite: "SELECT id FROM outbox_events INDEXED BY outbox_events_pending_idx WHERE dispatched_at IS NULL LIMIT 1",
+    postgres: "SELECT id FROM outbox_events WHERE dispatched_at IS NULL LIMIT 1",
+};
+
 /// Whether any event waits for dispatch (a cheap read before claiming).
 pub async fn has_undispatched(db: &mut impl Exec) -> Result<bool> {
-    let stmt = Query::select()
-        .column(OutboxEvents::Id)
-        .from(OutboxEvents::Table)
-        .and_where(Expr::col(Alias::new("dispatched_at")).is_null())
-        .limit(1)
-        .to_owned();
-    let row: Option<(Uuid,)> = crate::db::fetch_optional(db, &stmt).await?;
-    Ok(row.is_some())
+    let rows: Vec<(Uuid,)> = fetch_all_per_backend(db, &HAS_UNDISPATCHED, Vec::new()).await?;
+    Ok(!rows.is_empty())
 }
 
 /// Events after `after` (by id, which is time-ordered), oldest first, of every account or of
