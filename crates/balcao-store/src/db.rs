@@ -108,17 +108,20 @@ fn within_a_transaction(e: &sqlx::Error) -> bool {
 /// milliseconds during which no write could proceed (11 % of the time inbound groups took).
 /// Here a task checkpoints after writes, at most every [`CHECKPOINT_EVERY`], in `PASSIVE`
 /// mode: it copies what no reader still needs and never waits for the writer, which goes on
-/// appending meanwhile. The writer still checkpoints should the log pass
-/// [`WRITER_CHECKPOINT_PAGES`] (the task stopped, or far behind).
+/// appending meanwhile. The writer still checkpoints once the log passes
+/// [`WRITER_CHECKPOINT_PAGES`]: by then the task has copied most of it, and the log can only
+/// start over from its beginning after a checkpoint that found nothing newer than itself,
+/// which beside a busy writer only the writer's own achieves (without it the log grew to
+/// 80 MB between restarts).
 #[derive(Debug)]
 struct Checkpoints {
     task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Least time between two checkpoints of the checkpointer.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// Pages of write-ahead log past which the writer checkpoints itself.
-const WRITER_CHECKPOINT_PAGES: &str = "20000";
+const WRITER_CHECKPOINT_PAGES: &str = "4000";
 /// Prepared statements the writer keeps (sqlx's default is 100).
 const WRITER_STATEMENTS: usize = 400;
 /// The log file is cut back to this size (bytes) when it starts over.
