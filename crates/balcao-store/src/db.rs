@@ -69,8 +69,7 @@ impl WriterState {
         self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)
     }
 
-    /// Runs fixed statements without values: transaction control (`BEGIN`, `COMMIT`,
-    /// `ROLLBACK`), maintenance. Boxed: the compiler cannot prove the unboxed future `Send` for
+    /// Runs fixed statements without values: `ROLLBACK`, maintenance. Boxed: the compiler cannot prove the unboxed future `Send` for
     /// every lifetime of the connection.
     fn control<'a>(
         &'a mut self,
@@ -430,9 +429,9 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// A row type that decodes from both backends.
-pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+/// A row type that decodes from both backends, owning its values.
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
 
 /// Something statements run on: a pool ([`Pool`]) or an open transaction ([`Tx`]).
 pub trait Exec: Send {
@@ -879,12 +878,29 @@ pub(crate) async fn insert_rows<T, C: sea_query::Iden + Copy + 'static, const N:
     items: &[T],
     values: impl Fn(&T) -> [sea_query::SimpleExpr; N],
 ) -> Result<(), sqlx::Error> {
+    insert_rows_computing(db, table, columns, items, values, None).await
+}
+
+/// A column whose value an insert computes in SQL from the row's values, given a function
+/// answering the SQL of the row's value `i`.
+pub(crate) type Computed<C> = (C, fn(&dyn Fn(usize) -> String) -> String);
+
+/// [`insert_rows`], with a `computed` column written when the rows travel as JSON; rows written
+/// value by value leave it to its default, so it may only spare work that is otherwise done.
+pub(crate) async fn insert_rows_computing<T, C: sea_query::Iden + Copy + 'static, const N: usize>(
+    db: &mut impl Exec,
+    table: C,
+    columns: [C; N],
+    items: &[T],
+    values: impl Fn(&T) -> [sea_query::SimpleExpr; N],
+    computed: Option<Computed<C>>,
+) -> Result<(), sqlx::Error> {
     if items.is_empty() {
         return Ok(());
     }
     let rows: Vec<[sea_query::SimpleExpr; N]> = items.iter().map(&values).collect();
     if let Some(encoded) = crate::rows::JsonRows::encode(rows.iter()) {
-        let (sql, values) = encoded.into_insert(db.kind(), table, &columns);
+        let (sql, values) = encoded.into_insert(db.kind(), table, &columns, computed);
         db.execute_raw(&sql, values).await?;
         return Ok(());
     }
@@ -1041,6 +1057,13 @@ struct SqliteTx {
 
 const BEGIN: &str = "BEGIN IMMEDIATE;\n";
 
+/// How [`SqliteTx::send`] runs a text on the write connection.
+type Run<R> = for<'c> fn(
+    &'c mut sqlx::SqliteConnection,
+    &'c str,
+    SqlxValues,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<R, sqlx::Error>> + Send + 'c>>;
+
 impl SqliteTx {
     /// The transaction begins with its first statement; it is marked open from now, since
     /// its `BEGIN` may run even if what sent it is cancelled.
@@ -1083,32 +1106,35 @@ impl SqliteTx {
         self.held_values.extend(values.0.0);
     }
 
-    async fn fetch_all<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
+    /// Sends `sql` after the held statements and runs it with `run`. Should the text begin the
+    /// transaction while one is open without the mark, SQLite refuses the `BEGIN` before
+    /// running anything: that one is rolled back and the text sent again.
+    async fn send<R>(&mut self, sql: &str, values: SqlxValues, run: Run<R>) -> Result<R, sqlx::Error> {
         let (sql, values, begins) = self.with_held(sql, values);
         let retry = begins.then(|| values.clone());
         let writer = self.writer()?;
-        match Conn::Sqlite(writer.conn()?).fetch_all(&sql, values, Plan::Cached).await {
+        match run(writer.conn()?, &sql, values).await {
             Err(e) if within_a_transaction(&e) && retry.is_some() => {
                 writer.control("ROLLBACK").await?;
                 let values = retry.ok_or(e)?;
-                Conn::Sqlite(writer.conn()?).fetch_all(&sql, values, Plan::Cached).await
+                run(writer.conn()?, &sql, values).await
             }
             done => done,
         }
     }
 
+    async fn fetch_all<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Vec<T>, sqlx::Error> {
+        self.send(sql, values, |conn, sql, values| {
+            Box::pin(Conn::Sqlite(conn).fetch_all(sql, values, Plan::Cached))
+        })
+        .await
+    }
+
     async fn fetch_optional<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
-        let (sql, values, begins) = self.with_held(sql, values);
-        let retry = begins.then(|| values.clone());
-        let writer = self.writer()?;
-        match Conn::Sqlite(writer.conn()?).fetch_optional(&sql, values).await {
-            Err(e) if within_a_transaction(&e) && retry.is_some() => {
-                writer.control("ROLLBACK").await?;
-                let values = retry.ok_or(e)?;
-                Conn::Sqlite(writer.conn()?).fetch_optional(&sql, values).await
-            }
-            done => done,
-        }
+        self.send(sql, values, |conn, sql, values| {
+            Box::pin(Conn::Sqlite(conn).fetch_optional(sql, values))
+        })
+        .await
     }
 
     /// Runs a statement (with those held), answering the rows it changed; held instead after
@@ -1118,17 +1144,10 @@ impl SqliteTx {
             self.hold(sql, values);
             return Ok(0);
         }
-        let (sql, values, begins) = self.with_held(sql, values);
-        let retry = begins.then(|| values.clone());
-        let writer = self.writer()?;
-        match last_changes(writer.conn()?, &sql, values).await {
-            Err(e) if within_a_transaction(&e) && retry.is_some() => {
-                writer.control("ROLLBACK").await?;
-                let values = retry.ok_or(e)?;
-                last_changes(writer.conn()?, &sql, values).await
-            }
-            done => done,
-        }
+        self.send(sql, values, |conn, sql, values| {
+            Box::pin(last_changes(conn, sql, values))
+        })
+        .await
     }
 
     /// Sends what is held with `COMMIT` after it. Should it fail, the transaction stays marked
@@ -1342,7 +1361,6 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = migrated_sqlite(&dir).await;
         let insert = |key: &str| format!("INSERT INTO instance_meta (key, value) VALUES ('{key}', 'x')");
-        let count = "SELECT count(*) FROM instance_meta WHERE key LIKE 'probe%'";
 
         let mut tx = store.begin().await.expect("begin");
         tx.hold_writes();
@@ -1350,11 +1368,10 @@ mod tests {
             let changed = tx.execute_raw(&insert(key), no_values()).await.expect("held");
             assert_eq!(changed, 0, "a held write's count is not known");
         }
-        let seen: Vec<(i64,)> = tx.fetch_all_raw(count, no_values(), Plan::Cached).await.expect("read");
-        assert_eq!(seen[0].0, 2, "the read came after the held writes");
+        assert_eq!(probes(&mut tx).await, 2, "the read came after the held writes");
         tx.execute_raw(&insert("probe-3"), no_values()).await.expect("held");
         tx.commit().await.expect("commit");
-        assert_eq!(probes(&store).await, 3);
+        assert_eq!(probes(&mut store.read()).await, 3);
 
         let mut tx = store.begin().await.expect("begin");
         tx.hold_writes();
@@ -1364,7 +1381,11 @@ mod tests {
             .expect("held, though it will fail");
         let failed = tx.commit().await;
         assert!(failed.is_err(), "the duplicate key fails the commit");
-        assert_eq!(probes(&store).await, 3, "nothing of the failed transaction stays");
+        assert_eq!(
+            probes(&mut store.read()).await,
+            3,
+            "nothing of the failed transaction stays"
+        );
 
         // Five rows changed just before: `BEGIN` would report them as its own.
         let changed = store
@@ -1395,9 +1416,9 @@ mod tests {
         tx.commit().await.expect("commit");
     }
 
-    async fn probes(store: &Store) -> i64 {
-        let rows: Vec<(i64,)> = store
-            .read()
+    /// The probe rows `db` sees.
+    async fn probes(db: &mut impl Exec) -> i64 {
+        let rows: Vec<(i64,)> = db
             .fetch_all_raw(
                 "SELECT count(*) FROM instance_meta WHERE key LIKE 'probe%'",
                 no_values(),
@@ -1425,7 +1446,11 @@ mod tests {
         let mut tx = store.begin().await.expect("begin after a drop");
         tx.execute_raw(&insert("probe-1"), no_values()).await.expect("insert");
         tx.commit().await.expect("commit");
-        assert_eq!(probes(&store).await, 1, "the dropped transaction's row is gone");
+        assert_eq!(
+            probes(&mut store.read()).await,
+            1,
+            "the dropped transaction's row is gone"
+        );
 
         let Backend::Sqlite { write, .. } = &*store.backend else {
             panic!("an SQLite store");
@@ -1445,7 +1470,7 @@ mod tests {
             .execute_raw(&insert("probe-4"), no_values())
             .await
             .expect("a statement after them");
-        assert_eq!(probes(&store).await, 4);
+        assert_eq!(probes(&mut store.read()).await, 4);
     }
 
     /// The ingest path's batch lookups use their unique keys on a database without planner

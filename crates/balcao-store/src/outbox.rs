@@ -6,7 +6,6 @@ use sea_query::{Expr, Iden, Order, Query, SimpleExpr};
 use uuid::Uuid;
 
 use crate::db::{PerBackend, fetch_all, fetch_all_per_backend};
-use crate::rows::JsonRows;
 use crate::{Exec, Result, StoreError};
 
 #[derive(Clone, Copy, Iden)]
@@ -44,21 +43,15 @@ pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let rows: Vec<[SimpleExpr; 7]> = events.iter().map(row_of).collect();
-    match JsonRows::encode(rows.iter()) {
-        Some(encoded) => {
-            let (sql, values) = encoded.into_insert_with(
-                db.kind(),
-                OutboxEvents::Table,
-                &COLUMNS,
-                &[OutboxEvents::DispatchedAt],
-                |element| vec![born_dispatched(&element(1), &element(6))],
-            );
-            db.execute_raw(&sql, values).await?;
-        }
-        // Text the JSON rows cannot carry: written value by value, left for the dispatcher.
-        None => crate::db::insert_rows(db, OutboxEvents::Table, COLUMNS, events, row_of).await?,
-    }
+    crate::db::insert_rows_computing(
+        db,
+        OutboxEvents::Table,
+        COLUMNS,
+        events,
+        row_of,
+        Some((OutboxEvents::DispatchedAt, born_dispatched)),
+    )
+    .await?;
     db.wrote_events();
     Ok(())
 }
@@ -75,13 +68,17 @@ fn row_of(e: &Event) -> [SimpleExpr; 7] {
     ]
 }
 
-/// `dispatched_at` of a new event of `account` made at `created` (both SQL): none while the
-/// account has an active subscription, else its creation time. The same text on both
-/// backends (`active` is a boolean on PostgreSQL, 0 or 1 on SQLite).
-fn born_dispatched(account: &str, created: &str) -> String {
+/// `dispatched_at` of a new event, from its values' SQL (`element(1)` its account,
+/// `element(6)` its creation time): none while the account has an active subscription, else
+/// its creation time. The same text on both backends (`active` is a boolean on PostgreSQL, 0 or
+/// 1 on SQLite). Events written without it (text the JSON rows cannot carry) wait for the
+/// dispatcher, which dispatches them to nobody.
+fn born_dispatched(element: &dyn Fn(usize) -> String) -> String {
     format!(
-        "CASE WHEN EXISTS (SELECT 1 FROM \"webhooks\" AS w WHERE w.\"account_id\" = {account} AND w.\"active\") \
-         THEN NULL ELSE {created} END"
+        "CASE WHEN EXISTS (SELECT 1 FROM \"webhooks\" AS w WHERE w.\"account_id\" = {} AND w.\"active\") \
+         THEN NULL ELSE {} END",
+        element(1),
+        element(6)
     )
 }
 

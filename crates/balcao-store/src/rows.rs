@@ -121,34 +121,21 @@ impl JsonRows {
         })
     }
 
-    /// `INSERT INTO table (columns) SELECT … FROM` the rows, and its one bound value.
-    pub(crate) fn into_insert<C: Iden>(self, kind: BackendKind, table: C, columns: &[C]) -> (String, SqlxValues) {
-        self.into_insert_with(kind, table, columns, &[], |_| Vec::new())
-    }
-
-    /// [`Self::into_insert`] with more columns, `computed`, whose values are SQL expressions
-    /// made by `exprs` from the row's elements (given a function answering element `i`'s SQL).
-    pub(crate) fn into_insert_with<C: Iden>(
+    /// `INSERT INTO table (columns) SELECT … FROM` the rows, and its one bound value; a
+    /// `computed` column's value is its SQL made from the row's elements.
+    pub(crate) fn into_insert<C: Iden>(
         self,
         kind: BackendKind,
         table: C,
         columns: &[C],
-        computed: &[C],
-        exprs: impl FnOnce(&dyn Fn(usize) -> String) -> Vec<String>,
+        computed: Option<crate::db::Computed<C>>,
     ) -> (String, SqlxValues) {
-        let names: Vec<String> = columns
-            .iter()
-            .chain(computed)
-            .map(|c| double_quoted(&c.to_string()))
-            .collect();
+        let mut names: Vec<String> = columns.iter().map(|c| double_quoted(&c.to_string())).collect();
         let mut cells: Vec<String> = (0..self.cells.len()).map(|i| self.cells[i].sql(kind, i)).collect();
-        let element = |i: usize| {
-            self.cells
-                .get(i)
-                .map(|c| c.sql(kind, i))
-                .unwrap_or_else(|| "NULL".into())
-        };
-        cells.extend(exprs(&element));
+        if let Some((column, expr)) = computed {
+            names.push(double_quoted(&column.to_string()));
+            cells.push(expr(&|i| self.cells[i].sql(kind, i)));
+        }
         let sql = format!(
             "INSERT INTO {} ({}) SELECT {}{}",
             double_quoted(&table.to_string()),
@@ -290,7 +277,12 @@ mod tests {
         assert_eq!(
             encoded
                 .clone()
-                .into_insert(BackendKind::Sqlite, Alias::new("t"), &names(&["a", "b", "c", "d"]))
+                .into_insert(
+                    BackendKind::Sqlite,
+                    Alias::new("t"),
+                    &names(&["a", "b", "c", "d"]),
+                    None
+                )
                 .0,
             "INSERT INTO \"t\" (\"a\", \"b\", \"c\", \"d\") SELECT unhex(j.value->>0), j.value->>1, j.value->>2, \
              j.value->>3 FROM json_each(?) AS j"
