@@ -207,6 +207,9 @@ impl Service {
                     .map(|t| (t.contact_id, t))
                     .collect();
             t_reads = t0.elapsed().as_micros();
+            // What of each active ticket decides where it is listed, before the messages: a
+            // ticket they leave it alone for gets the narrower update.
+            let routing_before: HashMap<ContactId, Routing> = active.iter().map(|(c, t)| (*c, routing(t))).collect();
             let mut ticket_changed: HashSet<ContactId> = HashSet::new();
             let mut contact_changed: HashSet<ContactId> = HashSet::new();
             let mut status_changed: HashSet<ContactId> = HashSet::new();
@@ -305,7 +308,11 @@ impl Service {
                 .filter(|t| opened.contains(&t.contact_id) || ticket_changed.contains(&t.contact_id))
                 .partition(|t| opened.contains(&t.contact_id));
             tickets::insert_many(&mut tx, &new_tickets).await?;
-            tickets::write_activity(&mut tx, account, &changed).await?;
+            let (same_routing, rerouted): (Vec<Ticket>, Vec<Ticket>) = changed
+                .into_iter()
+                .partition(|t| routing_before.get(&t.contact_id) == Some(&routing(t)));
+            tickets::write_last_message(&mut tx, account, &same_routing).await?;
+            tickets::write_activity(&mut tx, account, &rerouted).await?;
             let changed: Vec<Contact> = by_phone
                 .into_values()
                 .filter(|c| contact_changed.contains(&c.id))
@@ -332,6 +339,19 @@ impl Service {
         }
         Ok(counts)
     }
+}
+
+/// The columns of a ticket besides its last message, unread count and time of change that a
+/// message may change, all in the tickets' indexes: first message, status, snooze, first reply.
+type Routing = (
+    Option<MessageId>,
+    balcao_core::TicketStatus,
+    Option<Timestamp>,
+    Option<Timestamp>,
+);
+
+fn routing(t: &Ticket) -> Routing {
+    (t.first_message_id, t.status, t.snoozed_until, t.first_reply_at)
 }
 
 /// Whether a customer's message opens a ticket when the contact has none active (and is not

@@ -360,7 +360,11 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &*self.backend {
             Backend::Sqlite { write, .. } => TxInner::Sqlite(SqliteTx::begin(take_writer(write).await?)),
-            Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+            Backend::Postgres(pool) => TxInner::Postgres(PgTx {
+                tx: pool.begin().await?,
+                held: Vec::new(),
+                hold_writes: false,
+            }),
         };
         Ok(Tx {
             inner,
@@ -1201,7 +1205,103 @@ impl Drop for SqliteTx {
 
 enum TxInner {
     Sqlite(SqliteTx),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    Postgres(PgTx),
+}
+
+/// A PostgreSQL transaction. After [`Tx::hold_writes`], writes wait for the next statement that
+/// answers rows, or the commit, and are then sent together as one statement (each a
+/// data-modifying `WITH` part of the last): one round trip instead of one each. All parts of
+/// such a statement see the database as it was before it, so writes held together must not
+/// depend on each other's effects (a foreign key to a row inserted beside it is fine: keys are
+/// checked at the statement's end).
+struct PgTx {
+    tx: sqlx::Transaction<'static, Postgres>,
+    held: Vec<(String, SqlxValues)>,
+    hold_writes: bool,
+}
+
+impl PgTx {
+    /// Sends the held writes, if any, as one statement.
+    async fn flush(&mut self) -> Result<(), sqlx::Error> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let held = std::mem::take(&mut self.held);
+        // A statement with a `WITH` of its own cannot be a part of another's.
+        if held.iter().any(|(sql, _)| {
+            sql.trim_start()
+                .get(..4)
+                .is_some_and(|w| w.eq_ignore_ascii_case("with"))
+        }) {
+            for (sql, values) in held {
+                Conn::Postgres(&mut self.tx).execute(&sql, values).await?;
+            }
+            return Ok(());
+        }
+        let (sql, values) = combined_writes(held);
+        Conn::Postgres(&mut self.tx).execute(&sql, values).await?;
+        Ok(())
+    }
+}
+
+/// PostgreSQL statements as one: all but the last as `WITH` parts of the last, their `$n`
+/// placeholders renumbered after those of the statements before them.
+fn combined_writes(mut statements: Vec<(String, SqlxValues)>) -> (String, SqlxValues) {
+    if statements.len() == 1 {
+        return statements.remove(0);
+    }
+    let mut sql = String::from("WITH ");
+    let mut values: Vec<sea_query::Value> = Vec::new();
+    let last = statements.len() - 1;
+    for (i, (text, bound)) in statements.into_iter().enumerate() {
+        let offset = values.len();
+        if i == last {
+            sql.push(' ');
+            sql.push_str(&renumbered(&text, offset));
+        } else {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("w{i} AS ({})", renumbered(&text, offset)));
+        }
+        values.extend(bound.0.0);
+    }
+    (sql, SqlxValues(sea_query::Values(values)))
+}
+
+/// `sql` with each placeholder `$n` outside quotes made `$(n + offset)`.
+fn renumbered(sql: &str, offset: usize) -> std::borrow::Cow<'_, str> {
+    if offset == 0 {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = 0usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n * 10 + d as usize;
+                    chars.next();
+                }
+                out.push('$');
+                out.push_str(&(n + offset).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// An open transaction. Dropping it without [`Tx::commit`] rolls it back.
@@ -1216,7 +1316,10 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
-            TxInner::Postgres(tx) => tx.commit().await?,
+            TxInner::Postgres(mut tx) => {
+                tx.flush().await?;
+                tx.tx.commit().await?
+            }
         }
         if self.wrote_events {
             self.events.send_modify(|n| *n = n.wrapping_add(1));
@@ -1226,12 +1329,14 @@ impl Tx {
 
     /// From now on, statements that change rows without answering any (inserts, updates)
     /// wait to travel with the next statement that answers rows, or with the commit: on
-    /// SQLite, one trip to the connection's thread instead of one each. Their errors surface
-    /// there, and they answer 0 rows changed. For the writes that end a transaction whose
-    /// reads are done; PostgreSQL runs every statement at once as before.
+    /// SQLite, one trip to the connection's thread instead of one each; on PostgreSQL, one
+    /// round trip for all of them, sent before that statement (see [`PgTx`]: writes held
+    /// together must not depend on each other's effects). Their errors surface there, and
+    /// they answer 0 rows changed.
     pub fn hold_writes(&mut self) {
-        if let TxInner::Sqlite(tx) = &mut self.inner {
-            tx.hold_writes = true;
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => tx.hold_writes = true,
+            TxInner::Postgres(tx) => tx.hold_writes = true,
         }
     }
 }
@@ -1253,7 +1358,10 @@ impl Exec for Tx {
         self.statements.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(tx) => tx.fetch_all(sql, values).await,
-            TxInner::Postgres(tx) => Conn::Postgres(tx).fetch_all(sql, values, plan).await,
+            TxInner::Postgres(tx) => {
+                tx.flush().await?;
+                Conn::Postgres(&mut tx.tx).fetch_all(sql, values, plan).await
+            }
         }
     }
 
@@ -1261,7 +1369,10 @@ impl Exec for Tx {
         self.statements.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(tx) => tx.fetch_optional(sql, values).await,
-            TxInner::Postgres(tx) => Conn::Postgres(tx).fetch_optional(sql, values).await,
+            TxInner::Postgres(tx) => {
+                tx.flush().await?;
+                Conn::Postgres(&mut tx.tx).fetch_optional(sql, values).await
+            }
         }
     }
 
@@ -1269,7 +1380,11 @@ impl Exec for Tx {
         self.statements.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(tx) => tx.execute(sql, values).await,
-            TxInner::Postgres(tx) => Conn::Postgres(tx).execute(sql, values).await,
+            TxInner::Postgres(tx) if tx.hold_writes => {
+                tx.held.push((sql.to_owned(), values));
+                Ok(0)
+            }
+            TxInner::Postgres(tx) => Conn::Postgres(&mut tx.tx).execute(sql, values).await,
         }
     }
 
@@ -1302,6 +1417,119 @@ mod tests {
             v
         };
         assert_eq!(names("sqlite"), names("postgres"));
+    }
+
+    /// A migrated database on the tests' backend: a new PostgreSQL database when
+    /// `BALCAO_TEST_DATABASE_URL` is set (dropped by [`drop_test_database`]), else SQLite in `dir`.
+    async fn migrated_on_test_backend(dir: &tempfile::TempDir) -> (Store, Option<(String, String)>) {
+        use sqlx::Connection as _;
+        let Some(admin) = std::env::var("BALCAO_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            return (migrated_sqlite(dir).await, None);
+        };
+        let name = format!("balcao_store_test_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL reachable");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        let _ = conn.close().await;
+        let (base, _) = admin.split_once('?').unwrap_or((&admin, ""));
+        let root = &base[..base.rfind('/').expect("a database in the URL")];
+        let store = Store::connect(&StoreOptions {
+            url: format!("{root}/{name}"),
+            max_connections: 2,
+        })
+        .await
+        .expect("store");
+        store.migrate().await.expect("migrated");
+        (store, Some((admin, name)))
+    }
+
+    async fn drop_test_database(store: Store, pg: Option<(String, String)>) {
+        use sqlx::Connection as _;
+        store.close().await;
+        if let Some((admin, name)) = pg {
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL reachable");
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+            let _ = conn.close().await;
+        }
+    }
+
+    /// Held writes on either backend: none is sent before a read or the commit, the read sees
+    /// them, they answer 0 rows, and one failing fails the commit with nothing of the
+    /// transaction kept. (On PostgreSQL they go as one statement of `WITH` parts.)
+    #[tokio::test]
+    async fn held_writes_are_sent_together_before_the_next_read_on_either_backend() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, pg) = migrated_on_test_backend(&dir).await;
+        let placeholder = match store.kind() {
+            BackendKind::Sqlite => "?",
+            BackendKind::Postgres => "$1",
+        };
+        let insert = |key: &str| format!("INSERT INTO instance_meta (key, value) VALUES ('{key}', {placeholder})");
+        let text = |v: &str| SqlxValues(sea_query::Values(vec![v.into()]));
+
+        let mut tx = store.begin().await.expect("begin");
+        tx.hold_writes();
+        for key in ["probe-1", "probe-2", "probe-3"] {
+            let changed = tx.execute_raw(&insert(key), text(key)).await.expect("held");
+            assert_eq!(changed, 0, "a held write's count is not known");
+        }
+        assert_eq!(probes(&mut store.read()).await, 0, "nothing is sent before the read");
+        assert_eq!(probes(&mut tx).await, 3, "the read came after the held writes");
+        let rows: Vec<(String, String)> = tx
+            .fetch_all_raw(
+                "SELECT key, value FROM instance_meta WHERE key LIKE 'probe%' ORDER BY key",
+                no_values(),
+                Plan::Cached,
+            )
+            .await
+            .expect("values");
+        assert_eq!(
+            rows,
+            ["probe-1", "probe-2", "probe-3"].map(|k| (k.to_owned(), k.to_owned())),
+            "each write kept its own bound value"
+        );
+        tx.commit().await.expect("commit");
+        assert_eq!(probes(&mut store.read()).await, 3);
+
+        let mut tx = store.begin().await.expect("begin");
+        tx.hold_writes();
+        tx.execute_raw(&insert("probe-4"), text("four")).await.expect("held");
+        tx.execute_raw(&insert("probe-1"), text("again"))
+            .await
+            .expect("held, though it will fail");
+        assert!(tx.commit().await.is_err(), "the duplicate key fails the commit");
+        assert_eq!(
+            probes(&mut store.read()).await,
+            3,
+            "nothing of the failed transaction stays"
+        );
+        drop_test_database(store, pg).await;
+    }
+
+    #[test]
+    fn postgres_writes_combine_with_their_placeholders_renumbered() {
+        let statement = |sql: &str, n: i64| (sql.to_owned(), SqlxValues(sea_query::Values(vec![n.into()])));
+        let (sql, values) = combined_writes(vec![
+            statement("INSERT INTO a (x) VALUES ($1)", 1),
+            statement("UPDATE b SET y = $1, z = '$1' WHERE \"c$1\" = 2", 2),
+            statement("INSERT INTO d SELECT $1::bigint", 3),
+        ]);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO a (x) VALUES ($1)), w1 AS (UPDATE b SET y = $2, z = '$1' WHERE \"c$1\" = 2) \
+             INSERT INTO d SELECT $3::bigint"
+        );
+        assert_eq!(values.0.0.len(), 3);
+        assert_eq!(renumbered("SELECT $12, $3", 10), "SELECT $22, $13");
+        let (one, _) = combined_writes(vec![statement("DELETE FROM a WHERE x = $1", 1)]);
+        assert_eq!(one, "DELETE FROM a WHERE x = $1", "a single write is sent as it is");
     }
 
     /// A migrated SQLite database in `dir`, with one reader.
@@ -1523,7 +1751,6 @@ mod tests {
         let store = migrated_sqlite(&dir).await;
         let mut writer = store.write();
         for (idx, stat) in [
-            ("outbox_events_subject_idx", "1 1 1 1"),
             ("outbox_events_pending_idx", "0 0"),
             ("sqlite_autoindex_outbox_events_1", "1 1"),
         ] {

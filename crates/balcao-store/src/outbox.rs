@@ -124,7 +124,8 @@ impl TryFrom<EventRow> for StoredEvent {
     }
 }
 
-/// Events of the account, oldest first, optionally only those about one subject.
+/// Events of the account, oldest first, optionally only those about one subject (read through
+/// the account's events: for inspection and tests, not for a request's path).
 pub async fn list(db: &mut impl Exec, account: AccountId, subject: Option<Uuid>) -> Result<Vec<StoredEvent>> {
     let mut stmt = Query::select();
     stmt.columns(COLUMNS)

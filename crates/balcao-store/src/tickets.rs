@@ -237,25 +237,28 @@ pub async fn insert(db: &mut impl Exec, t: &Ticket) -> Result<()> {
     insert_many(db, std::slice::from_ref(t)).await
 }
 
+/// Writes what new messages change on tickets of one account whose routing they leave alone —
+/// the last message, the unread count and the time of the change (the inbox's order) — for
+/// many tickets in one statement. Narrower than [`write_activity`] on purpose: SQLite rewrites
+/// a row's entry in every index holding a column the update sets, whether its value changed
+/// or not, and the status alone is in six of the tickets' indexes; a customer writing again
+/// to an open ticket changes none of them.
+pub async fn write_last_message(db: &mut impl Exec, account: AccountId, list: &[Ticket]) -> Result<()> {
+    let columns = [Tickets::LastMessageId, Tickets::UnreadCount, Tickets::UpdatedAt];
+    write_columns(db, account, list, &columns, |t| {
+        vec![
+            t.last_message_id.map(|m| m.0).into(),
+            t.unread_count.into(),
+            t.updated_at.micros().into(),
+        ]
+    })
+    .await
+}
+
 /// Writes what new messages change on tickets of one account — first and last message, unread
 /// count, status, snooze, first reply, update time — for many tickets in one statement.
 pub async fn write_activity(db: &mut impl Exec, account: AccountId, list: &[Ticket]) -> Result<()> {
     let micros = |t: Option<Timestamp>| t.map(Timestamp::micros);
-    let rows: Vec<(Uuid, Vec<SimpleExpr>)> = list
-        .iter()
-        .map(|t| {
-            let values: Vec<SimpleExpr> = vec![
-                t.first_message_id.map(|m| m.0).into(),
-                t.last_message_id.map(|m| m.0).into(),
-                t.unread_count.into(),
-                t.status.as_str().into(),
-                micros(t.snoozed_until).into(),
-                micros(t.first_reply_at).into(),
-                t.updated_at.micros().into(),
-            ];
-            (t.id.0, values)
-        })
-        .collect();
     let columns = [
         Tickets::FirstMessageId,
         Tickets::LastMessageId,
@@ -265,11 +268,35 @@ pub async fn write_activity(db: &mut impl Exec, account: AccountId, list: &[Tick
         Tickets::FirstReplyAt,
         Tickets::UpdatedAt,
     ];
+    write_columns(db, account, list, &columns, |t| {
+        vec![
+            t.first_message_id.map(|m| m.0).into(),
+            t.last_message_id.map(|m| m.0).into(),
+            t.unread_count.into(),
+            t.status.as_str().into(),
+            micros(t.snoozed_until).into(),
+            micros(t.first_reply_at).into(),
+            t.updated_at.micros().into(),
+        ]
+    })
+    .await
+}
+
+/// Writes `columns` of tickets of one account, their values as `values` answers them in that
+/// order, in one statement.
+async fn write_columns(
+    db: &mut impl Exec,
+    account: AccountId,
+    list: &[Ticket],
+    columns: &[Tickets],
+    values: impl Fn(&Ticket) -> Vec<SimpleExpr>,
+) -> Result<()> {
+    let rows: Vec<(Uuid, Vec<SimpleExpr>)> = list.iter().map(|t| (t.id.0, values(t))).collect();
     crate::db::update_by_id(
         db,
         (Tickets::Table, Tickets::AccountId, Tickets::Id),
         account.0,
-        &columns,
+        columns,
         &rows,
     )
     .await

@@ -1249,4 +1249,49 @@ async fn events_of_an_inbound_message_carry_the_whole_contact_and_ticket() {
         "the tags are part of the contact: {}",
         last.data
     );
+    let stored = wa.app.get(&format!("/api/v1/tickets/{ticket_id}"), &wa.admin).await;
+    assert_eq!(stored.body["status"], "open", "{}", stored.body);
+    assert_eq!(stored.body["snoozed_until"], Value::Null, "{}", stored.body);
+    assert_eq!(stored.body["unread_count"], 2, "{}", stored.body);
+}
+
+/// A returning customer's message to an open ticket (the narrow update of what it changes:
+/// last message, unread count, time of change) is stored on the ticket, which stays where it
+/// is listed.
+#[tokio::test]
+async fn a_message_to_an_open_ticket_updates_its_last_message_and_unread_count() {
+    let wa = Wa::new().await;
+    let phone = "5511977770002";
+    wa.sim.customer(phone, "Bia").send_text("oi").await.expect("delivered");
+    let contact = wa.contact(phone).await;
+    let contact_id = contact["id"].as_str().expect("id").to_owned();
+    let list = format!("/api/v1/tickets?contact_id={contact_id}&status=open");
+    let before = wa.app.get(&list, &wa.admin).await.body["data"][0].clone();
+    assert_eq!(before["unread_count"], 1, "{before}");
+
+    wa.sim
+        .customer(phone, "Bia")
+        .send_text("tudo bem?")
+        .await
+        .expect("delivered");
+    let after = wa.app.get(&list, &wa.admin).await.body["data"][0].clone();
+    assert_eq!(
+        after["id"], before["id"],
+        "the same ticket, still listed as open: {after}"
+    );
+    assert_eq!(after["unread_count"], 2, "{after}");
+    assert_eq!(after["first_message_id"], before["first_message_id"], "{after}");
+    assert_ne!(after["last_message_id"], before["last_message_id"], "{after}");
+    assert!(
+        after["updated_at"].as_str() > before["updated_at"].as_str(),
+        "{before} → {after}"
+    );
+    let events = wa.app.events(&wa.admin, None).await;
+    let created = events
+        .iter()
+        .rev()
+        .find(|e| e.name == "message.created")
+        .expect("the message's event");
+    assert_eq!(after["last_message_id"], created.data["id"], "{after}");
+    assert_eq!(created.data["text"], "tudo bem?");
 }
