@@ -207,12 +207,12 @@ impl Service {
                     .map(|t| (t.contact_id, t))
                     .collect();
             t_reads = t0.elapsed().as_micros();
-            // What of each active ticket decides where it is listed, before the messages: a
-            // ticket they leave it alone for gets the narrower update.
-            let routing_before: HashMap<ContactId, Routing> = active.iter().map(|(c, t)| (*c, routing(t))).collect();
             let mut ticket_changed: HashSet<ContactId> = HashSet::new();
             let mut contact_changed: HashSet<ContactId> = HashSet::new();
             let mut status_changed: HashSet<ContactId> = HashSet::new();
+            // Tickets whose routing changed get every column written; the others the narrower
+            // update of their last message.
+            let mut rerouted: HashSet<ContactId> = HashSet::new();
             let mut contact_renamed: HashSet<ContactId> = HashSet::new();
 
             // The tickets the group's messages open (a contact's first message that is not a
@@ -268,6 +268,9 @@ impl Service {
                     if touched.status_changed {
                         status_changed.insert(contact.id);
                     }
+                    if touched.routing_changed {
+                        rerouted.insert(contact.id);
+                    }
                 }
                 if let Some(renamed) = touch_contact(contact, &message, m.profile_name.as_deref()) {
                     contact_changed.insert(contact.id);
@@ -308,9 +311,8 @@ impl Service {
                 .filter(|t| opened.contains(&t.contact_id) || ticket_changed.contains(&t.contact_id))
                 .partition(|t| opened.contains(&t.contact_id));
             tickets::insert_many(&mut tx, &new_tickets).await?;
-            let (same_routing, rerouted): (Vec<Ticket>, Vec<Ticket>) = changed
-                .into_iter()
-                .partition(|t| routing_before.get(&t.contact_id) == Some(&routing(t)));
+            let (rerouted, same_routing): (Vec<Ticket>, Vec<Ticket>) =
+                changed.into_iter().partition(|t| rerouted.contains(&t.contact_id));
             tickets::write_last_message(&mut tx, account, &same_routing).await?;
             tickets::write_activity(&mut tx, account, &rerouted).await?;
             let changed: Vec<Contact> = by_phone
@@ -339,19 +341,6 @@ impl Service {
         }
         Ok(counts)
     }
-}
-
-/// The columns of a ticket besides its last message, unread count and time of change that a
-/// message may change, all in the tickets' indexes: first message, status, snooze, first reply.
-type Routing = (
-    Option<MessageId>,
-    balcao_core::TicketStatus,
-    Option<Timestamp>,
-    Option<Timestamp>,
-);
-
-fn routing(t: &Ticket) -> Routing {
-    (t.first_message_id, t.status, t.snoozed_until, t.first_reply_at)
 }
 
 /// Whether a customer's message opens a ticket when the contact has none active (and is not

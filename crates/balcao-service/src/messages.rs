@@ -772,12 +772,17 @@ impl Service {
 pub(crate) struct Touched {
     pub changed: bool,
     pub status_changed: bool,
+    /// Something besides the last message, unread count and time of change changed: the first
+    /// message, status, snooze or first reply (all in the tickets' indexes).
+    pub routing_changed: bool,
 }
 
 /// What a new message does to its ticket: the first and last message, the unread count, the
 /// first reply's time, and the status (a contact's message reopens a pending or snoozed
 /// ticket; the company's answer makes an open ticket pending).
 pub(crate) fn touch_ticket(ticket: &mut Ticket, message: &Message) -> Touched {
+    let routing = |t: &Ticket| (t.first_message_id, t.status, t.snoozed_until, t.first_reply_at);
+    let before = routing(ticket);
     let status = ticket.status;
     let mut changed = false;
     if message.kind.is_sent() {
@@ -808,6 +813,7 @@ pub(crate) fn touch_ticket(ticket: &mut Ticket, message: &Message) -> Touched {
     Touched {
         changed,
         status_changed: ticket.status != status,
+        routing_changed: routing(ticket) != before,
     }
 }
 

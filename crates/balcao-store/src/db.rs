@@ -1242,6 +1242,32 @@ impl PgTx {
         Conn::Postgres(&mut self.tx).execute(&sql, values).await?;
         Ok(())
     }
+
+    async fn fetch_all<T: AnyRow>(&mut self, sql: &str, values: SqlxValues, plan: Plan) -> Result<Vec<T>, sqlx::Error> {
+        self.flush().await?;
+        Conn::Postgres(&mut self.tx).fetch_all(sql, values, plan).await
+    }
+
+    async fn fetch_optional<T: AnyRow>(&mut self, sql: &str, values: SqlxValues) -> Result<Option<T>, sqlx::Error> {
+        self.flush().await?;
+        Conn::Postgres(&mut self.tx).fetch_optional(sql, values).await
+    }
+
+    /// Runs a statement, answering the rows it changed; held instead after
+    /// [`Tx::hold_writes`], answering 0.
+    async fn execute(&mut self, sql: &str, values: SqlxValues) -> Result<u64, sqlx::Error> {
+        if self.hold_writes {
+            self.held.push((sql.to_owned(), values));
+            return Ok(0);
+        }
+        Conn::Postgres(&mut self.tx).execute(sql, values).await
+    }
+
+    /// Sends what is held, then `COMMIT`.
+    async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.flush().await?;
+        self.tx.commit().await
+    }
 }
 
 /// PostgreSQL statements as one: all but the last as `WITH` parts of the last, their `$n`
@@ -1316,10 +1342,7 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
-            TxInner::Postgres(mut tx) => {
-                tx.flush().await?;
-                tx.tx.commit().await?
-            }
+            TxInner::Postgres(tx) => tx.commit().await?,
         }
         if self.wrote_events {
             self.events.send_modify(|n| *n = n.wrapping_add(1));
@@ -1358,10 +1381,7 @@ impl Exec for Tx {
         self.statements.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(tx) => tx.fetch_all(sql, values).await,
-            TxInner::Postgres(tx) => {
-                tx.flush().await?;
-                Conn::Postgres(&mut tx.tx).fetch_all(sql, values, plan).await
-            }
+            TxInner::Postgres(tx) => tx.fetch_all(sql, values, plan).await,
         }
     }
 
@@ -1369,10 +1389,7 @@ impl Exec for Tx {
         self.statements.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(tx) => tx.fetch_optional(sql, values).await,
-            TxInner::Postgres(tx) => {
-                tx.flush().await?;
-                Conn::Postgres(&mut tx.tx).fetch_optional(sql, values).await
-            }
+            TxInner::Postgres(tx) => tx.fetch_optional(sql, values).await,
         }
     }
 
@@ -1380,11 +1397,7 @@ impl Exec for Tx {
         self.statements.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(tx) => tx.execute(sql, values).await,
-            TxInner::Postgres(tx) if tx.hold_writes => {
-                tx.held.push((sql.to_owned(), values));
-                Ok(0)
-            }
-            TxInner::Postgres(tx) => Conn::Postgres(&mut tx.tx).execute(sql, values).await,
+            TxInner::Postgres(tx) => tx.execute(sql, values).await,
         }
     }
 
