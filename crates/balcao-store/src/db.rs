@@ -586,13 +586,14 @@ async fn explain_raw(db: &mut impl Exec, sql: &str, values: SqlxValues) -> Resul
 }
 
 /// Whether an SQLite plan reaches its table through `index` and scans nothing but the rows
-/// bound as JSON.
+/// bound as JSON (`json_each`, and `j`, the subquery answering them as `jsonb`, see
+/// `crate::rows`).
 #[doc(hidden)]
 pub fn sqlite_plan_uses(plan: &str, index: &str) -> bool {
     plan.lines().any(|l| l.starts_with("SEARCH") && l.contains(index))
         && plan
             .lines()
-            .all(|l| !l.starts_with("SCAN") || l.contains("VIRTUAL TABLE"))
+            .all(|l| !l.starts_with("SCAN") || l.contains("VIRTUAL TABLE") || l == "SCAN j")
 }
 
 /// Renders a statement for the backend `db` talks to.

@@ -55,10 +55,10 @@ impl Cell {
     /// Element `index` of the row `j` as the column's type.
     fn sql(self, kind: BackendKind, index: usize) -> String {
         match (kind, self) {
-            (BackendKind::Sqlite, Cell::Uuid) => format!("unhex(j.value->>{index})"),
+            (BackendKind::Sqlite, Cell::Uuid) => format!("unhex(j.v->>{index})"),
             // ->> answers a JSON string as text, a number as an integer and true/false as 1/0,
             // as the columns hold them.
-            (BackendKind::Sqlite, _) => format!("j.value->>{index}"),
+            (BackendKind::Sqlite, _) => format!("j.v->>{index}"),
             (BackendKind::Postgres, cell) => match cell.postgres_cast() {
                 Some(cast) => format!("(j.e->>{index})::{cast}"),
                 None => format!("j.e->>{index}"),
@@ -209,11 +209,22 @@ impl JsonRows {
     }
 }
 
-/// On PostgreSQL as `jsonb`, parsed once: `->>` on `json` parses the element again for every
-/// column.
+/// Each row once in the binary form of JSON, read in place by every `->>` of the row.
+///
+/// On SQLite `json_each` answers a row (an array) as text, anew at each use of its `value`:
+/// with `->>` on `value` for each column, every row was written out as text once per column
+/// and parsed again (found in SQLite's cache of parsed texts by comparing the whole text), the
+/// greater part of the statement's time for rows with long text. The subquery answers each
+/// row once as `jsonb`; its `LIMIT … OFFSET` keeps SQLite from folding it into the outer
+/// query (which would bring back the `value` per column), so the rows stream through as they
+/// are read rather than being stored first. (SQLite's `jsonb_each` is newer than the SQLite
+/// sqlx builds.)
+///
+/// On PostgreSQL the rows are `jsonb`, parsed once: `->>` on `json` parses the element again
+/// for every column.
 fn source(kind: BackendKind) -> &'static str {
     match kind {
-        BackendKind::Sqlite => " FROM json_each(?) AS j",
+        BackendKind::Sqlite => " FROM (SELECT jsonb(value) AS v FROM json_each(?) LIMIT -1 OFFSET 0) AS j",
         BackendKind::Postgres => " FROM jsonb_array_elements($1::jsonb) AS j(e)",
     }
 }
@@ -284,8 +295,8 @@ mod tests {
                     None
                 )
                 .0,
-            "INSERT INTO \"t\" (\"a\", \"b\", \"c\", \"d\") SELECT unhex(j.value->>0), j.value->>1, j.value->>2, \
-             j.value->>3 FROM json_each(?) AS j"
+            "INSERT INTO \"t\" (\"a\", \"b\", \"c\", \"d\") SELECT unhex(j.v->>0), j.v->>1, j.v->>2, j.v->>3 \
+             FROM (SELECT jsonb(value) AS v FROM json_each(?) LIMIT -1 OFFSET 0) AS j"
         );
         assert_eq!(
             encoded
