@@ -883,15 +883,17 @@ pub(crate) async fn insert_rows<T, C: sea_query::Iden + Copy + 'static, const N:
     items: &[T],
     values: impl Fn(&T) -> [sea_query::SimpleExpr; N],
 ) -> Result<(), sqlx::Error> {
-    insert_rows_computing(db, table, columns, items, values, None).await
+    insert_rows_computing(db, table, columns, items, values, None, &[]).await
 }
 
 /// A column whose value an insert computes in SQL from the row's values, given a function
 /// answering the SQL of the row's value `i`.
 pub(crate) type Computed<C> = (C, fn(&dyn Fn(usize) -> String) -> String);
 
-/// [`insert_rows`], with a `computed` column written when the rows travel as JSON; rows written
-/// value by value leave it to its default, so it may only spare work that is otherwise done.
+/// [`insert_rows`], with a `computed` column written when the rows travel as JSON (rows written
+/// value by value leave it to its default, so it may only spare work that is otherwise done),
+/// and the text of the columns `long` (indexes into `columns`, in order; their values may be
+/// long) carried beside the JSON on SQLite (see `crate::rows`).
 pub(crate) async fn insert_rows_computing<T, C: sea_query::Iden + Copy + 'static, const N: usize>(
     db: &mut impl Exec,
     table: C,
@@ -899,12 +901,14 @@ pub(crate) async fn insert_rows_computing<T, C: sea_query::Iden + Copy + 'static
     items: &[T],
     values: impl Fn(&T) -> [sea_query::SimpleExpr; N],
     computed: Option<Computed<C>>,
+    long: &[usize],
 ) -> Result<(), sqlx::Error> {
     if items.is_empty() {
         return Ok(());
     }
     let rows: Vec<[sea_query::SimpleExpr; N]> = items.iter().map(&values).collect();
-    if let Some(encoded) = crate::rows::JsonRows::encode(rows.iter()) {
+    let long = if db.kind() == BackendKind::Sqlite { long } else { &[] };
+    if let Some(encoded) = crate::rows::JsonRows::encode_with_long(rows.iter(), long) {
         let (sql, values) = encoded.into_insert(db.kind(), table, &columns, computed);
         db.execute_raw(&sql, values).await?;
         return Ok(());
@@ -1524,6 +1528,88 @@ mod tests {
             3,
             "nothing of the failed transaction stays"
         );
+        drop_test_database(store, pg).await;
+    }
+
+    #[derive(sea_query::Iden, Clone, Copy)]
+    enum RowsProbe {
+        Table,
+        Id,
+        Text,
+        Long,
+        Number,
+        Flag,
+    }
+
+    /// Rows written as JSON keep every value on either backend, whatever the text holds (quotes,
+    /// escapes, control characters, emoji, empty, none); on SQLite the long column's text,
+    /// carried beside the JSON, too, with several such statements held in one transaction.
+    #[tokio::test]
+    async fn json_rows_keep_every_value_and_long_text_beside_them_on_either_backend() {
+        use RowsProbe as P;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, pg) = migrated_on_test_backend(&dir).await;
+        let table = match store.kind() {
+            BackendKind::Sqlite => {
+                "CREATE TABLE rows_probe (id BLOB, text TEXT, long TEXT, number INTEGER, flag INTEGER) STRICT"
+            }
+            BackendKind::Postgres => {
+                "CREATE TABLE rows_probe (id uuid, text TEXT, long TEXT, number BIGINT, flag BOOLEAN)"
+            }
+        };
+        store.write().execute_raw(table, no_values()).await.expect("table");
+        let odd = "aspas \" barra \\ linha\nfim\u{1} e ção 🎉 {\"a\":[1,\"b\"]}".to_owned();
+        let long = format!(
+            "{{\"text\":{}}}",
+            serde_json::to_string(&odd.repeat(200)).expect("json")
+        );
+        type Row = (uuid::Uuid, Option<String>, Option<String>, i64, bool);
+        let rows: Vec<Row> = vec![
+            (uuid::Uuid::now_v7(), Some(odd.clone()), Some(long.clone()), -5, true),
+            (uuid::Uuid::now_v7(), Some("ç".into()), Some(odd.clone()), 7, false),
+            (uuid::Uuid::now_v7(), None, Some(String::new()), 0, false),
+            (uuid::Uuid::now_v7(), Some(String::new()), None, i64::MAX, true),
+        ];
+        let columns = [P::Id, P::Text, P::Long, P::Number, P::Flag];
+        let values = |r: &Row| -> [sea_query::SimpleExpr; 5] {
+            [
+                r.0.into(),
+                r.1.clone().into(),
+                r.2.clone().into(),
+                r.3.into(),
+                r.4.into(),
+            ]
+        };
+        let mut tx = store.begin().await.expect("begin");
+        tx.hold_writes();
+        for part in rows.chunks(2) {
+            insert_rows_computing(&mut tx, P::Table, columns, part, values, None, &[2])
+                .await
+                .expect("held");
+        }
+        let read: Vec<Row> = tx
+            .fetch_all_raw(
+                "SELECT id, text, long, number, flag FROM rows_probe ORDER BY id",
+                no_values(),
+                Plan::Cached,
+            )
+            .await
+            .expect("rows");
+        tx.commit().await.expect("commit");
+        assert_eq!(read, rows);
+        if store.kind() == BackendKind::Sqlite {
+            let types: Vec<(Option<String>,)> = store
+                .read()
+                .fetch_all_raw(
+                    "SELECT typeof(long) FROM rows_probe ORDER BY id",
+                    no_values(),
+                    Plan::Cached,
+                )
+                .await
+                .expect("types");
+            let types: Vec<&str> = types.iter().map(|(t,)| t.as_deref().unwrap_or("")).collect();
+            assert_eq!(types, ["text", "text", "text", "null"], "the long column holds text");
+        }
         drop_test_database(store, pg).await;
     }
 

@@ -63,6 +63,10 @@ const COLUMNS: [Messages; 21] = [
     Messages::UpdatedAt,
 ];
 
+/// The columns whose text is as long as customers write (`text`, `payload`), carried beside
+/// the other values of an insert (see `crate::rows`).
+const LONG: [usize; 2] = [9, 10];
+
 #[derive(sqlx::FromRow)]
 struct MessageRow {
     id: Uuid,
@@ -173,7 +177,7 @@ pub async fn insert(db: &mut impl Exec, m: &Message) -> Result<()> {
 
 /// Inserts many messages (imports, groups of inbound messages), as [`insert`] does.
 pub async fn insert_many(db: &mut impl Exec, list: &[Message]) -> Result<()> {
-    crate::db::insert_rows(db, Messages::Table, COLUMNS, list, values)
+    crate::db::insert_rows_computing(db, Messages::Table, COLUMNS, list, values, None, &LONG)
         .await
         .map_err(|e| StoreError::unique_as(e, "external_id"))
 }
@@ -467,4 +471,14 @@ pub async fn query(
     let (rows, total): (Vec<MessageRow>, u64) =
         crate::query::page(db, "messages", &COLUMNS, account, q, &crate::query::no_relation).await?;
     Ok((rows.into_iter().map(Message::try_from).collect::<Result<_>>()?, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_long_columns_are_the_text_and_the_payload() {
+        assert_eq!(LONG.map(|i| COLUMNS[i].to_string()), ["text", "payload"]);
+    }
 }

@@ -22,6 +22,10 @@ enum OutboxEvents {
 }
 
 /// Every column, in the order rows are written and read.
+/// The column of the event's subject as JSON (hundreds of bytes), carried beside the other
+/// values of an insert (see `crate::rows`).
+const LONG: usize = 5;
+
 const COLUMNS: [OutboxEvents; 7] = [
     OutboxEvents::Id,
     OutboxEvents::AccountId,
@@ -50,6 +54,7 @@ pub async fn append(db: &mut impl Exec, events: &[Event]) -> Result<()> {
         events,
         row_of,
         Some((OutboxEvents::DispatchedAt, born_dispatched)),
+        &[LONG],
     )
     .await?;
     db.wrote_events();
@@ -236,4 +241,14 @@ pub async fn since(
     }
     let rows: Vec<EventRow> = crate::db::fetch_all(db, &stmt).await?;
     rows.into_iter().map(StoredEvent::try_from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_long_column_is_the_payload() {
+        assert_eq!(COLUMNS[LONG].to_string(), "payload");
+    }
 }

@@ -72,6 +72,24 @@ impl Cell {
 pub(crate) struct JsonRows {
     json: String,
     cells: Vec<Cell>,
+    /// On SQLite, the columns whose text travels outside the JSON (see [`Long`]).
+    long: Option<Long>,
+}
+
+/// Text columns carried beside the JSON on SQLite: long text (an event's whole subject as
+/// JSON) cost more than anything else in the rows, escaped into the JSON here, then parsed,
+/// written out again by `json_each` and unescaped by `->>` on SQLite's side. Instead the
+/// texts of these columns are laid end to end in one bound blob (after a first byte of its
+/// own); the row's element of such a column is where its text starts in the blob (1-based,
+/// `null` for no text), and its length
+/// is an element after the row's other values. SQLite cuts it out with `substr` (bytes, on a
+/// blob) and reads the bytes as text.
+#[derive(Clone)]
+struct Long {
+    /// The columns, by index, in order; the row's element `width + k` is column `columns[k]`'s
+    /// length.
+    columns: Vec<usize>,
+    bytes: Vec<u8>,
 }
 
 impl JsonRows {
@@ -84,8 +102,22 @@ impl JsonRows {
     where
         R: IntoIterator<Item = &'a SimpleExpr>,
     {
+        Self::encode_with_long(rows, &[])
+    }
+
+    /// [`JsonRows::encode`], the text of the columns `long` (indexes, in order) carried beside
+    /// the JSON ([`Long`]; for SQLite only). `None` also when such a column's values are not
+    /// text.
+    pub(crate) fn encode_with_long<'a, R>(rows: impl IntoIterator<Item = R>, long: &[usize]) -> Option<JsonRows>
+    where
+        R: IntoIterator<Item = &'a SimpleExpr>,
+    {
         let mut json: Vec<u8> = Vec::with_capacity(4096);
         let mut cells: Vec<Cell> = Vec::new();
+        // One byte ahead of the texts: an empty blob would be bound as NULL (and its empty
+        // texts read as none).
+        let mut bytes: Vec<u8> = vec![0];
+        let mut lengths: Vec<usize> = Vec::with_capacity(long.len());
         json.push(b'[');
         for (r, row) in rows.into_iter().enumerate() {
             if r > 0 {
@@ -93,6 +125,7 @@ impl JsonRows {
             }
             json.push(b'[');
             let mut width = 0;
+            lengths.clear();
             for (c, expr) in row.into_iter().enumerate() {
                 let SimpleExpr::Value(value) = expr else {
                     return None;
@@ -106,11 +139,35 @@ impl JsonRows {
                 if c > 0 {
                     json.push(b',');
                 }
-                write_value(&mut json, value)?;
+                if long.contains(&c) {
+                    let Value::String(text) = value else {
+                        return None;
+                    };
+                    let text = text.as_deref().map(String::as_str);
+                    if text.is_some_and(|t| t.contains('\0')) {
+                        return None;
+                    }
+                    match text {
+                        Some(t) => {
+                            let _ = write!(json, "{}", bytes.len() + 1);
+                            bytes.extend_from_slice(t.as_bytes());
+                            lengths.push(t.len());
+                        }
+                        None => {
+                            json.extend_from_slice(b"null");
+                            lengths.push(0);
+                        }
+                    }
+                } else {
+                    write_value(&mut json, value)?;
+                }
                 width += 1;
             }
             if width != cells.len() {
                 return None;
+            }
+            for length in &lengths {
+                let _ = write!(json, ",{length}");
             }
             json.push(b']');
         }
@@ -118,7 +175,34 @@ impl JsonRows {
         Some(JsonRows {
             json: String::from_utf8(json).ok()?,
             cells,
+            long: (!long.is_empty()).then(|| Long {
+                columns: long.to_vec(),
+                bytes,
+            }),
         })
+    }
+
+    /// The SQL of the row's value of column `index` as the column's type.
+    fn cell_sql(&self, kind: BackendKind, index: usize) -> String {
+        if let Some(long) = &self.long
+            && let Some(k) = long.columns.iter().position(|c| *c == index)
+        {
+            return format!(
+                "CAST(substr(j.b, j.v->>{index}, j.v->>{}) AS TEXT)",
+                self.cells.len() + k
+            );
+        }
+        self.cells[index].sql(kind, index)
+    }
+
+    /// The FROM clause unpacking the rows.
+    fn source(&self, kind: BackendKind) -> &'static str {
+        match (kind, &self.long) {
+            (BackendKind::Sqlite, Some(_)) => {
+                " FROM (SELECT jsonb(value) AS v, ? AS b FROM json_each(?) LIMIT -1 OFFSET 0) AS j"
+            }
+            _ => source(kind),
+        }
     }
 
     /// `INSERT INTO table (columns) SELECT … FROM` the rows, and its one bound value; a
@@ -131,17 +215,17 @@ impl JsonRows {
         computed: Option<crate::db::Computed<C>>,
     ) -> (String, SqlxValues) {
         let mut names: Vec<String> = columns.iter().map(|c| double_quoted(&c.to_string())).collect();
-        let mut cells: Vec<String> = (0..self.cells.len()).map(|i| self.cells[i].sql(kind, i)).collect();
+        let mut cells: Vec<String> = (0..self.cells.len()).map(|i| self.cell_sql(kind, i)).collect();
         if let Some((column, expr)) = computed {
             names.push(double_quoted(&column.to_string()));
-            cells.push(expr(&|i| self.cells[i].sql(kind, i)));
+            cells.push(expr(&|i| self.cell_sql(kind, i)));
         }
         let sql = format!(
             "INSERT INTO {} ({}) SELECT {}{}",
             double_quoted(&table.to_string()),
             names.join(", "),
             cells.join(", "),
-            source(kind)
+            self.source(kind)
         );
         (sql, self.bound(None))
     }
@@ -167,13 +251,7 @@ impl JsonRows {
         let set: Vec<String> = columns
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                format!(
-                    "{} = {}",
-                    double_quoted(&c.to_string()),
-                    self.cells[i + 1].sql(kind, i + 1)
-                )
-            })
+            .map(|(i, c)| format!("{} = {}", double_quoted(&c.to_string()), self.cell_sql(kind, i + 1)))
             .collect();
         // The account filter must not look like a way in: with the account's index, SQLite
         // read every row of the account and searched the JSON for each (see
@@ -190,8 +268,8 @@ impl JsonRows {
         let sql = format!(
             "UPDATE {table} SET {}{} WHERE {table}.{id} = {} AND {account_filter}",
             set.join(", "),
-            source(kind),
-            self.cells[0].sql(kind, 0)
+            self.source(kind),
+            self.cell_sql(kind, 0)
         );
         Some((sql, self.bound(Some(account))))
     }
@@ -201,9 +279,12 @@ impl JsonRows {
         self.cells.len()
     }
 
-    /// The rows, then `second` if any: the statements' bound values, in order.
+    /// The long columns' texts if any, the rows, then `second` if any: the statements' bound
+    /// values, in order.
     fn bound(self, second: Option<uuid::Uuid>) -> SqlxValues {
-        let mut values = vec![Value::String(Some(Box::new(self.json)))];
+        let mut values = Vec::with_capacity(3);
+        values.extend(self.long.map(|l| Value::Bytes(Some(Box::new(l.bytes)))));
+        values.push(Value::String(Some(Box::new(self.json))));
         values.extend(second.map(Value::from));
         SqlxValues(sea_query::Values(values))
     }
@@ -313,6 +394,31 @@ mod tests {
              AND \"t\".\"a\" = ANY(ARRAY(SELECT (k.e->>0)::uuid FROM jsonb_array_elements($1::jsonb) AS k(e))) \
              AND \"t\".\"acc\" IS NOT DISTINCT FROM $2"
         );
+    }
+
+    #[test]
+    fn long_text_travels_beside_the_json_with_its_start_and_length() {
+        let text = |t: Option<&str>| SimpleExpr::Value(Value::String(t.map(|t| Box::new(t.to_owned()))));
+        let rows = [
+            vec![SimpleExpr::Value(Value::BigInt(Some(1))), text(Some("aspas \" ç"))],
+            vec![SimpleExpr::Value(Value::BigInt(Some(2))), text(None)],
+            vec![SimpleExpr::Value(Value::BigInt(Some(3))), text(Some("fim"))],
+        ];
+        let encoded = JsonRows::encode_with_long(rows.iter(), &[1]).expect("plain values");
+        // The long text's start in the blob (after its first byte), then its length last.
+        assert_eq!(encoded.json, "[[1,2,10],[2,null,0],[3,12,3]]");
+        let (sql, values) = encoded.into_insert(BackendKind::Sqlite, Alias::new("t"), &names(&["n", "l"]), None);
+        assert_eq!(
+            sql,
+            "INSERT INTO \"t\" (\"n\", \"l\") SELECT j.v->>0, CAST(substr(j.b, j.v->>1, j.v->>2) AS TEXT) \
+             FROM (SELECT jsonb(value) AS v, ? AS b FROM json_each(?) LIMIT -1 OFFSET 0) AS j"
+        );
+        let Some(Value::Bytes(Some(bytes))) = values.0.0.first() else {
+            panic!("the texts are bound first, as a blob");
+        };
+        assert_eq!(bytes.as_slice(), "\0aspas \" çfim".as_bytes());
+        let nul = [vec![text(Some("a\0b"))]];
+        assert!(JsonRows::encode_with_long(nul.iter(), &[0]).is_none());
     }
 
     #[test]
