@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
 
@@ -18,18 +18,71 @@ pub(crate) struct Hasher {
 /// the answer takes as long as for a known one.
 static DECOY: OnceLock<String> = OnceLock::new();
 
-fn hash_now(password: &str) -> Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}").into()))
+/// The memory of one hash (`count` blocks of 1 KiB), reserved past 32 MiB so that glibc's
+/// `malloc` maps it on its own and gives it back to the system when dropped. glibc raises its
+/// threshold for mapping an allocation on its own to the size of the last such block freed,
+/// up to 32 MiB: after the first hash, the next 19 MiB came from the heap, and after a login
+/// the server kept them resident, idle, for good. Only the `count` blocks used are touched.
+fn blocks(count: usize) -> Vec<Block> {
+    const MAPPED: usize = 33 * 1024 * 1024 / Block::SIZE;
+    let mut blocks = Vec::with_capacity(count.max(MAPPED));
+    blocks.resize(count, Block::new());
+    blocks
 }
 
+/// The hash of `password` with `salt` by `argon`, `len` bytes long.
+fn compute(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &SaltString, len: usize) -> Option<Vec<u8>> {
+    let mut raw = [0u8; 64];
+    let salt = salt.as_salt().decode_b64(&mut raw).ok()?;
+    let mut out = vec![0u8; len];
+    argon
+        .hash_password_into_with_memory(password, salt, &mut out, blocks(params.block_count()))
+        .ok()?;
+    Some(out)
+}
+
+/// An argon2id hash of `password` (default parameters) as a PHC string.
+fn hash_now(password: &str) -> Result<String> {
+    let failed = |what: &str| ServiceError::Internal(format!("password hashing failed: {what}").into());
+    let salt = SaltString::generate(&mut OsRng);
+    let params = Params::default();
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let hash = compute(&argon, &params, password.as_bytes(), &salt, Params::DEFAULT_OUTPUT_LEN)
+        .ok_or_else(|| failed("argon2"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| failed(&e.to_string()))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&hash).map_err(|e| failed(&e.to_string()))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` is the one `hash` (a PHC string of argon2) was made from; compared in
+/// constant time.
 fn verify_now(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let (Ok(algorithm), Ok(params), Ok(salt)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+        SaltString::from_b64(salt.as_str()),
+    ) else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params.clone());
+    compute(&argon, &params, password.as_bytes(), &salt, expected.len())
+        .and_then(|computed| Output::new(&computed).ok())
+        .is_some_and(|computed| computed == expected)
 }
 
 impl Hasher {
@@ -74,5 +127,31 @@ mod tests {
         assert!(verify_now("correct horse", &hash));
         assert!(!verify_now("wrong horse", &hash));
         assert!(!verify_now("correct horse", "not a hash"));
+    }
+
+    /// Hashes stored before (made by the argon2 crate's own hasher) still verify, and the
+    /// crate verifies ours: the same algorithm, version, parameters and encoding.
+    #[test]
+    fn hashes_match_those_of_the_argon2_crate_either_way() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = Argon2::default()
+            .hash_password(b"senha antiga", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(verify_now("senha antiga", &theirs));
+        assert!(!verify_now("senha nova", &theirs));
+        let ours = hash_now("senha nova").expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("a PHC string");
+        assert!(Argon2::default().verify_password(b"senha nova", &parsed).is_ok());
+        assert!(Argon2::default().verify_password(b"senha antiga", &parsed).is_err());
+        assert_eq!(
+            ours.rsplit_once('$')
+                .map(|(head, _)| head.rsplit_once('$').map(|(p, _)| p.to_owned())),
+            theirs
+                .rsplit_once('$')
+                .map(|(head, _)| head.rsplit_once('$').map(|(p, _)| p.to_owned())),
+            "the same algorithm, version and parameters"
+        );
     }
 }

@@ -552,7 +552,7 @@ pub async fn lookup_plans(
         BackendKind::Sqlite => "sqlite_autoindex_tickets_1",
         BackendKind::Postgres => "tickets_pkey",
     };
-    statements.push((sql, values, primary));
+    statements.push((sql.to_string(), values, primary));
     let mut plans = Vec::with_capacity(statements.len());
     for (sql, values, index) in statements {
         let plan = explain_raw(db, &sql, values).await?;
@@ -862,7 +862,7 @@ fn json_update<C: sea_query::Iden>(
     account: uuid::Uuid,
     columns: &[C],
     rows: &[(uuid::Uuid, Vec<sea_query::SimpleExpr>)],
-) -> Option<(String, SqlxValues)> {
+) -> Option<(std::sync::Arc<str>, SqlxValues)> {
     let ids: Vec<sea_query::SimpleExpr> = rows.iter().map(|(id, _)| (*id).into()).collect();
     crate::rows::JsonRows::encode(
         ids.iter()

@@ -19,7 +19,7 @@ use crate::BackendKind;
 use crate::db::double_quoted;
 
 /// How a column's values are carried in the JSON and turned back into the column's type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Cell {
     /// A UUID as 32 hexadecimal digits (a 16-byte blob on SQLite, `uuid` on PostgreSQL).
     Uuid,
@@ -213,21 +213,35 @@ impl JsonRows {
         table: C,
         columns: &[C],
         computed: Option<crate::db::Computed<C>>,
-    ) -> (String, SqlxValues) {
+    ) -> (std::sync::Arc<str>, SqlxValues) {
+        let names = std::iter::once(&table)
+            .chain(columns)
+            .chain(computed.as_ref().map(|c| &c.0));
+        let key = self.key(kind, "insert", names, computed.as_ref().map(|c| c.1 as usize));
+        let sql = cached(key, || self.insert_sql(kind, table, columns, computed));
+        (sql, self.bound(None))
+    }
+
+    fn insert_sql<C: Iden>(
+        &self,
+        kind: BackendKind,
+        table: C,
+        columns: &[C],
+        computed: Option<crate::db::Computed<C>>,
+    ) -> String {
         let mut names: Vec<String> = columns.iter().map(|c| double_quoted(&c.to_string())).collect();
         let mut cells: Vec<String> = (0..self.cells.len()).map(|i| self.cell_sql(kind, i)).collect();
         if let Some((column, expr)) = computed {
             names.push(double_quoted(&column.to_string()));
             cells.push(expr(&|i| self.cell_sql(kind, i)));
         }
-        let sql = format!(
+        format!(
             "INSERT INTO {} ({}) SELECT {}{}",
             double_quoted(&table.to_string()),
             names.join(", "),
             cells.join(", "),
             self.source(kind)
-        );
-        (sql, self.bound(None))
+        )
     }
 
     /// `UPDATE table SET column = … FROM` the rows `WHERE id =` the row's first element (a
@@ -239,10 +253,24 @@ impl JsonRows {
         (table, account_column, id_column): (C, C, C),
         account: uuid::Uuid,
         columns: &[C],
-    ) -> Option<(String, SqlxValues)> {
+    ) -> Option<(std::sync::Arc<str>, SqlxValues)> {
         if self.width() != columns.len() + 1 {
             return None;
         }
+        let names = [&table, &account_column, &id_column].into_iter().chain(columns);
+        let key = self.key(kind, "update", names, None);
+        let sql = cached(key, || {
+            self.update_sql(kind, (table, account_column, id_column), columns)
+        });
+        Some((sql, self.bound(Some(account))))
+    }
+
+    fn update_sql<C: Iden>(
+        &self,
+        kind: BackendKind,
+        (table, account_column, id_column): (C, C, C),
+        columns: &[C],
+    ) -> String {
         let table = double_quoted(&table.to_string());
         let (account_column, id) = (
             double_quoted(&account_column.to_string()),
@@ -265,13 +293,34 @@ impl JsonRows {
                  AND {table}.{account_column} IS NOT DISTINCT FROM $2"
             ),
         };
-        let sql = format!(
+        format!(
             "UPDATE {table} SET {}{} WHERE {table}.{id} = {} AND {account_filter}",
             set.join(", "),
             self.source(kind),
             self.cell_sql(kind, 0)
-        );
-        Some((sql, self.bound(Some(account))))
+        )
+    }
+
+    /// What a statement's text depends on, hashed: the backend, the kind of statement, the
+    /// names of its table and columns, the columns' types, the long columns, the computed
+    /// column's SQL (its function).
+    fn key<'c, C: Iden + 'c>(
+        &self,
+        kind: BackendKind,
+        statement: &str,
+        names: impl Iterator<Item = &'c C>,
+        computed: Option<usize>,
+    ) -> u64 {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::hash::DefaultHasher::new();
+        (kind as u8, statement, &self.cells, computed).hash(&mut hasher);
+        self.long.as_ref().map(|l| &l.columns).hash(&mut hasher);
+        let mut writer = HashWriter(&mut hasher);
+        for name in names {
+            name.unquoted(&mut writer);
+            writer.0.write_u8(0);
+        }
+        hasher.finish()
     }
 
     /// How many columns the rows have.
@@ -288,6 +337,34 @@ impl JsonRows {
         values.extend(second.map(Value::from));
         SqlxValues(sea_query::Values(values))
     }
+}
+
+/// Feeds names written with `fmt::Write` to a hasher, without making strings of them.
+struct HashWriter<'h>(&'h mut std::hash::DefaultHasher);
+
+impl std::fmt::Write for HashWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        std::hash::Hasher::write(self.0, s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The texts of the statements made so far, by what they depend on ([`JsonRows::key`]): a
+/// statement's text is written once per process, not at every group of rows (its names
+/// quoted and joined, each column's SQL formatted).
+fn cached(key: u64, make: impl FnOnce() -> String) -> std::sync::Arc<str> {
+    static TEXTS: std::sync::LazyLock<std::sync::RwLock<std::collections::HashMap<u64, std::sync::Arc<str>>>> =
+        std::sync::LazyLock::new(Default::default);
+    if let Some(text) = TEXTS.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return text.clone();
+    }
+    let text: std::sync::Arc<str> = make().into();
+    TEXTS
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key)
+        .or_insert(text)
+        .clone()
 }
 
 /// Each row once in the binary form of JSON, read in place by every `->>` of the row.
@@ -375,7 +452,8 @@ mod tests {
                     &names(&["a", "b", "c", "d"]),
                     None
                 )
-                .0,
+                .0
+                .as_ref(),
             "INSERT INTO \"t\" (\"a\", \"b\", \"c\", \"d\") SELECT unhex(j.v->>0), j.v->>1, j.v->>2, j.v->>3 \
              FROM (SELECT jsonb(value) AS v FROM json_each(?) LIMIT -1 OFFSET 0) AS j"
         );
@@ -388,7 +466,8 @@ mod tests {
                     &names(&["b", "c", "d"])
                 )
                 .expect("as wide as its columns")
-                .0,
+                .0
+                .as_ref(),
             "UPDATE \"t\" SET \"b\" = j.e->>1, \"c\" = (j.e->>2)::bigint, \"d\" = (j.e->>3)::boolean \
              FROM jsonb_array_elements($1::jsonb) AS j(e) WHERE \"t\".\"a\" = (j.e->>0)::uuid \
              AND \"t\".\"a\" = ANY(ARRAY(SELECT (k.e->>0)::uuid FROM jsonb_array_elements($1::jsonb) AS k(e))) \
@@ -409,7 +488,7 @@ mod tests {
         assert_eq!(encoded.json, "[[1,2,10],[2,null,0],[3,12,3]]");
         let (sql, values) = encoded.into_insert(BackendKind::Sqlite, Alias::new("t"), &names(&["n", "l"]), None);
         assert_eq!(
-            sql,
+            sql.as_ref(),
             "INSERT INTO \"t\" (\"n\", \"l\") SELECT j.v->>0, CAST(substr(j.b, j.v->>1, j.v->>2) AS TEXT) \
              FROM (SELECT jsonb(value) AS v, ? AS b FROM json_each(?) LIMIT -1 OFFSET 0) AS j"
         );
@@ -419,6 +498,42 @@ mod tests {
         assert_eq!(bytes.as_slice(), "\0aspas \" çfim".as_bytes());
         let nul = [vec![text(Some("a\0b"))]];
         assert!(JsonRows::encode_with_long(nul.iter(), &[0]).is_none());
+    }
+
+    #[test]
+    fn a_statement_text_is_made_once_and_told_apart_by_everything_it_depends_on() {
+        let rows = [row(vec![
+            Value::BigInt(Some(1)),
+            Value::String(Some(Box::new("a".into()))),
+        ])];
+        let encoded = JsonRows::encode(rows.iter()).expect("plain values");
+        let insert = |kind, table: &str, columns: &[&str]| {
+            encoded
+                .clone()
+                .into_insert(kind, Alias::new(table), &names(columns), None)
+                .0
+        };
+        let first = insert(BackendKind::Sqlite, "cache_probe", &["a", "b"]);
+        let again = insert(BackendKind::Sqlite, "cache_probe", &["a", "b"]);
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "the text is made once");
+        let others = [
+            insert(BackendKind::Postgres, "cache_probe", &["a", "b"]),
+            insert(BackendKind::Sqlite, "cache_probe_2", &["a", "b"]),
+            insert(BackendKind::Sqlite, "cache_probe", &["a", "c"]),
+            insert(BackendKind::Sqlite, "cache_probe", &["ab", ""]),
+        ];
+        for other in &others {
+            assert_ne!(other.as_ref(), first.as_ref());
+        }
+        assert!(others[3].contains("(\"ab\", \"\")"), "{}", others[3]);
+        let long = JsonRows::encode_with_long(rows.iter(), &[1]).expect("plain values");
+        let with_long = long.into_insert(
+            BackendKind::Sqlite,
+            Alias::new("cache_probe"),
+            &names(&["a", "b"]),
+            None,
+        );
+        assert!(with_long.0.contains("substr"), "{}", with_long.0);
     }
 
     #[test]
