@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
@@ -30,13 +30,14 @@ fn blocks(count: usize) -> Vec<Block> {
     blocks
 }
 
-/// The hash of `password` with `salt` by `argon`, `len` bytes long.
-fn compute(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &SaltString, len: usize) -> Option<Vec<u8>> {
+/// The hash of `password` with `salt` by `argon` (with its parameters), `len` bytes long.
+fn compute(argon: &Argon2<'_>, password: &[u8], salt: Salt<'_>, len: usize) -> Option<Vec<u8>> {
     let mut raw = [0u8; 64];
-    let salt = salt.as_salt().decode_b64(&mut raw).ok()?;
+    let salt = salt.decode_b64(&mut raw).ok()?;
     let mut out = vec![0u8; len];
+    let memory = blocks(argon.params().block_count());
     argon
-        .hash_password_into_with_memory(password, salt, &mut out, blocks(params.block_count()))
+        .hash_password_into_with_memory(password, salt, &mut out, memory)
         .ok()?;
     Some(out)
 }
@@ -45,14 +46,13 @@ fn compute(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &SaltStri
 fn hash_now(password: &str) -> Result<String> {
     let failed = |what: &str| ServiceError::Internal(format!("password hashing failed: {what}").into());
     let salt = SaltString::generate(&mut OsRng);
-    let params = Params::default();
-    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let hash = compute(&argon, &params, password.as_bytes(), &salt, Params::DEFAULT_OUTPUT_LEN)
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default());
+    let hash = compute(&argon, password.as_bytes(), salt.as_salt(), Params::DEFAULT_OUTPUT_LEN)
         .ok_or_else(|| failed("argon2"))?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| failed(&e.to_string()))?,
+        params: ParamsString::try_from(argon.params()).map_err(|e| failed(&e.to_string()))?,
         salt: Some(salt.as_salt()),
         hash: Some(Output::new(&hash).map_err(|e| failed(&e.to_string()))?),
     };
@@ -72,15 +72,11 @@ fn verify_now(password: &str, hash: &str) -> bool {
         Ok(version) => version.unwrap_or_default(),
         Err(_) => return false,
     };
-    let (Ok(algorithm), Ok(params), Ok(salt)) = (
-        Algorithm::try_from(parsed.algorithm),
-        Params::try_from(&parsed),
-        SaltString::from_b64(salt.as_str()),
-    ) else {
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(parsed.algorithm), Params::try_from(&parsed)) else {
         return false;
     };
-    let argon = Argon2::new(algorithm, version, params.clone());
-    compute(&argon, &params, password.as_bytes(), &salt, expected.len())
+    let argon = Argon2::new(algorithm, version, params);
+    compute(&argon, password.as_bytes(), salt, expected.len())
         .and_then(|computed| Output::new(&computed).ok())
         .is_some_and(|computed| computed == expected)
 }

@@ -69,8 +69,8 @@ impl WriterState {
         self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)
     }
 
-    /// Runs fixed statements without values: `ROLLBACK`, maintenance. Boxed: the compiler cannot prove the unboxed future `Send` for
-    /// every lifetime of the connection.
+    /// Runs fixed statements without values: `ROLLBACK`, maintenance. Boxed: the compiler
+    /// cannot prove the unboxed future `Send` for every lifetime of the connection.
     fn control<'a>(
         &'a mut self,
         sql: &'static str,
@@ -892,8 +892,8 @@ pub(crate) type Computed<C> = (C, fn(&dyn Fn(usize) -> String) -> String);
 
 /// [`insert_rows`], with a `computed` column written when the rows travel as JSON (rows written
 /// value by value leave it to its default, so it may only spare work that is otherwise done),
-/// and the text of the columns `long` (indexes into `columns`, in order; their values may be
-/// long) carried beside the JSON on SQLite (see `crate::rows`).
+/// and `long`, the columns (indexes into `columns`, in order) whose text may be long (carried
+/// beside the JSON where that is cheaper, see `crate::rows`).
 pub(crate) async fn insert_rows_computing<T, C: sea_query::Iden + Copy + 'static, const N: usize>(
     db: &mut impl Exec,
     table: C,
@@ -907,8 +907,7 @@ pub(crate) async fn insert_rows_computing<T, C: sea_query::Iden + Copy + 'static
         return Ok(());
     }
     let rows: Vec<[sea_query::SimpleExpr; N]> = items.iter().map(&values).collect();
-    let long = if db.kind() == BackendKind::Sqlite { long } else { &[] };
-    if let Some(encoded) = crate::rows::JsonRows::encode_with_long(rows.iter(), long) {
+    if let Some(encoded) = crate::rows::JsonRows::encode_with_long(db.kind(), rows.iter(), long) {
         let (sql, values) = encoded.into_insert(db.kind(), table, &columns, computed);
         db.execute_raw(&sql, values).await?;
         return Ok(());

@@ -22,10 +22,6 @@ enum OutboxEvents {
 }
 
 /// Every column, in the order rows are written and read.
-/// The column of the event's subject as JSON (hundreds of bytes), carried beside the other
-/// values of an insert (see `crate::rows`).
-const LONG: usize = 5;
-
 const COLUMNS: [OutboxEvents; 7] = [
     OutboxEvents::Id,
     OutboxEvents::AccountId,
@@ -35,6 +31,10 @@ const COLUMNS: [OutboxEvents; 7] = [
     OutboxEvents::Payload,
     OutboxEvents::CreatedAt,
 ];
+
+/// The column of the event's subject as JSON (hundreds of bytes), carried beside the other
+/// values of an insert (see `crate::rows`).
+const LONG: usize = 5;
 
 /// Appends events; call it with the transaction that makes the change.
 ///

@@ -102,13 +102,25 @@ impl JsonRows {
     where
         R: IntoIterator<Item = &'a SimpleExpr>,
     {
-        Self::encode_with_long(rows, &[])
+        Self::encode_beside(rows, &[])
     }
 
-    /// [`JsonRows::encode`], the text of the columns `long` (indexes, in order) carried beside
-    /// the JSON ([`Long`]; for SQLite only). `None` also when such a column's values are not
-    /// text.
-    pub(crate) fn encode_with_long<'a, R>(rows: impl IntoIterator<Item = R>, long: &[usize]) -> Option<JsonRows>
+    /// [`JsonRows::encode`] for `kind`, the text of the columns `long` (indexes, in order)
+    /// carried beside the JSON on SQLite ([`Long`]; PostgreSQL reads long text in place in its
+    /// parsed `jsonb`, and ignores `long`). `None` also when such a column's values are not text.
+    pub(crate) fn encode_with_long<'a, R>(
+        kind: BackendKind,
+        rows: impl IntoIterator<Item = R>,
+        long: &[usize],
+    ) -> Option<JsonRows>
+    where
+        R: IntoIterator<Item = &'a SimpleExpr>,
+    {
+        Self::encode_beside(rows, if kind == BackendKind::Sqlite { long } else { &[] })
+    }
+
+    /// The rows, the text of the columns `long` beside them.
+    fn encode_beside<'a, R>(rows: impl IntoIterator<Item = R>, long: &[usize]) -> Option<JsonRows>
     where
         R: IntoIterator<Item = &'a SimpleExpr>,
     {
@@ -143,12 +155,9 @@ impl JsonRows {
                     let Value::String(text) = value else {
                         return None;
                     };
-                    let text = text.as_deref().map(String::as_str);
-                    if text.is_some_and(|t| t.contains('\0')) {
-                        return None;
-                    }
-                    match text {
+                    match text.as_deref() {
                         Some(t) => {
+                            let t = carried(t)?;
                             let _ = write!(json, "{}", bytes.len() + 1);
                             bytes.extend_from_slice(t.as_bytes());
                             lengths.push(t.len());
@@ -195,14 +204,9 @@ impl JsonRows {
         self.cells[index].sql(kind, index)
     }
 
-    /// The FROM clause unpacking the rows.
+    /// The FROM clause unpacking the rows (see [`source`]).
     fn source(&self, kind: BackendKind) -> &'static str {
-        match (kind, &self.long) {
-            (BackendKind::Sqlite, Some(_)) => {
-                " FROM (SELECT jsonb(value) AS v, ? AS b FROM json_each(?) LIMIT -1 OFFSET 0) AS j"
-            }
-            _ => source(kind),
-        }
+        source(kind, self.long.is_some())
     }
 
     /// `INSERT INTO table (columns) SELECT … FROM` the rows, and its one bound value; a
@@ -378,13 +382,25 @@ fn cached(key: u64, make: impl FnOnce() -> String) -> std::sync::Arc<str> {
 /// are read rather than being stored first. (SQLite's `jsonb_each` is newer than the SQLite
 /// sqlx builds.)
 ///
+/// With long text beside the rows (SQLite only, [`Long`]), the subquery also answers its blob
+/// as `j.b`, bound before the rows.
+///
 /// On PostgreSQL the rows are `jsonb`, parsed once: `->>` on `json` parses the element again
 /// for every column.
-fn source(kind: BackendKind) -> &'static str {
-    match kind {
-        BackendKind::Sqlite => " FROM (SELECT jsonb(value) AS v FROM json_each(?) LIMIT -1 OFFSET 0) AS j",
-        BackendKind::Postgres => " FROM jsonb_array_elements($1::jsonb) AS j(e)",
+fn source(kind: BackendKind, long_beside: bool) -> &'static str {
+    match (kind, long_beside) {
+        (BackendKind::Sqlite, false) => " FROM (SELECT jsonb(value) AS v FROM json_each(?) LIMIT -1 OFFSET 0) AS j",
+        (BackendKind::Sqlite, true) => {
+            " FROM (SELECT jsonb(value) AS v, ? AS b FROM json_each(?) LIMIT -1 OFFSET 0) AS j"
+        }
+        (BackendKind::Postgres, _) => " FROM jsonb_array_elements($1::jsonb) AS j(e)",
     }
+}
+
+/// `text` if the rows can carry it: not with a NUL character (SQLite's `->>` would cut it
+/// short there, PostgreSQL's `jsonb` refuses it).
+fn carried(text: &str) -> Option<&str> {
+    (!text.contains('\0')).then_some(text)
 }
 
 /// Writes `value` as JSON; `None` for text holding a NUL character.
@@ -395,8 +411,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
             let mut buf = uuid::Uuid::encode_buffer();
             write!(out, "\"{}\"", u.simple().encode_lower(&mut buf))
         }
-        Value::String(Some(s)) if s.contains('\0') => return None,
-        Value::String(Some(s)) => serde_json::to_writer(&mut *out, s.as_str()).map_err(std::io::Error::other),
+        Value::String(Some(s)) => serde_json::to_writer(&mut *out, carried(s)?).map_err(std::io::Error::other),
         Value::Int(Some(n)) => write!(out, "{n}"),
         Value::BigInt(Some(n)) => write!(out, "{n}"),
         Value::Bool(Some(b)) => write!(out, "{b}"),
@@ -483,7 +498,7 @@ mod tests {
             vec![SimpleExpr::Value(Value::BigInt(Some(2))), text(None)],
             vec![SimpleExpr::Value(Value::BigInt(Some(3))), text(Some("fim"))],
         ];
-        let encoded = JsonRows::encode_with_long(rows.iter(), &[1]).expect("plain values");
+        let encoded = JsonRows::encode_with_long(BackendKind::Sqlite, rows.iter(), &[1]).expect("plain values");
         // The long text's start in the blob (after its first byte), then its length last.
         assert_eq!(encoded.json, "[[1,2,10],[2,null,0],[3,12,3]]");
         let (sql, values) = encoded.into_insert(BackendKind::Sqlite, Alias::new("t"), &names(&["n", "l"]), None);
@@ -497,7 +512,7 @@ mod tests {
         };
         assert_eq!(bytes.as_slice(), "\0aspas \" çfim".as_bytes());
         let nul = [vec![text(Some("a\0b"))]];
-        assert!(JsonRows::encode_with_long(nul.iter(), &[0]).is_none());
+        assert!(JsonRows::encode_with_long(BackendKind::Sqlite, nul.iter(), &[0]).is_none());
     }
 
     #[test]
@@ -526,7 +541,7 @@ mod tests {
             assert_ne!(other.as_ref(), first.as_ref());
         }
         assert!(others[3].contains("(\"ab\", \"\")"), "{}", others[3]);
-        let long = JsonRows::encode_with_long(rows.iter(), &[1]).expect("plain values");
+        let long = JsonRows::encode_with_long(BackendKind::Sqlite, rows.iter(), &[1]).expect("plain values");
         let with_long = long.into_insert(
             BackendKind::Sqlite,
             Alias::new("cache_probe"),
